@@ -1,0 +1,97 @@
+# netcheck - see README.md. `make` (dynamic build), `make static`, `make test`,
+# `make demo`, `make bench`, `make fuzz`, `make install`.
+
+VERSION  ?= 0.1.0
+PREFIX   ?= /usr/local
+CC       ?= cc
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -DNC_VERSION='"$(VERSION)"'
+LIBS     := -lcurl -lcares -lssl -lcrypto -lcjson
+
+SRCS     := $(sort $(wildcard agent/*.c probes/*.c))
+OBJS     := $(SRCS:%.c=build/obj/%.o)
+LIB_OBJS := $(filter-out build/obj/agent/main.o,$(OBJS))
+TESTS    := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BINS:= $(TESTS:tests/unit/%.c=build/tests/%)
+
+DEPS_STAMP := build/.deps-installed
+
+.PHONY: all deps static test unit-test cli-test vpc-test demo bench fuzz install clean \
+        lint format asan
+all: netcheck
+
+# Everything a fresh Debian bookworm machine lacks is installed by the project itself.
+$(DEPS_STAMP): scripts/install-deps.sh
+	@mkdir -p build
+	scripts/install-deps.sh
+	@touch $@
+deps: $(DEPS_STAMP)
+
+build/obj/%.o: %.c $(wildcard include/netcheck/*.h agent/*.h) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+netcheck: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LIBS)
+
+# ---- static ----
+-include build/static/deps.mk
+STATIC_CC      := musl-gcc
+STATIC_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -Os -ffunction-sections -fdata-sections \
+                  -Iinclude -DNC_VERSION='"$(VERSION)"' -DCURL_STATICLIB -DCARES_STATICLIB
+STATIC_OBJS    := $(SRCS:%.c=build/static-obj/%.o)
+
+static: $(DEPS_STAMP)
+	scripts/static-deps.sh
+	$(MAKE) netcheck-static
+
+build/static-obj/%.o: %.c $(wildcard include/netcheck/*.h agent/*.h) build/static/deps.mk
+	@mkdir -p $(dir $@)
+	$(STATIC_CC) $(STATIC_CFLAGS) -I$(STATIC_PREFIX)/include -idirafter build/static/kernel-headers -c $< -o $@
+
+netcheck-static: $(STATIC_OBJS) build/static/deps.mk
+	$(STATIC_CC) -static -Os -Wl,--gc-sections -s -o $@ $(STATIC_OBJS) \
+	  -L$(STATIC_PREFIX)/lib -lcurl -lcares -lssl -lcrypto -lcjson -lpthread
+	@file $@ | grep -q 'statically linked' || { echo "netcheck-static is not static" >&2; exit 1; }
+	@size=$$(stat -c %s $@); echo "netcheck-static: $$size bytes"; \
+	  test $$size -le 3670016 || { echo "netcheck-static exceeds 3.5 MiB" >&2; exit 1; }
+
+# ---- tests ----
+build/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) -lcmocka
+
+build/tests/sigv4_cli: tests/unit/sigv4_cli.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+
+unit-test: $(TEST_BINS) build/tests/sigv4_cli netcheck
+	@fail=0; for t in $(TEST_BINS); do echo "== $$t"; $$t || fail=1; done; \
+	  echo "== botocore comparison"; NETCHECK_SIGV4_CLI=build/tests/sigv4_cli tests/unit/test_sigv4_botocore.sh || fail=1; \
+	  exit $$fail
+
+cli-test: netcheck
+	NETCHECK=./netcheck tests/cli/run.sh
+
+vpc-test: netcheck
+	NETCHECK=$(CURDIR)/netcheck tests/vpc/run-scenarios.sh
+
+# `make test` proves both builds: every test against the dynamic binary, the
+# CLI and VPC tests against the static one too.
+test: $(DEPS_STAMP) netcheck static
+	$(MAKE) unit-test
+	NETCHECK=./netcheck tests/cli/run.sh
+	NETCHECK=./netcheck-static tests/cli/run.sh
+	NETCHECK=$(CURDIR)/netcheck tests/vpc/run-scenarios.sh
+	NETCHECK=$(CURDIR)/netcheck-static tests/vpc/run-scenarios.sh
+
+demo: $(DEPS_STAMP) netcheck
+	NETCHECK=$(CURDIR)/netcheck scripts/demo.sh $(SCENARIO)
+
+install: netcheck
+	install -D -m 0755 netcheck $(DESTDIR)$(PREFIX)/bin/netcheck
+	install -D -m 0644 docs/netcheck.1 $(DESTDIR)$(PREFIX)/share/man/man1/netcheck.1
+
+clean:
+	rm -rf build/obj build/static-obj build/tests netcheck netcheck-static

@@ -1,0 +1,112 @@
+/* common.c - logging, clocks and bounded string/file helpers. */
+#include "netcheck/common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int nc_log_level = NC_LOG_WARN;
+
+void nc_log(enum nc_log_level level, const char *fmt, ...) {
+  static const char *const names[] = {"error", "warning", "info", "debug"};
+  char line[1024];
+  va_list ap;
+  if ((int)level > nc_log_level)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, NC_NAME ": %s: %s\n", names[level], line);
+}
+
+int64_t nc_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+size_t nc_strlcpy(char *dst, const char *src, size_t size) {
+  size_t n = strlen(src);
+  if (size) {
+    size_t c = n < size - 1 ? n : size - 1;
+    memcpy(dst, src, c);
+    dst[c] = '\0';
+  }
+  return n;
+}
+
+int nc_snprintf(char *dst, size_t size, const char *fmt, ...) {
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(dst, size, fmt, ap);
+  va_end(ap);
+  return (n < 0 || (size_t)n >= size) ? 1 : 0;
+}
+
+int nc_read_file(const char *path, size_t max, char **out, size_t *out_len) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  char *buf = NULL;
+  size_t len = 0, cap;
+  if (fd < 0)
+    return -1;
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    close(fd);
+    errno = EISDIR;
+    return -1;
+  }
+  cap = (st.st_size > 0 && (size_t)st.st_size < max) ? (size_t)st.st_size + 1 : 4096;
+  buf = malloc(cap + 1);
+  if (!buf)
+    goto fail;
+  for (;;) {
+    ssize_t r;
+    if (len == cap) {
+      char *nb;
+      if (cap > max)
+        break;
+      cap *= 2;
+      nb = realloc(buf, cap + 1);
+      if (!nb)
+        goto fail;
+      buf = nb;
+    }
+    r = read(fd, buf + len, cap - len);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      goto fail;
+    }
+    if (r == 0)
+      break;
+    len += (size_t)r;
+    if (len > max) {
+      errno = EFBIG;
+      goto fail;
+    }
+  }
+  if (len > max) {
+    errno = EFBIG;
+    goto fail;
+  }
+  close(fd);
+  buf[len] = '\0';
+  *out = buf;
+  if (out_len)
+    *out_len = len;
+  return 0;
+fail: {
+  int saved = errno;
+  free(buf);
+  close(fd);
+  errno = saved;
+  return -1;
+}
+}

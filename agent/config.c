@@ -1,0 +1,1066 @@
+/*
+ * config.c - builds struct nc_config from defaults, SageMaker discovery, the
+ * --config file and flags (in that order of increasing precedence).
+ */
+#include "netcheck/config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "netcheck/common.h"
+
+#define CONFIG_FILE_MAX (1024 * 1024)
+
+#define OPT_SM_CONFIG_DIR "sm-config-dir"
+#define ENV_SM_CONFIG_DIR "NETCHECK_SM_CONFIG_DIR"
+#define ENV_MESSAGE_FILE "NETCHECK_MESSAGE_FILE"
+
+static const char *const family_names[NC_FAM_COUNT] = {
+    "env", "creds", "dns", "s3", "repo", "egress", "aws", "clock", "peer"};
+
+const char *config_family_name(enum nc_family f) {
+  return (unsigned)f < NC_FAM_COUNT ? family_names[f] : "?";
+}
+
+int config_family_from_name(const char *name) {
+  for (int i = 0; i < NC_FAM_COUNT; i++)
+    if (name && strcmp(name, family_names[i]) == 0)
+      return i;
+  return -1;
+}
+
+const char *config_expect_name(enum nc_expect e) {
+  switch (e) {
+  case NC_EXPECT_REACHABLE:
+    return "reachable";
+  case NC_EXPECT_BLOCKED:
+    return "blocked";
+  default:
+    return "any";
+  }
+}
+
+static int expect_from_name(const char *s) {
+  if (!strcmp(s, "reachable"))
+    return NC_EXPECT_REACHABLE;
+  if (!strcmp(s, "blocked"))
+    return NC_EXPECT_BLOCKED;
+  if (!strcmp(s, "any"))
+    return NC_EXPECT_ANY;
+  return -1;
+}
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+/* ---- small validated parsers ---- */
+
+static int parse_int(const char *s, long lo, long hi, long *out) {
+  char *end;
+  long v;
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (errno || end == s || *end || v < lo || v > hi)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* Seconds, possibly fractional ("2.5"), into milliseconds. */
+static int parse_seconds_ms(const char *s, long lo_ms, long hi_ms, int *out) {
+  char *end;
+  double v;
+  errno = 0;
+  v = strtod(s, &end);
+  if (errno || end == s || *end || v != v || v * 1000 < lo_ms || v * 1000 > hi_ms)
+    return -1;
+  *out = (int)(v * 1000 + 0.5);
+  return 0;
+}
+
+int config_split_s3_uri(const char *uri, char *bucket, size_t blen, char *prefix, size_t plen) {
+  const char *b, *slash;
+  size_t n;
+  if (!uri || strncmp(uri, "s3://", 5) != 0)
+    return -1;
+  b = uri + 5;
+  slash = strchr(b, '/');
+  n = slash ? (size_t)(slash - b) : strlen(b);
+  if (n < 3 || n > 63 || n >= blen)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    char c = b[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
+      return -1;
+  }
+  memcpy(bucket, b, n);
+  bucket[n] = '\0';
+  if (nc_strlcpy(prefix, slash ? slash + 1 : "", plen) >= plen)
+    return -1;
+  return 0;
+}
+
+int config_region_from_arn(const char *arn, char *region, size_t len) {
+  /* arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE */
+  const char *p = arn;
+  size_t n;
+  if (!arn || strncmp(arn, "arn:", 4) != 0)
+    return -1;
+  for (int i = 0; i < 3; i++) {
+    p = strchr(p, ':');
+    if (!p)
+      return -1;
+    p++;
+  }
+  n = strcspn(p, ":");
+  if (n == 0 || n >= len || p[n] != ':')
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '-'))
+      return -1;
+  memcpy(region, p, n);
+  region[n] = '\0';
+  return 0;
+}
+
+void config_sanitize_host(const char *in, char *out, size_t outlen) {
+  size_t o = 0, max = outlen - 1 < 64 ? outlen - 1 : 64;
+  for (; in && *in && o < max; in++) {
+    char c = *in;
+    int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '-' || c == '_' || (c == '.' && o > 0);
+    out[o++] = ok ? c : '_';
+  }
+  out[o] = '\0';
+  if (o == 0 || strspn(out, "._") == o)
+    nc_strlcpy(out, "host", outlen);
+}
+
+static int valid_region(const char *r) {
+  size_t n = strlen(r);
+  if (n == 0 || n > 31)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') || r[i] == '-'))
+      return 0;
+  return 1;
+}
+
+static int add_bucket(struct nc_config *cfg, const char *name, const char *prefix,
+                      const char *source) {
+  char b[64], pfx[NC_PATH_MAX], uri[NC_PATH_MAX + 80];
+  /* Accept "bucket", "bucket/prefix" and "s3://bucket/prefix". */
+  if (strncmp(name, "s3://", 5) == 0)
+    nc_snprintf(uri, sizeof uri, "%s", name);
+  else
+    nc_snprintf(uri, sizeof uri, "s3://%s", name);
+  if (config_split_s3_uri(uri, b, sizeof b, pfx, sizeof pfx))
+    return -1;
+  if (prefix && *prefix)
+    nc_strlcpy(pfx, prefix, sizeof pfx);
+  for (int i = 0; i < cfg->n_buckets; i++)
+    if (!strcmp(cfg->buckets[i].name, b)) {
+      if (!cfg->buckets[i].prefix[0])
+        nc_strlcpy(cfg->buckets[i].prefix, pfx, sizeof cfg->buckets[i].prefix);
+      return 0;
+    }
+  if (cfg->n_buckets >= NC_MAX_BUCKETS)
+    return 0; /* more buckets than we probe: the first ones win */
+  nc_strlcpy(cfg->buckets[cfg->n_buckets].name, b, sizeof cfg->buckets[0].name);
+  nc_strlcpy(cfg->buckets[cfg->n_buckets].prefix, pfx, sizeof cfg->buckets[0].prefix);
+  nc_strlcpy(cfg->buckets[cfg->n_buckets].source, source, sizeof cfg->buckets[0].source);
+  cfg->n_buckets++;
+  return 0;
+}
+
+static int add_string(char (*arr)[NC_HOST_MAX], int *n, int max, const char *s) {
+  if (!*s || strlen(s) >= NC_HOST_MAX)
+    return -1;
+  for (int i = 0; i < *n; i++)
+    if (!strcmp(arr[i], s))
+      return 0;
+  if (*n >= max)
+    return -1;
+  nc_strlcpy(arr[*n], s, NC_HOST_MAX);
+  (*n)++;
+  return 0;
+}
+
+static int add_dns_server(struct nc_config *cfg, const char *s) {
+  if (!*s || strlen(s) >= sizeof cfg->dns_servers[0] || cfg->n_dns_servers >= NC_MAX_SERVERS)
+    return -1;
+  nc_strlcpy(cfg->dns_servers[cfg->n_dns_servers++], s, sizeof cfg->dns_servers[0]);
+  return 0;
+}
+
+/* ---- JSON helpers: a missing or null field is "absent"; a wrong type is an error ---- */
+
+struct jctx {
+  const char *file;
+  char *err;
+  size_t errlen;
+};
+
+/* Returns 1 and sets *out when item is a string, 0 when absent/null, -1 on a wrong type. */
+static int jstr(struct jctx *c, const cJSON *obj, const char *key, const char *path,
+                const char **out) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!it || cJSON_IsNull(it))
+    return 0;
+  if (!cJSON_IsString(it) || !it->valuestring) {
+    seterr(c->err, c->errlen, "%s: %s%s%s: expected a string", c->file, path, *path ? "." : "",
+           key);
+    return -1;
+  }
+  *out = it->valuestring;
+  return 1;
+}
+
+static int jobj(struct jctx *c, const cJSON *obj, const char *key, const char *path,
+                const cJSON **out) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!it || cJSON_IsNull(it))
+    return 0;
+  if (!cJSON_IsObject(it)) {
+    seterr(c->err, c->errlen, "%s: %s%s%s: expected an object", c->file, path, *path ? "." : "",
+           key);
+    return -1;
+  }
+  *out = it;
+  return 1;
+}
+
+static int jarr(struct jctx *c, const cJSON *obj, const char *key, const char *path,
+                const cJSON **out) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!it || cJSON_IsNull(it))
+    return 0;
+  if (!cJSON_IsArray(it)) {
+    seterr(c->err, c->errlen, "%s: %s%s%s: expected an array", c->file, path, *path ? "." : "",
+           key);
+    return -1;
+  }
+  *out = it;
+  return 1;
+}
+
+static int jnum(struct jctx *c, const cJSON *obj, const char *key, const char *path,
+                double *out) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!it || cJSON_IsNull(it))
+    return 0;
+  if (!cJSON_IsNumber(it)) {
+    seterr(c->err, c->errlen, "%s: %s%s%s: expected a number", c->file, path, *path ? "." : "",
+           key);
+    return -1;
+  }
+  *out = it->valuedouble;
+  return 1;
+}
+
+static cJSON *parse_json(struct jctx *c, const char *buf, size_t len) {
+  const char *end = NULL;
+  cJSON *root;
+  if (len > CONFIG_FILE_MAX) {
+    seterr(c->err, c->errlen, "%s: file too large (%zu bytes, limit %d)", c->file, len,
+           CONFIG_FILE_MAX);
+    return NULL;
+  }
+  root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+  if (!root) {
+    size_t off = end && end >= buf ? (size_t)(end - buf) : 0;
+    seterr(c->err, c->errlen, "%s: malformed JSON near byte %zu", c->file, off);
+    return NULL;
+  }
+  if (!cJSON_IsObject(root)) {
+    seterr(c->err, c->errlen, "%s: expected a JSON object at the top level", c->file);
+    cJSON_Delete(root);
+    return NULL;
+  }
+  return root;
+}
+
+int config_parse_processing_job(struct nc_config *cfg, const char *buf, size_t len, char *err,
+                                size_t errlen) {
+  struct jctx c = {"processingjobconfig.json", err, errlen};
+  const cJSON *arr, *o, *res, *cl;
+  const char *s;
+  double d;
+  int rc = -1, r;
+  cJSON *root = parse_json(&c, buf, len);
+  if (!root)
+    return -1;
+
+  if ((r = jstr(&c, root, "ProcessingJobName", "", &s)) < 0)
+    goto done;
+  if (r)
+    nc_strlcpy(cfg->job.name, s, sizeof cfg->job.name);
+  if ((r = jstr(&c, root, "ProcessingJobArn", "", &s)) < 0)
+    goto done;
+  if (r) {
+    nc_strlcpy(cfg->job.arn, s, sizeof cfg->job.arn);
+    if (config_region_from_arn(s, cfg->job.region, sizeof cfg->job.region))
+      cfg->job.region[0] = '\0';
+    /* The name is the ARN's last path component when the name field is absent. */
+    if (!cfg->job.name[0] && strrchr(s, '/'))
+      nc_strlcpy(cfg->job.name, strrchr(s, '/') + 1, sizeof cfg->job.name);
+  }
+
+  if ((r = jarr(&c, root, "ProcessingInputs", "", &arr)) < 0)
+    goto done;
+  if (r) {
+    int i = 0;
+    const cJSON *in;
+    cJSON_ArrayForEach(in, arr) {
+      char path[64];
+      const cJSON *s3in;
+      nc_snprintf(path, sizeof path, "ProcessingInputs[%d]", i++);
+      if (cJSON_IsNull(in))
+        continue;
+      if (!cJSON_IsObject(in)) {
+        seterr(err, errlen, "%s: %s: expected an object", c.file, path);
+        goto done;
+      }
+      if ((r = jobj(&c, in, "S3Input", path, &s3in)) < 0)
+        goto done;
+      if (r) {
+        char sub[96];
+        nc_snprintf(sub, sizeof sub, "%s.S3Input", path);
+        if ((r = jstr(&c, s3in, "S3Uri", sub, &s)) < 0)
+          goto done;
+        if (r && add_bucket(cfg, s, NULL, "input"))
+          NC_WARN("%s: %s.S3Uri: not an s3:// URI, ignored", c.file, sub);
+      }
+    }
+  }
+
+  if ((r = jobj(&c, root, "ProcessingOutputConfig", "", &o)) < 0)
+    goto done;
+  if (r) {
+    if ((r = jarr(&c, o, "Outputs", "ProcessingOutputConfig", &arr)) < 0)
+      goto done;
+    if (r) {
+      int i = 0;
+      const cJSON *out;
+      cJSON_ArrayForEach(out, arr) {
+        char path[64], sub[96];
+        const cJSON *s3out;
+        const char *name = "", *lp = NULL;
+        nc_snprintf(path, sizeof path, "ProcessingOutputConfig.Outputs[%d]", i++);
+        if (cJSON_IsNull(out))
+          continue;
+        if (!cJSON_IsObject(out)) {
+          seterr(err, errlen, "%s: %s: expected an object", c.file, path);
+          goto done;
+        }
+        if (jstr(&c, out, "OutputName", path, &name) < 0)
+          goto done;
+        if ((r = jobj(&c, out, "S3Output", path, &s3out)) < 0)
+          goto done;
+        if (!r)
+          continue;
+        nc_snprintf(sub, sizeof sub, "%s.S3Output", path);
+        if ((r = jstr(&c, s3out, "S3Uri", sub, &s)) < 0)
+          goto done;
+        if (r && add_bucket(cfg, s, NULL, "output"))
+          NC_WARN("%s: %s.S3Uri: not an s3:// URI, ignored", c.file, sub);
+        if ((r = jstr(&c, s3out, "LocalPath", sub, &lp)) < 0)
+          goto done;
+        if (r && cfg->job.n_outputs < NC_MAX_OUTPUTS) {
+          struct nc_output *no = &cfg->job.outputs[cfg->job.n_outputs++];
+          nc_strlcpy(no->name, name ? name : "", sizeof no->name);
+          nc_strlcpy(no->local_path, lp, sizeof no->local_path);
+        }
+      }
+    }
+  }
+
+  if ((r = jobj(&c, root, "ProcessingResources", "", &res)) < 0)
+    goto done;
+  if (r) {
+    if ((r = jobj(&c, res, "ClusterConfig", "ProcessingResources", &cl)) < 0)
+      goto done;
+    if (r) {
+      if ((r = jnum(&c, cl, "InstanceCount", "ProcessingResources.ClusterConfig", &d)) < 0)
+        goto done;
+      if (r && d >= 0 && d <= 100000)
+        cfg->job.instance_count = (int)d;
+    }
+  }
+  rc = 0;
+done:
+  cJSON_Delete(root);
+  return rc;
+}
+
+int config_parse_resource(struct nc_config *cfg, const char *buf, size_t len, char *err,
+                          size_t errlen) {
+  struct jctx c = {"resourceconfig.json", err, errlen};
+  const cJSON *arr, *h;
+  const char *s;
+  int rc = -1, r, i = 0;
+  cJSON *root = parse_json(&c, buf, len);
+  if (!root)
+    return -1;
+  if ((r = jstr(&c, root, "current_host", "", &s)) < 0)
+    goto done;
+  if (r) {
+    if (!*s || strlen(s) >= NC_HOST_MAX) {
+      seterr(err, errlen, "%s: current_host: empty or longer than %d bytes", c.file,
+             NC_HOST_MAX - 1);
+      goto done;
+    }
+    nc_strlcpy(cfg->job.current_host, s, sizeof cfg->job.current_host);
+  }
+  if ((r = jstr(&c, root, "network_interface_name", "", &s)) < 0)
+    goto done;
+  if (r)
+    nc_strlcpy(cfg->job.network_interface_name, s, sizeof cfg->job.network_interface_name);
+  if ((r = jarr(&c, root, "hosts", "", &arr)) < 0)
+    goto done;
+  if (r) {
+    cJSON_ArrayForEach(h, arr) {
+      if (!cJSON_IsString(h) || !h->valuestring) {
+        seterr(err, errlen, "%s: hosts[%d]: expected a string", c.file, i);
+        goto done;
+      }
+      if (add_string(cfg->job.hosts, &cfg->job.n_hosts, NC_MAX_HOSTS, h->valuestring)) {
+        seterr(err, errlen, "%s: hosts[%d]: empty, too long, or more than %d hosts", c.file, i,
+               NC_MAX_HOSTS);
+        goto done;
+      }
+      i++;
+    }
+  }
+  rc = 0;
+done:
+  cJSON_Delete(root);
+  return rc;
+}
+
+/* --config FILE: extra targets and expectations. */
+int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *err,
+                      size_t errlen) {
+  struct jctx c = {cfg->config_file[0] ? cfg->config_file : "--config", err, errlen};
+  const cJSON *arr, *o, *it;
+  const char *s;
+  double d;
+  int rc = -1, r;
+  cJSON *root = parse_json(&c, buf, len);
+  if (!root)
+    return -1;
+
+  for (it = root->child; it; it = it->next) {
+    static const char *const known[] = {"region",      "buckets",        "expect",
+                                        "skip",        "egress_targets", "tcp_targets",
+                                        "dns_servers", "timeout",        "peer_wait",
+                                        "peer_port",   "ca_bundle",      "on_fail",
+                                        "report",      "summary",        "$schema",
+                                        "comment"};
+    size_t k;
+    for (k = 0; k < NC_ARRAY_LEN(known); k++)
+      if (it->string && !strcmp(it->string, known[k]))
+        break;
+    if (k == NC_ARRAY_LEN(known)) {
+      seterr(err, errlen, "%s: unknown key \"%.64s\"", c.file, it->string ? it->string : "");
+      goto done;
+    }
+  }
+  if ((r = jstr(&c, root, "region", "", &s)) < 0)
+    goto done;
+  if (r) {
+    if (!valid_region(s)) {
+      seterr(err, errlen, "%s: region: \"%.40s\" is not a region name", c.file, s);
+      goto done;
+    }
+    nc_strlcpy(cfg->region, s, sizeof cfg->region);
+  }
+  if ((r = jarr(&c, root, "buckets", "", &arr)) < 0)
+    goto done;
+  if (r) {
+    int i = 0;
+    cJSON_ArrayForEach(it, arr) {
+      const char *name = NULL, *prefix = NULL;
+      if (cJSON_IsString(it)) {
+        name = it->valuestring;
+      } else if (cJSON_IsObject(it)) {
+        char path[32];
+        nc_snprintf(path, sizeof path, "buckets[%d]", i);
+        if (jstr(&c, it, "name", path, &name) < 0 || jstr(&c, it, "prefix", path, &prefix) < 0)
+          goto done;
+      }
+      if (!name || add_bucket(cfg, name, prefix, "config")) {
+        seterr(err, errlen, "%s: buckets[%d]: expected a bucket name or {\"name\",\"prefix\"}",
+               c.file, i);
+        goto done;
+      }
+      i++;
+    }
+  }
+  if ((r = jobj(&c, root, "expect", "", &o)) < 0)
+    goto done;
+  if (r) {
+    cJSON_ArrayForEach(it, o) {
+      int f = config_family_from_name(it->string), e;
+      if (f < 0 || !cJSON_IsString(it) || (e = expect_from_name(it->valuestring)) < 0) {
+        seterr(err, errlen,
+               "%s: expect.%.32s: expected a probe family and \"reachable\", \"blocked\" or "
+               "\"any\"",
+               c.file, it->string ? it->string : "");
+        goto done;
+      }
+      cfg->expect[f] = (enum nc_expect)e;
+    }
+  }
+  if ((r = jarr(&c, root, "skip", "", &arr)) < 0)
+    goto done;
+  if (r) {
+    cJSON_ArrayForEach(it, arr) {
+      int f = cJSON_IsString(it) ? config_family_from_name(it->valuestring) : -1;
+      if (f < 0) {
+        seterr(err, errlen, "%s: skip: expected probe family names (env, creds, dns, s3, repo, "
+                            "egress, aws, clock, peer)",
+               c.file);
+        goto done;
+      }
+      cfg->skip[f] = true;
+    }
+  }
+  struct {
+    const char *key;
+    char (*arr)[NC_HOST_MAX];
+    int *n;
+  } lists[] = {{"egress_targets", cfg->egress_targets, &cfg->n_egress_targets},
+               {"tcp_targets", cfg->tcp_targets, &cfg->n_tcp_targets}};
+  for (size_t l = 0; l < NC_ARRAY_LEN(lists); l++) {
+    if ((r = jarr(&c, root, lists[l].key, "", &arr)) < 0)
+      goto done;
+    if (!r)
+      continue;
+    *lists[l].n = 0; /* the file replaces the defaults */
+    cJSON_ArrayForEach(it, arr) {
+      if (!cJSON_IsString(it) ||
+          add_string(lists[l].arr, lists[l].n, NC_MAX_TARGETS, it->valuestring)) {
+        seterr(err, errlen, "%s: %s: expected at most %d non-empty strings", c.file,
+               lists[l].key, NC_MAX_TARGETS);
+        goto done;
+      }
+    }
+  }
+  if ((r = jarr(&c, root, "dns_servers", "", &arr)) < 0)
+    goto done;
+  if (r) {
+    cfg->n_dns_servers = 0;
+    cJSON_ArrayForEach(it, arr) {
+      if (!cJSON_IsString(it) || add_dns_server(cfg, it->valuestring)) {
+        seterr(err, errlen, "%s: dns_servers: expected at most %d \"IP[:PORT]\" strings", c.file,
+               NC_MAX_SERVERS);
+        goto done;
+      }
+    }
+  }
+  if ((r = jnum(&c, root, "timeout", "", &d)) < 0)
+    goto done;
+  if (r) {
+    if (d < 0.1 || d > 3600) {
+      seterr(err, errlen, "%s: timeout: expected seconds between 0.1 and 3600", c.file);
+      goto done;
+    }
+    cfg->timeout_ms = (int)(d * 1000);
+  }
+  if ((r = jnum(&c, root, "peer_wait", "", &d)) < 0)
+    goto done;
+  if (r) {
+    if (d < 0 || d > 3600) {
+      seterr(err, errlen, "%s: peer_wait: expected seconds between 0 and 3600", c.file);
+      goto done;
+    }
+    cfg->peer_wait_ms = (int)(d * 1000);
+  }
+  if ((r = jnum(&c, root, "peer_port", "", &d)) < 0)
+    goto done;
+  if (r) {
+    if (d < 1 || d > 65535 || d != (int)d) {
+      seterr(err, errlen, "%s: peer_port: expected a port number", c.file);
+      goto done;
+    }
+    cfg->peer_port = (int)d;
+  }
+  if ((r = jstr(&c, root, "ca_bundle", "", &s)) < 0)
+    goto done;
+  if (r)
+    nc_strlcpy(cfg->ca_bundle, s, sizeof cfg->ca_bundle);
+  if ((r = jstr(&c, root, "report", "", &s)) < 0)
+    goto done;
+  if (r)
+    nc_strlcpy(cfg->report_path, s, sizeof cfg->report_path);
+  if ((r = jstr(&c, root, "on_fail", "", &s)) < 0)
+    goto done;
+  if (r) {
+    if (strcmp(s, "warn") && strcmp(s, "abort")) {
+      seterr(err, errlen, "%s: on_fail: expected \"warn\" or \"abort\"", c.file);
+      goto done;
+    }
+    cfg->on_fail = strcmp(s, "abort") ? NC_ON_FAIL_WARN : NC_ON_FAIL_ABORT;
+  }
+  if ((r = jstr(&c, root, "summary", "", &s)) < 0)
+    goto done;
+  if (r) {
+    if (!strcmp(s, "text"))
+      cfg->summary = NC_SUMMARY_TEXT;
+    else if (!strcmp(s, "json"))
+      cfg->summary = NC_SUMMARY_JSON;
+    else if (!strcmp(s, "none"))
+      cfg->summary = NC_SUMMARY_NONE;
+    else if (!strcmp(s, "junit"))
+      cfg->summary = NC_SUMMARY_JUNIT;
+    else {
+      seterr(err, errlen, "%s: summary: expected text, json, junit or none", c.file);
+      goto done;
+    }
+  }
+  rc = 0;
+done:
+  cJSON_Delete(root);
+  return rc;
+}
+
+/* ---- loading ---- */
+
+/* Reads dir/name into cfg with parse(); a missing file is fine. */
+static int load_sm_file(struct nc_config *cfg, const char *dir, const char *name,
+                        int (*parse)(struct nc_config *, const char *, size_t, char *, size_t),
+                        char *err, size_t errlen) {
+  char path[NC_PATH_MAX + 64];
+  char *buf;
+  size_t len;
+  nc_snprintf(path, sizeof path, "%s/%s", dir, name);
+  if (nc_read_file(path, CONFIG_FILE_MAX, &buf, &len)) {
+    if (errno == ENOENT)
+      return 0;
+    seterr(err, errlen, "%s: %s", path, errno == EFBIG ? "file too large" : strerror(errno));
+    return -1;
+  }
+  if (parse(cfg, buf, len, err, errlen)) {
+    /* Name the full path, not only the base name the parser knows. */
+    char line[1024];
+    const char *rest = strchr(err, ':');
+    nc_snprintf(line, sizeof line, "%s%s", path, rest ? rest : ": invalid");
+    nc_strlcpy(err, line, errlen);
+    free(buf);
+    return -1;
+  }
+  free(buf);
+  return 0;
+}
+
+/* Flag values, applied after discovery and the file. */
+struct flags {
+  const char *sm_config_dir, *config, *report, *region, *ca_bundle, *message;
+  int timeout_ms, peer_wait_ms, peer_port;
+  int on_fail, summary;
+  const char *buckets[NC_MAX_BUCKETS];
+  int n_buckets;
+  const char *dns[NC_MAX_SERVERS];
+  int n_dns;
+  const char *egress[NC_MAX_TARGETS];
+  int n_egress;
+  const char *expects[NC_FAM_COUNT * 2];
+  int n_expects;
+  const char *skips[NC_FAM_COUNT * 2];
+  int n_skips;
+};
+
+enum {
+  OPT_CONFIG = 256,
+  OPT_SM_DIR,
+  OPT_REPORT,
+  OPT_TIMEOUT,
+  OPT_ON_FAIL,
+  OPT_REGION,
+  OPT_BUCKET,
+  OPT_DNS,
+  OPT_CA,
+  OPT_PEER_PORT,
+  OPT_PEER_WAIT,
+  OPT_SUMMARY,
+  OPT_INIT,
+  OPT_EXPECT,
+  OPT_SKIP,
+  OPT_EGRESS,
+  OPT_MESSAGE,
+  OPT_DRY_RUN,
+  OPT_LIST,
+};
+
+static const struct option long_opts[] = {
+    {OPT_SM_CONFIG_DIR, required_argument, NULL, OPT_SM_DIR},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"on-fail", required_argument, NULL, OPT_ON_FAIL},
+    {"region", required_argument, NULL, OPT_REGION},
+    {"bucket", required_argument, NULL, OPT_BUCKET},
+    {"dns-server", required_argument, NULL, OPT_DNS},
+    {"ca-bundle", required_argument, NULL, OPT_CA},
+    {"peer-port", required_argument, NULL, OPT_PEER_PORT},
+    {"peer-wait", required_argument, NULL, OPT_PEER_WAIT},
+    {"summary", required_argument, NULL, OPT_SUMMARY},
+    {"expect", required_argument, NULL, OPT_EXPECT},
+    {"skip", required_argument, NULL, OPT_SKIP},
+    {"egress-target", required_argument, NULL, OPT_EGRESS},
+    {"message-file", required_argument, NULL, OPT_MESSAGE},
+    {"init", no_argument, NULL, OPT_INIT},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"list-probes", no_argument, NULL, OPT_LIST},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
+
+void config_usage(void *stream) {
+  fputs(
+      "Usage: netcheck [OPTIONS] [-- COMMAND [ARG...]]\n"
+      "       netcheck merge [--json | --html FILE] REPORT.json...\n"
+      "       netcheck explain CODE | --all\n"
+      "\n"
+      "Tests the network of a SageMaker Processing container the way the job will use it\n"
+      "(DNS, S3 through the VPC endpoint, package repositories, egress, AWS endpoints,\n"
+      "peers), writes a JSON report, prints a verdict, then execs COMMAND.\n"
+      "\n"
+      "Options:\n"
+      "  --sm-config-dir DIR   SageMaker config directory (default /opt/ml/config,\n"
+      "                        or $NETCHECK_SM_CONFIG_DIR)\n"
+      "  --config FILE         JSON file with extra targets, expectations and skips\n"
+      "  --report PATH|-|none  where to write the JSON report (default: the output named\n"
+      "                        'netcheck', else <first output LocalPath>/netcheck/HOST.json)\n"
+      "  --timeout SEC         deadline for every check but the peer phase (default 15)\n"
+      "  --on-fail warn|abort  on a failed expectation: start COMMAND anyway (warn, the\n"
+      "                        default) or exit 1 without starting it (abort)\n"
+      "  --region REGION       AWS region (default: from the job ARN, AWS_REGION,\n"
+      "                        AWS_DEFAULT_REGION, else us-east-1)\n"
+      "  --bucket NAME[/PREFIX] also probe this bucket (repeatable)\n"
+      "  --dns-server IP[:PORT] query this nameserver instead of resolv.conf (repeatable)\n"
+      "  --ca-bundle FILE      CA certificates for TLS (default $AWS_CA_BUNDLE or system)\n"
+      "  --peer-port N         port of the peer check (default 7191)\n"
+      "  --peer-wait SEC       how long to wait for peers that start late (default 120)\n"
+      "  --expect FAMILY=reachable|blocked|any\n"
+      "                        expectation for a probe family (repeatable)\n"
+      "  --skip FAMILY         do not run a probe family (repeatable)\n"
+      "  --egress-target HOST  public target for the egress check (repeatable;\n"
+      "                        default pypi.org)\n"
+      "  --summary text|json|junit|none\n"
+      "                        what to print on stderr at the end (default text)\n"
+      "  --message-file PATH   failure reason file for --on-fail abort\n"
+      "                        (default /opt/ml/output/message)\n"
+      "  --init                stay as PID 1: forward signals, reap zombies\n"
+      "  --list-probes         list the probe families and exit\n"
+      "  --dry-run             print the plan (every probe, target, expectation) and exit\n"
+      "  -v, --verbose         log more (repeatable)\n"
+      "  -h, --help            show this help and exit\n"
+      "  -V, --version         show the version and exit\n"
+      "\n"
+      "Probe families: env creds dns s3 repo egress aws clock peer\n"
+      "\n"
+      "Exit codes: 0 all expectations met; 1 an expectation failed; 2 usage or\n"
+      "configuration error; 3 internal error. With -- COMMAND: COMMAND's status\n"
+      "(127 not found, 126 not executable); 128+N when stopped by signal N.\n",
+      (FILE *)stream);
+}
+
+static int parse_flags(struct flags *f, int argc, char **argv, int *verbose, char *err,
+                       size_t errlen) {
+  int ch;
+  long v;
+  opterr = 0;
+  optind = 1;
+  while ((ch = getopt_long(argc, argv, ":vhV", long_opts, NULL)) != -1) {
+    switch (ch) {
+    case OPT_SM_DIR:
+      f->sm_config_dir = optarg;
+      break;
+    case OPT_CONFIG:
+      f->config = optarg;
+      break;
+    case OPT_REPORT:
+      f->report = optarg;
+      break;
+    case OPT_TIMEOUT:
+      if (parse_seconds_ms(optarg, 100, 3600000, &f->timeout_ms)) {
+        seterr(err, errlen, "--timeout: expected seconds between 0.1 and 3600, got \"%.32s\"",
+               optarg);
+        return -1;
+      }
+      break;
+    case OPT_PEER_WAIT:
+      if (parse_seconds_ms(optarg, 0, 3600000, &f->peer_wait_ms)) {
+        seterr(err, errlen, "--peer-wait: expected seconds between 0 and 3600, got \"%.32s\"",
+               optarg);
+        return -1;
+      }
+      break;
+    case OPT_PEER_PORT:
+      if (parse_int(optarg, 1, 65535, &v)) {
+        seterr(err, errlen, "--peer-port: expected a port number, got \"%.32s\"", optarg);
+        return -1;
+      }
+      f->peer_port = (int)v;
+      break;
+    case OPT_ON_FAIL:
+      if (strcmp(optarg, "warn") && strcmp(optarg, "abort")) {
+        seterr(err, errlen, "--on-fail: expected warn or abort, got \"%.32s\"", optarg);
+        return -1;
+      }
+      f->on_fail = strcmp(optarg, "abort") ? NC_ON_FAIL_WARN : NC_ON_FAIL_ABORT;
+      break;
+    case OPT_SUMMARY:
+      if (!strcmp(optarg, "text"))
+        f->summary = NC_SUMMARY_TEXT;
+      else if (!strcmp(optarg, "json"))
+        f->summary = NC_SUMMARY_JSON;
+      else if (!strcmp(optarg, "none"))
+        f->summary = NC_SUMMARY_NONE;
+      else if (!strcmp(optarg, "junit"))
+        f->summary = NC_SUMMARY_JUNIT;
+      else {
+        seterr(err, errlen, "--summary: expected text, json, junit or none, got \"%.32s\"",
+               optarg);
+        return -1;
+      }
+      break;
+    case OPT_REGION:
+      if (!valid_region(optarg)) {
+        seterr(err, errlen, "--region: \"%.40s\" is not a region name", optarg);
+        return -1;
+      }
+      f->region = optarg;
+      break;
+    case OPT_BUCKET:
+      if (f->n_buckets >= NC_MAX_BUCKETS) {
+        seterr(err, errlen, "--bucket: at most %d buckets", NC_MAX_BUCKETS);
+        return -1;
+      }
+      f->buckets[f->n_buckets++] = optarg;
+      break;
+    case OPT_DNS:
+      if (f->n_dns >= NC_MAX_SERVERS) {
+        seterr(err, errlen, "--dns-server: at most %d servers", NC_MAX_SERVERS);
+        return -1;
+      }
+      f->dns[f->n_dns++] = optarg;
+      break;
+    case OPT_EGRESS:
+      if (f->n_egress >= NC_MAX_TARGETS) {
+        seterr(err, errlen, "--egress-target: at most %d targets", NC_MAX_TARGETS);
+        return -1;
+      }
+      f->egress[f->n_egress++] = optarg;
+      break;
+    case OPT_EXPECT:
+      if (f->n_expects >= (int)NC_ARRAY_LEN(f->expects)) {
+        seterr(err, errlen, "--expect: too many");
+        return -1;
+      }
+      f->expects[f->n_expects++] = optarg;
+      break;
+    case OPT_SKIP:
+      if (f->n_skips >= (int)NC_ARRAY_LEN(f->skips)) {
+        seterr(err, errlen, "--skip: too many");
+        return -1;
+      }
+      f->skips[f->n_skips++] = optarg;
+      break;
+    case OPT_CA:
+      f->ca_bundle = optarg;
+      break;
+    case OPT_MESSAGE:
+      f->message = optarg;
+      break;
+    case OPT_INIT:
+    case OPT_DRY_RUN:
+    case OPT_LIST:
+    case 'h':
+    case 'V':
+      break; /* handled by the caller's scan (they are modes, not settings) */
+    case 'v':
+      (*verbose)++;
+      break;
+    case ':':
+      seterr(err, errlen, "option '%.64s' needs a value (see --help)", argv[optind - 1]);
+      return -1;
+    default:
+      seterr(err, errlen, "unknown option '%.64s' (see --help)", argv[optind - 1]);
+      return -1;
+    }
+  }
+  if (optind < argc) {
+    seterr(err, errlen, "unexpected argument '%.64s' (the workload goes after --)",
+           argv[optind]);
+    return -1;
+  }
+  return 0;
+}
+
+static void apply_defaults(struct nc_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  nc_strlcpy(cfg->sm_config_dir, NC_DEFAULT_SM_CONFIG_DIR, sizeof cfg->sm_config_dir);
+  nc_strlcpy(cfg->message_path, NC_DEFAULT_MESSAGE_PATH, sizeof cfg->message_path);
+  cfg->timeout_ms = NC_DEFAULT_TIMEOUT_MS;
+  cfg->peer_wait_ms = NC_DEFAULT_PEER_WAIT_MS;
+  cfg->peer_port = NC_DEFAULT_PEER_PORT;
+  cfg->summary = NC_SUMMARY_TEXT;
+  cfg->on_fail = NC_ON_FAIL_WARN;
+  for (int i = 0; i < NC_FAM_COUNT; i++)
+    cfg->expect[i] = NC_EXPECT_REACHABLE;
+  cfg->expect[NC_FAM_ENV] = NC_EXPECT_ANY;
+  cfg->expect[NC_FAM_REPO] = NC_EXPECT_BLOCKED;
+  cfg->expect[NC_FAM_EGRESS] = NC_EXPECT_ANY;
+  nc_strlcpy(cfg->egress_targets[0], "pypi.org", NC_HOST_MAX);
+  cfg->n_egress_targets = 1;
+}
+
+int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t errlen) {
+  struct flags f;
+  const char *env;
+  char *buf;
+  size_t len;
+  struct stat st;
+
+  memset(&f, 0, sizeof f);
+  f.on_fail = f.summary = f.peer_wait_ms = -1;
+  apply_defaults(cfg);
+  if (parse_flags(&f, argc, argv, &cfg->verbose, err, errlen))
+    return NC_EXIT_USAGE;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--init"))
+      cfg->init = true;
+    else if (!strcmp(argv[i], "--dry-run"))
+      cfg->dry_run = true;
+    else if (!strcmp(argv[i], "--list-probes"))
+      cfg->list_probes = true;
+  }
+
+  /* Discovery: the SageMaker config directory, then the environment. */
+  if (f.sm_config_dir)
+    nc_strlcpy(cfg->sm_config_dir, f.sm_config_dir, sizeof cfg->sm_config_dir);
+  else if ((env = getenv(ENV_SM_CONFIG_DIR)) && *env)
+    nc_strlcpy(cfg->sm_config_dir, env, sizeof cfg->sm_config_dir);
+  if (stat(cfg->sm_config_dir, &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) {
+      seterr(err, errlen, "%s: not a directory", cfg->sm_config_dir);
+      return NC_EXIT_USAGE;
+    }
+    if (load_sm_file(cfg, cfg->sm_config_dir, "processingjobconfig.json",
+                     config_parse_processing_job, err, errlen) ||
+        load_sm_file(cfg, cfg->sm_config_dir, "resourceconfig.json", config_parse_resource, err,
+                     errlen))
+      return NC_EXIT_USAGE;
+  } else if (f.sm_config_dir || getenv(ENV_SM_CONFIG_DIR)) {
+    seterr(err, errlen, "%s: %s", cfg->sm_config_dir, strerror(errno));
+    return NC_EXIT_USAGE;
+  }
+  if (cfg->job.region[0])
+    nc_strlcpy(cfg->region, cfg->job.region, sizeof cfg->region);
+  else if (((env = getenv("AWS_REGION")) && valid_region(env)) ||
+           ((env = getenv("AWS_DEFAULT_REGION")) && valid_region(env)))
+    nc_strlcpy(cfg->region, env, sizeof cfg->region);
+  if ((env = getenv("AWS_CA_BUNDLE")) && *env)
+    nc_strlcpy(cfg->ca_bundle, env, sizeof cfg->ca_bundle);
+  if ((env = getenv(ENV_MESSAGE_FILE)) && *env)
+    nc_strlcpy(cfg->message_path, env, sizeof cfg->message_path);
+
+  /* The --config file overrides discovery. */
+  if (f.config) {
+    nc_strlcpy(cfg->config_file, f.config, sizeof cfg->config_file);
+    if (nc_read_file(f.config, CONFIG_FILE_MAX, &buf, &len)) {
+      seterr(err, errlen, "%s: %s", f.config, errno == EFBIG ? "file too large" : strerror(errno));
+      return NC_EXIT_USAGE;
+    }
+    if (config_parse_file(cfg, buf, len, err, errlen)) {
+      free(buf);
+      return NC_EXIT_USAGE;
+    }
+    free(buf);
+  }
+
+  /* Flags override both. */
+  if (f.report)
+    nc_strlcpy(cfg->report_path, f.report, sizeof cfg->report_path);
+  if (f.region)
+    nc_strlcpy(cfg->region, f.region, sizeof cfg->region);
+  if (f.ca_bundle)
+    nc_strlcpy(cfg->ca_bundle, f.ca_bundle, sizeof cfg->ca_bundle);
+  if (f.message)
+    nc_strlcpy(cfg->message_path, f.message, sizeof cfg->message_path);
+  if (f.timeout_ms)
+    cfg->timeout_ms = f.timeout_ms;
+  if (f.peer_wait_ms >= 0) /* --peer-wait 0 is a valid value */
+    cfg->peer_wait_ms = f.peer_wait_ms;
+  if (f.peer_port)
+    cfg->peer_port = f.peer_port;
+  if (f.on_fail >= 0)
+    cfg->on_fail = (enum nc_on_fail)f.on_fail;
+  if (f.summary >= 0)
+    cfg->summary = (enum nc_summary)f.summary;
+  for (int i = 0; i < f.n_buckets; i++)
+    if (add_bucket(cfg, f.buckets[i], NULL, "flag")) {
+      seterr(err, errlen, "--bucket: \"%.64s\" is not a bucket name", f.buckets[i]);
+      return NC_EXIT_USAGE;
+    }
+  if (f.n_dns)
+    cfg->n_dns_servers = 0;
+  for (int i = 0; i < f.n_dns; i++)
+    if (add_dns_server(cfg, f.dns[i])) {
+      seterr(err, errlen, "--dns-server: \"%.64s\" is not IP[:PORT]", f.dns[i]);
+      return NC_EXIT_USAGE;
+    }
+  if (f.n_egress)
+    cfg->n_egress_targets = 0;
+  for (int i = 0; i < f.n_egress; i++)
+    if (add_string(cfg->egress_targets, &cfg->n_egress_targets, NC_MAX_TARGETS, f.egress[i])) {
+      seterr(err, errlen, "--egress-target: \"%.64s\" is not a host name", f.egress[i]);
+      return NC_EXIT_USAGE;
+    }
+  for (int i = 0; i < f.n_expects; i++) {
+    char fam[32];
+    const char *eq = strchr(f.expects[i], '=');
+    int fi = -1, e = -1;
+    if (eq && (size_t)(eq - f.expects[i]) < sizeof fam) {
+      memcpy(fam, f.expects[i], (size_t)(eq - f.expects[i]));
+      fam[eq - f.expects[i]] = '\0';
+      fi = config_family_from_name(fam);
+      e = expect_from_name(eq + 1);
+    }
+    if (fi < 0 || e < 0) {
+      seterr(err, errlen, "--expect: expected FAMILY=reachable|blocked|any, got \"%.64s\"",
+             f.expects[i]);
+      return NC_EXIT_USAGE;
+    }
+    cfg->expect[fi] = (enum nc_expect)e;
+  }
+  for (int i = 0; i < f.n_skips; i++) {
+    int fi = config_family_from_name(f.skips[i]);
+    if (fi < 0) {
+      seterr(err, errlen, "--skip: unknown probe family \"%.64s\"", f.skips[i]);
+      return NC_EXIT_USAGE;
+    }
+    cfg->skip[fi] = true;
+  }
+  if (!cfg->region[0])
+    nc_strlcpy(cfg->region, "us-east-1", sizeof cfg->region);
+  nc_log_level = NC_LOG_WARN + cfg->verbose;
+  return 0;
+}

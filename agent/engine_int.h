@@ -1,0 +1,106 @@
+/*
+ * engine_int.h - the engine's private state, shared by engine.c (loop and
+ * probe lifecycle), resolve.c (c-ares) and http.c (libcurl multi).
+ * Nothing outside agent/engine*.c, resolve.c and http.c includes it.
+ */
+#ifndef NETCHECK_ENGINE_INT_H
+#define NETCHECK_ENGINE_INT_H
+
+#include <ares.h>
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "netcheck/aws.h"
+#include "netcheck/engine.h"
+#include "netcheck/http.h"
+#include "netcheck/resolve.h"
+
+enum watch_kind { WATCH_NONE, WATCH_PROBE, WATCH_ARES, WATCH_CURL, WATCH_SIGNAL };
+
+struct watch {
+  enum watch_kind kind;
+  uint32_t events;
+  void *owner; /* struct probe * or struct dns_chan * */
+};
+
+struct dns_chan {
+  ares_channel ch;
+  char server[64]; /* "" = the configured servers */
+  bool raw;        /* per-server diagnostics channel */
+  struct engine *e;
+  struct dns_chan *next;
+};
+
+enum req_kind { REQ_RESOLVE, REQ_QUERY, REQ_HTTP };
+
+/* One in-flight request of a probe. Freed by the engine when it completes
+ * (or when the engine is freed); `cancelled` suppresses the callback once
+ * its probe has finished. */
+struct req {
+  enum req_kind kind;
+  struct engine *e;
+  struct probe *p;
+  bool cancelled;
+  bool done;
+  int64_t started_ms;
+  int64_t deadline_ms;
+  void *arg;
+  union {
+    resolve_cb resolve;
+    dns_query_cb query;
+    http_cb http;
+  } cb;
+  /* state the request owns (e.g. engine_fetch's pending HTTP request) */
+  void *owned;
+  void (*owned_free)(void *);
+  /* http */
+  CURL *easy;
+  struct curl_slist *hdrs, *resolve_list;
+  char *url, *body_out;
+  size_t body_cap, header_bytes;
+  struct http_resp resp;
+  bool sensitive;
+  struct nc_addrs addrs; /* resolve: source of the answer */
+  struct req *next;
+};
+
+struct engine {
+  const struct nc_config *cfg;
+  int epfd;
+  int sigfd;
+  struct watch *watches;
+  int n_watches; /* size of watches[], indexed by fd */
+  CURLM *multi;
+  int64_t curl_deadline; /* -1 = none */
+  struct dns_chan *chans;
+  struct req *reqs;
+  struct plan *plan;
+  int interrupted;
+  bool have_creds;
+  struct aws_creds creds;
+};
+
+/* engine.c */
+int engine_watch_kind(struct engine *e, int fd, uint32_t events, enum watch_kind kind, void *owner);
+struct req *engine_req_new(struct engine *e, struct probe *p, enum req_kind kind, int timeout_ms);
+void engine_req_free(struct engine *e, struct req *r);
+
+/* resolve.c */
+struct req *resolve_start(struct engine *e, struct probe *p, const char *name, int timeout_ms,
+                          resolve_cb cb, void *arg);
+void resolve_on_event(struct engine *e, struct dns_chan *c, int fd, uint32_t events);
+int64_t resolve_next_deadline(struct engine *e, int64_t now);
+void resolve_process_timeouts(struct engine *e);
+void resolve_req_timeout(struct req *r);
+void resolve_free_all(struct engine *e);
+
+/* http.c */
+int http_init(struct engine *e);
+void http_on_event(struct engine *e, int fd, uint32_t events);
+void http_on_timer(struct engine *e);
+void http_req_cancel(struct req *r);
+void http_req_timeout(struct req *r);
+void http_free_all(struct engine *e);
+
+#endif

@@ -1,0 +1,372 @@
+/*
+ * report.c - the JSON report, its atomic write, the stderr summary and the
+ * one-line failure reason.
+ */
+#include "netcheck/report.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netcheck/common.h"
+#include "netcheck/diag.h"
+
+const char *report_verdict_name(enum nc_verdict v) {
+  switch (v) {
+  case NC_VERDICT_PASS:
+    return "pass";
+  case NC_VERDICT_FAIL:
+    return "fail";
+  case NC_VERDICT_WARN:
+    return "warn";
+  default:
+    return "skip";
+  }
+}
+
+void report_count(const struct plan *pl, struct report_counts *c) {
+  memset(c, 0, sizeof *c);
+  for (const struct probe *p = pl->head; p; p = p->next) {
+    switch (p->verdict) {
+    case NC_VERDICT_PASS:
+      c->pass++;
+      break;
+    case NC_VERDICT_FAIL:
+      c->fail++;
+      break;
+    case NC_VERDICT_WARN:
+      c->warn++;
+      break;
+    default:
+      c->skip++;
+      break;
+    }
+  }
+}
+
+const char *report_verdict(const struct report_counts *c, int interrupted) {
+  if (interrupted)
+    return "interrupted";
+  if (c->fail)
+    return "fail";
+  return c->warn ? "warn" : "pass";
+}
+
+void report_host(const struct nc_config *cfg, char *out, size_t len) {
+  char raw[NC_HOST_MAX];
+  if (cfg->job.current_host[0])
+    nc_strlcpy(raw, cfg->job.current_host, sizeof raw);
+  else if (gethostname(raw, sizeof raw))
+    nc_strlcpy(raw, "host", sizeof raw);
+  raw[sizeof raw - 1] = '\0';
+  config_sanitize_host(raw, out, len);
+}
+
+static void iso8601(long long ms, char *out, size_t len) {
+  time_t s = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&s, &tm);
+  nc_snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+static void add_timing(cJSON *o, const char *name, double v) {
+  if (v < 0)
+    cJSON_AddNullToObject(o, name);
+  else
+    cJSON_AddNumberToObject(o, name, (double)(long long)(v * 10 + 0.5) / 10);
+}
+
+static cJSON *probe_json(const struct probe *p) {
+  cJSON *o = cJSON_CreateObject(), *t;
+  cJSON_AddStringToObject(o, "id", p->id);
+  cJSON_AddStringToObject(o, "kind", p->kind);
+  cJSON_AddStringToObject(o, "target", p->target);
+  cJSON_AddStringToObject(o, "expect", config_expect_name(p->expect));
+  cJSON_AddStringToObject(o, "verdict", report_verdict_name(p->verdict));
+  cJSON_AddStringToObject(o, "outcome", p->outcome);
+  cJSON_AddStringToObject(o, "code", diag_name(p->code));
+  cJSON_AddStringToObject(o, "message", p->message);
+  cJSON_AddStringToObject(o, "remediation", p->remediation);
+  t = cJSON_AddObjectToObject(o, "timings_ms");
+  add_timing(t, "dns", p->t.dns);
+  add_timing(t, "connect", p->t.connect);
+  add_timing(t, "tls", p->t.tls);
+  add_timing(t, "first_byte", p->t.first_byte);
+  add_timing(t, "total", p->t.total);
+  if (!strcmp(p->kind, "env")) {
+    /* The env probe's findings are the report's top-level environment:
+     * point there instead of repeating them. */
+    cJSON *d = cJSON_AddObjectToObject(o, "details");
+    const cJSON *iso = p->details ? cJSON_GetObjectItemCaseSensitive(p->details, "isolated") : NULL;
+    cJSON_AddStringToObject(d, "see", "environment");
+    cJSON_AddBoolToObject(d, "isolated", cJSON_IsTrue(iso));
+  } else {
+    cJSON_AddItemToObject(o, "details",
+                          p->details ? cJSON_Duplicate(p->details, 1) : cJSON_CreateObject());
+  }
+  return o;
+}
+
+static cJSON *environment_json(const struct plan *pl) {
+  cJSON *env = NULL, *r;
+  for (const struct probe *p = pl->head; p; p = p->next)
+    if (!strcmp(p->kind, "env") && p->details)
+      env = cJSON_Duplicate(p->details, 1);
+  if (!env)
+    env = cJSON_CreateObject();
+  /* Every field of the schema is present even when the env probe was skipped. */
+  if (!cJSON_HasObjectItem(env, "interfaces"))
+    cJSON_AddArrayToObject(env, "interfaces");
+  if (!cJSON_HasObjectItem(env, "routes"))
+    cJSON_AddArrayToObject(env, "routes");
+  if (!cJSON_HasObjectItem(env, "resolv")) {
+    r = cJSON_AddObjectToObject(env, "resolv");
+    cJSON_AddArrayToObject(r, "nameservers");
+    cJSON_AddArrayToObject(r, "search");
+    cJSON_AddArrayToObject(r, "options");
+  }
+  if (!cJSON_HasObjectItem(env, "isolated"))
+    cJSON_AddBoolToObject(env, "isolated", 0);
+  return env;
+}
+
+cJSON *report_build(const struct nc_config *cfg, const struct plan *pl,
+                    const struct report_run *run) {
+  cJSON *root = cJSON_CreateObject(), *o, *a;
+  char host[80], ts[40];
+  struct report_counts c;
+
+  cJSON_AddNumberToObject(root, "schema_version", NC_SCHEMA_VERSION);
+  o = cJSON_AddObjectToObject(root, "tool");
+  cJSON_AddStringToObject(o, "name", NC_NAME);
+  cJSON_AddStringToObject(o, "version", NC_VERSION);
+  report_host(cfg, host, sizeof host);
+  cJSON_AddStringToObject(root, "host", host);
+  iso8601(run->started_wall_ms, ts, sizeof ts);
+  cJSON_AddStringToObject(root, "started_at", ts);
+  iso8601(run->finished_wall_ms, ts, sizeof ts);
+  cJSON_AddStringToObject(root, "finished_at", ts);
+  cJSON_AddNumberToObject(root, "duration_ms", (double)run->duration_ms);
+  cJSON_AddBoolToObject(root, "interrupted", run->interrupted != 0);
+
+  o = cJSON_AddObjectToObject(root, "job");
+  cJSON_AddStringToObject(o, "name", cfg->job.name);
+  cJSON_AddStringToObject(o, "arn", cfg->job.arn);
+  cJSON_AddStringToObject(o, "region", cfg->region);
+  cJSON_AddNumberToObject(o, "instance_count", cfg->job.instance_count);
+  cJSON_AddStringToObject(o, "current_host", cfg->job.current_host);
+  a = cJSON_AddArrayToObject(o, "hosts");
+  for (int i = 0; i < cfg->job.n_hosts; i++)
+    cJSON_AddItemToArray(a, cJSON_CreateString(cfg->job.hosts[i]));
+
+  cJSON_AddItemToObject(root, "environment", environment_json(pl));
+
+  a = cJSON_AddArrayToObject(root, "probes");
+  for (const struct probe *p = pl->head; p; p = p->next)
+    cJSON_AddItemToArray(a, probe_json(p));
+
+  report_count(pl, &c);
+  o = cJSON_AddObjectToObject(root, "summary");
+  cJSON_AddNumberToObject(o, "pass", c.pass);
+  cJSON_AddNumberToObject(o, "fail", c.fail);
+  cJSON_AddNumberToObject(o, "warn", c.warn);
+  cJSON_AddNumberToObject(o, "skip", c.skip);
+  cJSON_AddStringToObject(o, "verdict", report_verdict(&c, run->interrupted));
+  return root;
+}
+
+int report_path(const struct nc_config *cfg, char *path, size_t len) {
+  char host[80];
+  const struct nc_output *out = NULL;
+  struct stat st;
+  report_host(cfg, host, sizeof host);
+  if (!strcmp(cfg->report_path, "none"))
+    return 1;
+  if (!strcmp(cfg->report_path, "-"))
+    return 2;
+  if (cfg->report_path[0]) {
+    /* An existing directory gets HOST.json inside it. */
+    if (stat(cfg->report_path, &st) == 0 && S_ISDIR(st.st_mode))
+      return nc_snprintf(path, len, "%s/%s.json", cfg->report_path, host) ? 1 : 0;
+    return nc_strlcpy(path, cfg->report_path, len) >= len ? 1 : 0;
+  }
+  for (int i = 0; i < cfg->job.n_outputs; i++)
+    if (!strcmp(cfg->job.outputs[i].name, "netcheck")) {
+      out = &cfg->job.outputs[i];
+      return nc_snprintf(path, len, "%s/%s.json", out->local_path, host) ? 1 : 0;
+    }
+  if (cfg->job.n_outputs > 0)
+    return nc_snprintf(path, len, "%s/netcheck/%s.json", cfg->job.outputs[0].local_path, host)
+               ? 1
+               : 0;
+  return 1;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+int report_write_atomic(const char *path, const char *text, size_t len, int mkdir_parent) {
+  char dir[PATH_MAX], tmp[PATH_MAX + 16];
+  const char *slash = strrchr(path, '/');
+  int fd, dfd, saved;
+  if (slash) {
+    size_t n = (size_t)(slash - path);
+    if (n >= sizeof dir) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    memcpy(dir, path, n ? n : 1);
+    dir[n ? n : 1] = '\0';
+  } else {
+    nc_strlcpy(dir, ".", sizeof dir);
+  }
+  if (mkdir_parent && mkdir(dir, 0755) && errno != EEXIST)
+    return -1;
+  if (nc_snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  if (write_all(fd, text, len) || fsync(fd) || fchmod(fd, 0644))
+    goto fail;
+  if (close(fd)) {
+    fd = -1;
+    goto fail;
+  }
+  fd = -1;
+  if (rename(tmp, path))
+    goto fail;
+  /* The rename itself must survive a crash too. */
+  dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
+  }
+  return 0;
+fail:
+  saved = errno;
+  if (fd >= 0)
+    close(fd);
+  unlink(tmp);
+  errno = saved;
+  return -1;
+}
+
+/* ---- summaries ---- */
+
+static const struct probe *first_failure(const struct plan *pl) {
+  const struct probe *warn = NULL;
+  for (const struct probe *p = pl->head; p; p = p->next) {
+    if (p->verdict == NC_VERDICT_FAIL)
+      return p;
+    if (p->verdict == NC_VERDICT_WARN && !warn)
+      warn = p;
+  }
+  return warn;
+}
+
+/* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
+static void utf8_cut(char *s, size_t max) {
+  size_t n = strlen(s);
+  if (n <= max)
+    return;
+  n = max;
+  while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+    n--;
+  s[n] = '\0';
+}
+
+void report_failure_line(const struct plan *pl, char *out, size_t len) {
+  const struct probe *p = first_failure(pl);
+  int nfail = 0;
+  for (const struct probe *q = pl->head; q; q = q->next)
+    nfail += q->verdict == NC_VERDICT_FAIL;
+  if (!p) {
+    nc_snprintf(out, len, "netcheck: all network checks passed");
+    return;
+  }
+  nc_snprintf(out, len, "netcheck: %s %s: %s%s%s%s", diag_name(p->code), p->id, p->message,
+              p->remediation[0] ? " Fix: " : "", p->remediation,
+              nfail > 1 ? " (and more failures: see the netcheck report)" : "");
+  utf8_cut(out, len - 1 < 1000 ? len - 1 : 1000);
+}
+
+static void print_json_summary(FILE *out, const struct plan *pl, const struct report_run *run,
+                               const char *where) {
+  struct report_counts c;
+  cJSON *o = cJSON_CreateObject(), *fails;
+  char *s;
+  report_count(pl, &c);
+  cJSON_AddStringToObject(o, "verdict", report_verdict(&c, run->interrupted));
+  cJSON_AddNumberToObject(o, "pass", c.pass);
+  cJSON_AddNumberToObject(o, "fail", c.fail);
+  cJSON_AddNumberToObject(o, "warn", c.warn);
+  cJSON_AddNumberToObject(o, "skip", c.skip);
+  cJSON_AddNumberToObject(o, "duration_ms", (double)run->duration_ms);
+  cJSON_AddStringToObject(o, "report", where ? where : "");
+  fails = cJSON_AddArrayToObject(o, "problems");
+  for (const struct probe *p = pl->head; p; p = p->next) {
+    cJSON *f;
+    if (p->verdict != NC_VERDICT_FAIL && p->verdict != NC_VERDICT_WARN)
+      continue;
+    f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "id", p->id);
+    cJSON_AddStringToObject(f, "verdict", report_verdict_name(p->verdict));
+    cJSON_AddStringToObject(f, "code", diag_name(p->code));
+    cJSON_AddStringToObject(f, "message", p->message);
+    cJSON_AddStringToObject(f, "remediation", p->remediation);
+    cJSON_AddItemToArray(fails, f);
+  }
+  s = cJSON_PrintUnformatted(o);
+  if (s) {
+    fprintf(out, "%s\n", s);
+    free(s);
+  }
+  cJSON_Delete(o);
+}
+
+void report_print_summary(FILE *out, const struct nc_config *cfg, const struct plan *pl,
+                          const struct report_run *run, const char *where) {
+  struct report_counts c;
+  const struct probe *first;
+  if (cfg->summary == NC_SUMMARY_NONE)
+    return;
+  if (cfg->summary == NC_SUMMARY_JSON) {
+    print_json_summary(out, pl, run, where);
+    return;
+  }
+  report_count(pl, &c);
+  for (const struct probe *p = pl->head; p; p = p->next) {
+    if (p->verdict != NC_VERDICT_FAIL && p->verdict != NC_VERDICT_WARN)
+      continue;
+    fprintf(out, NC_NAME ": %-4s %-26s %s: %s%s%s\n", p->verdict == NC_VERDICT_FAIL ? "FAIL" : "WARN",
+            diag_name(p->code), p->id, p->message, p->remediation[0] ? " Fix: " : "",
+            p->remediation);
+  }
+  first = first_failure(pl);
+  fprintf(out, NC_NAME ": verdict %s: %d passed, %d failed, %d warnings, %d skipped in %lld ms",
+          report_verdict(&c, run->interrupted), c.pass, c.fail, c.warn, c.skip, run->duration_ms);
+  if (first && first->verdict == NC_VERDICT_FAIL)
+    fprintf(out, "; first failure %s on %s", diag_name(first->code), first->id);
+  fprintf(out, "; report %s\n", where ? where : "not written");
+}

@@ -1,0 +1,419 @@
+/*
+ * resolve.c - DNS through c-ares channels driven by the engine's epoll loop.
+ *
+ * The application channel (engine_resolve) behaves like the job's own
+ * resolver: /etc/hosts, then the nameservers. Diagnostics channels
+ * (engine_dns_query) are raw: one per nameserver, responses returned as
+ * they came (NOCHECKRESP) so SERVFAIL and REFUSED are seen, not retried.
+ */
+#include "engine_int.h"
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "netcheck/common.h"
+#include "netcheck/diag.h"
+
+#define RESOLV_CONF_MAX (64 * 1024)
+#define CHAN_TIMEOUT_MS 1000
+#define CHAN_TRIES 3
+
+/* ---- resolv.conf ---- */
+
+static void add_tokens(char (*arr)[256], int *n, int max, const char *s, size_t w) {
+  while (*s) {
+    size_t len;
+    s += strspn(s, " \t");
+    len = strcspn(s, " \t");
+    if (!len)
+      break;
+    if (*n < max && len < w) {
+      memcpy(arr[*n], s, len);
+      arr[*n][len] = '\0';
+      (*n)++;
+    }
+    s += len;
+  }
+}
+
+void resolv_conf_parse(const char *buf, size_t len, struct resolv_conf *out) {
+  const char *p = buf, *end = buf + len;
+  memset(out, 0, sizeof *out);
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+    char line[512];
+    if (n >= sizeof line)
+      n = sizeof line - 1;
+    memcpy(line, p, n);
+    line[n] = '\0';
+    line[strcspn(line, "#;\r")] = '\0';
+    p = nl ? nl + 1 : end;
+    if (!strncmp(line, "nameserver", 10) && (line[10] == ' ' || line[10] == '\t')) {
+      char *v = line + 10 + strspn(line + 10, " \t");
+      v[strcspn(v, " \t")] = '\0';
+      if (*v && out->n_nameservers < NC_MAX_SERVERS && strlen(v) < 64)
+        nc_strlcpy(out->nameservers[out->n_nameservers++], v, 64);
+    } else if ((!strncmp(line, "search", 6) && (line[6] == ' ' || line[6] == '\t')) ||
+               (!strncmp(line, "domain", 6) && (line[6] == ' ' || line[6] == '\t'))) {
+      out->n_search = 0; /* the last search/domain line wins, as in glibc */
+      add_tokens(out->search, &out->n_search, 6, line + 6, 256);
+    } else if (!strncmp(line, "options", 7) && (line[7] == ' ' || line[7] == '\t')) {
+      char tmp[8][256];
+      int n_tmp = 0;
+      add_tokens(tmp, &n_tmp, 8, line + 7, 64);
+      for (int i = 0; i < n_tmp && out->n_options < 8; i++)
+        nc_strlcpy(out->options[out->n_options++], tmp[i], 64);
+    }
+  }
+}
+
+int resolv_conf_load(struct resolv_conf *out) {
+  const char *path = getenv("NETCHECK_RESOLV_CONF");
+  char *buf;
+  size_t len;
+  memset(out, 0, sizeof *out);
+  if (nc_read_file(path && *path ? path : "/etc/resolv.conf", RESOLV_CONF_MAX, &buf, &len))
+    return -1;
+  resolv_conf_parse(buf, len, out);
+  free(buf);
+  return 0;
+}
+
+int engine_nameservers(struct engine *e, char out[][64], int max) {
+  struct resolv_conf rc;
+  int n = 0;
+  if (e->cfg->n_dns_servers) {
+    for (int i = 0; i < e->cfg->n_dns_servers && n < max; i++)
+      nc_strlcpy(out[n++], e->cfg->dns_servers[i], 64);
+    return n;
+  }
+  if (resolv_conf_load(&rc))
+    return 0;
+  for (int i = 0; i < rc.n_nameservers && n < max; i++)
+    nc_strlcpy(out[n++], rc.nameservers[i], 64);
+  return n;
+}
+
+/* ---- address classes ---- */
+
+struct local_net {
+  int family;
+  unsigned char addr[16], mask[16];
+};
+
+static struct local_net local_nets[32];
+static int n_local_nets = -1;
+
+static void load_local_nets(void) {
+  struct ifaddrs *ifa, *i;
+  n_local_nets = 0;
+  if (getifaddrs(&ifa))
+    return;
+  for (i = ifa; i && n_local_nets < (int)NC_ARRAY_LEN(local_nets); i = i->ifa_next) {
+    struct local_net *ln = &local_nets[n_local_nets];
+    if (!i->ifa_addr || !i->ifa_netmask)
+      continue;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      ln->family = AF_INET;
+      memcpy(ln->addr, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4);
+      memcpy(ln->mask, &((struct sockaddr_in *)(void *)i->ifa_netmask)->sin_addr, 4);
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      ln->family = AF_INET6;
+      memcpy(ln->addr, &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, 16);
+      memcpy(ln->mask, &((struct sockaddr_in6 *)(void *)i->ifa_netmask)->sin6_addr, 16);
+    } else {
+      continue;
+    }
+    n_local_nets++;
+  }
+  freeifaddrs(ifa);
+}
+
+static bool in_local_net(const struct nc_addr *a) {
+  if (n_local_nets < 0)
+    load_local_nets();
+  for (int i = 0; i < n_local_nets; i++) {
+    const struct local_net *ln = &local_nets[i];
+    int len = ln->family == AF_INET ? 4 : 16;
+    bool match = true, loop = true;
+    if (ln->family != a->family)
+      continue;
+    for (int b = 0; b < len; b++) {
+      if ((a->bytes[b] & ln->mask[b]) != (ln->addr[b] & ln->mask[b]))
+        match = false;
+      if (ln->mask[b] != 0xff)
+        loop = false;
+    }
+    /* A /32 (or /128) host route says nothing about a subnet. */
+    if (match && !loop)
+      return true;
+  }
+  return false;
+}
+
+const char *resolve_addr_class(const struct nc_addr *a) {
+  const unsigned char *b = a->bytes;
+  if (a->family == AF_INET) {
+    if (b[0] == 127)
+      return "loopback";
+    if (b[0] == 169 && b[1] == 254)
+      return "link_local";
+    if (b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168) ||
+        (b[0] == 100 && (b[1] & 0xc0) == 64))
+      return "inside_vpc";
+  } else {
+    static const unsigned char loop6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    if (!memcmp(b, loop6, 16))
+      return "loopback";
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+      return "link_local";
+    if ((b[0] & 0xfe) == 0xfc)
+      return "inside_vpc";
+  }
+  return in_local_net(a) ? "inside_vpc" : "outside";
+}
+
+int resolve_status_code(int st) {
+  switch (st) {
+  case ARES_SUCCESS:
+    return NC_OK;
+  case ARES_ENOTFOUND:
+  case ARES_ENODATA:
+  case ARES_ENONAME:
+    return NC_DNS_NXDOMAIN;
+  case ARES_ETIMEOUT:
+    return NC_DNS_TIMEOUT;
+  case ARES_ECONNREFUSED:
+    return NC_DNS_NO_RESOLVER;
+  default:
+    return NC_DNS_SERVFAIL;
+  }
+}
+
+/* ---- channels ---- */
+
+static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writable) {
+  struct dns_chan *c = data;
+  if (!readable && !writable) {
+    engine_unwatch(c->e, fd);
+    return;
+  }
+  if (engine_watch_kind(c->e, fd, (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0),
+                        WATCH_ARES, c))
+    NC_WARN("dns: cannot watch socket %d: %s", fd, strerror(errno));
+}
+
+static struct dns_chan *get_chan(struct engine *e, const char *server, bool raw) {
+  struct dns_chan *c;
+  struct ares_options o;
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS |
+             ARES_OPT_LOOKUPS;
+  const char *rc = getenv("NETCHECK_RESOLV_CONF");
+  char csv[NC_MAX_SERVERS * 66] = "";
+
+  for (c = e->chans; c; c = c->next)
+    if (c->raw == raw && !strcmp(c->server, server ? server : ""))
+      return c;
+  c = calloc(1, sizeof *c);
+  if (!c)
+    return NULL;
+  c->e = e;
+  c->raw = raw;
+  nc_strlcpy(c->server, server ? server : "", sizeof c->server);
+  memset(&o, 0, sizeof o);
+  o.sock_state_cb = sock_state_cb;
+  o.sock_state_cb_data = c;
+  o.timeout = CHAN_TIMEOUT_MS;
+  o.tries = CHAN_TRIES;
+  o.flags = raw ? (ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH) : 0;
+  o.lookups = (char *)(raw ? "b" : "fb");
+  if (rc && *rc) {
+    o.resolvconf_path = (char *)rc;
+    mask |= ARES_OPT_RESOLVCONF;
+  }
+  if (ares_init_options(&c->ch, &o, mask) != ARES_SUCCESS) {
+    free(c);
+    return NULL;
+  }
+  if (server && *server) {
+    nc_strlcpy(csv, server, sizeof csv);
+  } else if (e->cfg->n_dns_servers) {
+    for (int i = 0; i < e->cfg->n_dns_servers; i++) {
+      size_t l = strlen(csv);
+      nc_snprintf(csv + l, sizeof csv - l, "%s%s", i ? "," : "", e->cfg->dns_servers[i]);
+    }
+  }
+  if (*csv && ares_set_servers_ports_csv(c->ch, csv) != ARES_SUCCESS) {
+    NC_WARN("dns: cannot use nameserver \"%s\"", csv);
+    ares_destroy(c->ch);
+    free(c);
+    return NULL;
+  }
+  c->next = e->chans;
+  e->chans = c;
+  return c;
+}
+
+void resolve_on_event(struct engine *e, struct dns_chan *c, int fd, uint32_t events) {
+  (void)e;
+  ares_process_fd(c->ch, (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) ? fd : ARES_SOCKET_BAD,
+                  (events & EPOLLOUT) ? fd : ARES_SOCKET_BAD);
+}
+
+int64_t resolve_next_deadline(struct engine *e, int64_t now) {
+  int64_t best = -1;
+  for (struct dns_chan *c = e->chans; c; c = c->next) {
+    struct timeval tv, *t = ares_timeout(c->ch, NULL, &tv);
+    int64_t d;
+    if (!t)
+      continue;
+    d = now + (int64_t)t->tv_sec * 1000 + t->tv_usec / 1000;
+    if (best < 0 || d < best)
+      best = d;
+  }
+  return best;
+}
+
+void resolve_process_timeouts(struct engine *e) {
+  for (struct dns_chan *c = e->chans; c; c = c->next)
+    ares_process_fd(c->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+}
+
+void resolve_free_all(struct engine *e) {
+  while (e->chans) {
+    struct dns_chan *c = e->chans;
+    e->chans = c->next;
+    ares_destroy(c->ch); /* fires pending callbacks with ARES_EDESTRUCTION */
+    free(c);
+  }
+}
+
+/* ---- engine_resolve ---- */
+
+static void addrs_from_ai(const struct ares_addrinfo *ai, struct nc_addrs *out) {
+  for (const struct ares_addrinfo_node *n = ai ? ai->nodes : NULL; n && out->n < NC_MAX_ADDRS;
+       n = n->ai_next) {
+    struct nc_addr *a = &out->a[out->n];
+    const void *src;
+    int dup = 0;
+    if (n->ai_family == AF_INET) {
+      src = &((const struct sockaddr_in *)(const void *)n->ai_addr)->sin_addr;
+      memcpy(a->bytes, src, 4);
+    } else if (n->ai_family == AF_INET6) {
+      src = &((const struct sockaddr_in6 *)(const void *)n->ai_addr)->sin6_addr;
+      memcpy(a->bytes, src, 16);
+    } else {
+      continue;
+    }
+    a->family = n->ai_family;
+    inet_ntop(a->family, src, a->text, sizeof a->text);
+    for (int i = 0; i < out->n; i++)
+      if (!strcmp(out->a[i].text, a->text))
+        dup = 1;
+    if (!dup)
+      out->n++;
+  }
+}
+
+static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai) {
+  struct req *r = arg;
+  struct nc_addrs addrs;
+  (void)timeouts;
+  memset(&addrs, 0, sizeof addrs);
+  if (status == ARES_SUCCESS)
+    addrs_from_ai(ai, &addrs);
+  nc_strlcpy(addrs.source, r->addrs.source[0] ? r->addrs.source : "dns", sizeof addrs.source);
+  if (ai)
+    ares_freeaddrinfo(ai);
+  if (status == ARES_SUCCESS && addrs.n == 0)
+    status = ARES_ENODATA;
+  if (!r->cancelled && status != ARES_EDESTRUCTION) {
+    r->cancelled = true;
+    r->cb.resolve(r->p, status, &addrs, r->arg);
+  }
+  r->done = true;
+}
+
+static bool in_hosts_file(struct dns_chan *c, const char *name) {
+  struct hostent *h = NULL;
+  if (ares_gethostbyname_file(c->ch, name, AF_INET, &h) == ARES_SUCCESS) {
+    ares_free_hostent(h);
+    return true;
+  }
+  if (ares_gethostbyname_file(c->ch, name, AF_INET6, &h) == ARES_SUCCESS) {
+    ares_free_hostent(h);
+    return true;
+  }
+  return false;
+}
+
+struct req *resolve_start(struct engine *e, struct probe *p, const char *name, int timeout_ms,
+                          resolve_cb cb, void *arg) {
+  struct dns_chan *c = get_chan(e, NULL, false);
+  struct ares_addrinfo_hints hints;
+  struct req *r;
+  if (!c)
+    return NULL;
+  r = engine_req_new(e, p, REQ_RESOLVE, timeout_ms);
+  if (!r)
+    return NULL;
+  r->cb.resolve = cb;
+  r->arg = arg;
+  nc_strlcpy(r->addrs.source, in_hosts_file(c, name) ? "hosts" : "dns", sizeof r->addrs.source);
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_flags = ARES_AI_NOSORT;
+  ares_getaddrinfo(c->ch, name, NULL, &hints, on_addrinfo, r);
+  return r;
+}
+
+int engine_resolve(struct engine *e, struct probe *p, const char *name, int timeout_ms,
+                   resolve_cb cb, void *arg) {
+  return resolve_start(e, p, name, timeout_ms, cb, arg) ? 0 : -1;
+}
+
+/* ---- engine_dns_query ---- */
+
+static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, int alen) {
+  struct req *r = arg;
+  (void)timeouts;
+  if (!r->cancelled && status != ARES_EDESTRUCTION) {
+    r->cancelled = true;
+    r->cb.query(r->p, status, abuf, alen, (double)(nc_now_ms() - r->started_ms), r->arg);
+  }
+  r->done = true;
+}
+
+int engine_dns_query(struct engine *e, struct probe *p, const char *server, const char *name,
+                     int type, int timeout_ms, dns_query_cb cb, void *arg) {
+  struct dns_chan *c = get_chan(e, server, true);
+  struct req *r;
+  if (!c)
+    return -1;
+  r = engine_req_new(e, p, REQ_QUERY, timeout_ms);
+  if (!r)
+    return -1;
+  r->cb.query = cb;
+  r->arg = arg;
+  ares_query(c->ch, name, ns_c_in, type, on_query, r);
+  return 0;
+}
+
+/* A request outlived its own deadline: report a timeout now. The c-ares
+ * query stays in flight until c-ares gives up; its callback is muted. */
+void resolve_req_timeout(struct req *r) {
+  struct nc_addrs none;
+  r->cancelled = true;
+  memset(&none, 0, sizeof none);
+  if (r->kind == REQ_RESOLVE)
+    r->cb.resolve(r->p, ARES_ETIMEOUT, &none, r->arg);
+  else
+    r->cb.query(r->p, ARES_ETIMEOUT, NULL, 0, (double)(nc_now_ms() - r->started_ms), r->arg);
+}

@@ -1,0 +1,81 @@
+/*
+ * http.h - HTTP(S) requests through the engine's libcurl multi handle.
+ * Names are resolved by the caller (engine_resolve) and pinned with
+ * CURLOPT_RESOLVE, so DNS is timed and diagnosed on its own. TLS always
+ * verifies. Headers and bodies read from the network are capped.
+ */
+#ifndef NETCHECK_HTTP_H
+#define NETCHECK_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "netcheck/probe.h"
+#include "netcheck/resolve.h"
+
+#define NC_HTTP_MAX_HEADERS 8
+#define NC_HTTP_DEFAULT_BODY_CAP (64 * 1024)
+#define NC_HTTP_HEADER_CAP (32 * 1024) /* all response header bytes */
+
+struct http_req {
+  const char *method; /* "GET", "HEAD", "POST" */
+  const char *url;
+  const char *pin_ip; /* address to connect to, NULL = resolve with curl */
+  const char *headers[NC_HTTP_MAX_HEADERS]; /* "Name: value", NULL-terminated */
+  const char *body;
+  size_t body_len;
+  size_t body_cap;   /* 0 = NC_HTTP_DEFAULT_BODY_CAP */
+  int timeout_ms;    /* whole transfer */
+  bool connect_only; /* TCP + TLS handshake, no request */
+  bool sensitive;    /* the body holds secrets: wiped before it is freed */
+};
+
+struct http_resp {
+  int curl_code; /* CURLcode */
+  char error[256];
+  long status;
+  long ssl_verify_result;
+  char primary_ip[46];
+  char *body; /* NUL-terminated, at most body_cap bytes */
+  size_t body_len;
+  bool body_truncated;
+  bool headers_truncated;
+  /* interesting response headers ("" when absent) */
+  char date[64];
+  char bucket_region[64]; /* x-amz-bucket-region */
+  char request_id[128];   /* x-amz-request-id */
+  char server[64];
+  char location[512];
+  char content_type[128];
+  struct nc_timings t;
+};
+
+typedef void (*http_cb)(struct probe *p, const struct http_resp *r, void *arg);
+
+/* Starts a request; cb runs once, on the loop, unless p finishes first.
+ * All strings are copied. 0 or -1. */
+int engine_http(struct engine *e, struct probe *p, const struct http_req *rq, http_cb cb, void *arg);
+
+/* Resolve-then-request, the step most probes share: resolves the URL's host
+ * with engine_resolve() (timed into r->t.dns), pins the first address and
+ * runs the request. On a DNS failure cb gets dns_status != 0 and r == NULL.
+ * addrs lists every address the name resolved to. */
+typedef void (*fetch_cb)(struct probe *p, int dns_status, const struct nc_addrs *addrs,
+                         const struct http_resp *r, void *arg);
+int engine_fetch(struct engine *e, struct probe *p, const struct http_req *rq, fetch_cb cb,
+                 void *arg);
+
+/* Transport-level diagnosis shared by every HTTPS probe: TLS_UNTRUSTED,
+ * TLS_HANDSHAKE, no_route_code for timeouts/unreachable, TIMEOUT_BUDGET;
+ * -1 when the transport worked (an HTTP status arrived). outcome gets a
+ * wire-level word ("connect_timeout", "tls_untrusted", ...). */
+int http_transport_code(const struct http_resp *r, int no_route_code, char *outcome, size_t len);
+
+/* True when the curl code means the certificate was not trusted. */
+bool http_error_is_untrusted(const struct http_resp *r);
+/* True when the curl code is a TLS handshake failure (not trust). */
+bool http_error_is_tls(const struct http_resp *r);
+/* True when the connection timed out or the route dropped the packets. */
+bool http_error_is_no_route(const struct http_resp *r);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * resolve.h - DNS through the engine's c-ares channels.
+ *
+ * engine_resolve(): what an application would get (/etc/hosts, then the
+ * configured nameservers), for probes that need addresses.
+ * engine_dns_query(): one raw query against one nameserver, for the dns
+ * probe's diagnostics (rcode, answers, latency).
+ * Callbacks run on the loop; none runs after its probe finished.
+ */
+#ifndef NETCHECK_RESOLVE_H
+#define NETCHECK_RESOLVE_H
+
+#include <stddef.h>
+
+#include "netcheck/config.h"
+#include "netcheck/probe.h"
+
+#define NC_MAX_ADDRS 16
+
+struct nc_addr {
+  int family; /* AF_INET or AF_INET6 */
+  unsigned char bytes[16];
+  char text[46];
+};
+
+struct nc_addrs {
+  int n;
+  struct nc_addr a[NC_MAX_ADDRS];
+  char source[8]; /* "hosts" or "dns" */
+};
+
+/* status is an ARES_* status code (ARES_SUCCESS = 0). */
+typedef void (*resolve_cb)(struct probe *p, int status, const struct nc_addrs *addrs, void *arg);
+typedef void (*dns_query_cb)(struct probe *p, int status, const unsigned char *abuf, int alen,
+                             double latency_ms, void *arg);
+
+/* Resolves name to IPv4 and IPv6 addresses within timeout_ms. 0 or -1. */
+int engine_resolve(struct engine *e, struct probe *p, const char *name, int timeout_ms,
+                   resolve_cb cb, void *arg);
+
+/* One query (type: ns_t_a / ns_t_aaaa) for name against server ("IP" or
+ * "IP:PORT"; NULL = the configured servers), tries bounded by timeout_ms. */
+int engine_dns_query(struct engine *e, struct probe *p, const char *server, const char *name,
+                     int type, int timeout_ms, dns_query_cb cb, void *arg);
+
+/* The nameservers in use (from --dns-server or resolv.conf), as "IP:PORT". */
+int engine_nameservers(struct engine *e, char out[][64], int max);
+
+/* resolv.conf as the env probe reports it and the engine uses it. */
+struct resolv_conf {
+  char nameservers[NC_MAX_SERVERS][64];
+  int n_nameservers;
+  char search[6][256];
+  int n_search;
+  char options[8][64];
+  int n_options;
+};
+
+/* Parses resolv.conf text (capped, hostile-safe). Always succeeds. */
+void resolv_conf_parse(const char *buf, size_t len, struct resolv_conf *out);
+/* Reads and parses /etc/resolv.conf (or $NETCHECK_RESOLV_CONF); -1 if unreadable. */
+int resolv_conf_load(struct resolv_conf *out);
+
+/* Address class of DESIGN.md: "inside_vpc", "link_local", "outside",
+ * "loopback". local_nets are the container's own interface subnets. */
+const char *resolve_addr_class(const struct nc_addr *a);
+
+/* Converts ARES status to a DNS diagnosis code (OK for ARES_SUCCESS). */
+int resolve_status_code(int ares_status);
+
+#endif

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Command-line contract tests: flags, exit codes, configuration errors, the
+# report (location, atomic write, schema), the wrapper (exec, exit status,
+# descriptors) and --on-fail abort. netcheck runs inside a fresh network
+# namespace with only a loopback interface (`unshare --net`), so nothing it
+# does can leave this machine.
+#
+# Usage: NETCHECK=./netcheck tests/cli/run.sh
+set -uo pipefail
+
+cd "$(dirname "$0")/../.."
+NC=${NETCHECK:-./netcheck}
+case "$NC" in /*) ;; *) NC="$PWD/$NC" ;; esac
+[ -x "$NC" ] || { echo "cli: $NC is not an executable" >&2; exit 2; }
+FIX="$PWD/tests/fixtures"
+VALIDATE="$PWD/tests/validate-report.py"
+T=$(mktemp -d /tmp/nc-cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
+
+# Runs netcheck isolated from every network, bounded in time.
+ncx() { timeout 30 unshare --net "$NC" "$@"; }
+
+# ---- flags ----
+out=$(ncx --version); rc=$?
+[ $rc -eq 0 ] && [[ "$out" == netcheck\ * ]] && ok "--version exits 0 and prints the version" || bad "--version" "rc=$rc out=$out"
+
+out=$(ncx --help); rc=$?
+if [ $rc -eq 0 ]; then
+  missing=""
+  for f in --sm-config-dir --config --report --timeout --on-fail --region --bucket --dns-server \
+           --ca-bundle --peer-port --peer-wait --summary --init --version --help; do
+    grep -q -- "$f" <<<"$out" || missing="$missing $f"
+  done
+  [ -z "$missing" ] && ok "--help exits 0 and lists every contract flag" || bad "--help" "missing:$missing"
+else bad "--help" "rc=$rc"; fi
+
+err=$(ncx --no-such-flag 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l <<<"$err")" -eq 1 ] && grep -q "no-such-flag" <<<"$err" \
+  && ok "an unknown option gives exit 2 and one line" || bad "unknown option" "rc=$rc err=$err"
+
+err=$(ncx --timeout abc 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && grep -q -- "--timeout" <<<"$err" && ok "a bad --timeout gives exit 2 naming the flag" || bad "bad --timeout" "rc=$rc err=$err"
+
+err=$(ncx --on-fail maybe 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && ok "a bad --on-fail gives exit 2" || bad "bad --on-fail" "rc=$rc"
+
+out=$(ncx --list-probes); rc=$?
+[ $rc -eq 0 ] && [ "$(grep -cE '^(env|creds|dns|s3|repo|egress|aws|clock|peer) ' <<<"$out")" -eq 9 ] \
+  && ok "--list-probes lists the nine families" || bad "--list-probes" "rc=$rc"
+
+# ---- configuration errors ----
+err=$(ncx --sm-config-dir "$FIX/sm-bad-resource" --report none 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l <<<"$err")" -eq 1 ] && grep -q "sm-bad-resource/resourceconfig.json" <<<"$err" \
+  && ok "a malformed resourceconfig.json gives exit 2 and one line naming the file" || bad "malformed resourceconfig" "rc=$rc err=$err"
+
+err=$(ncx --sm-config-dir "$FIX/sm-wrong-types" --report none 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && grep -q "processingjobconfig.json: ProcessingJobArn: expected a string" <<<"$err" \
+  && ok "a field of the wrong type gives exit 2 naming the field" || bad "wrong type" "rc=$rc err=$err"
+
+err=$(ncx --sm-config-dir "$T/none" --report none 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && grep -q "$T/none" <<<"$err" && ok "a missing --sm-config-dir gives exit 2" || bad "missing sm dir" "rc=$rc err=$err"
+
+mkdir -p "$T/unreadable" && echo '{}' > "$T/unreadable/processingjobconfig.json" && chmod 000 "$T/unreadable/processingjobconfig.json"
+# root reads anything: drop privileges for this one when possible
+if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  chmod 755 "$T"
+  err=$(timeout 30 setpriv --reuid=65534 --regid=65534 --clear-groups "$NC" --sm-config-dir "$T/unreadable" --report none --skip peer --dry-run 2>&1 >/dev/null); rc=$?
+  [ $rc -eq 2 ] && grep -q "Permission denied" <<<"$err" && ok "an unreadable config file gives exit 2" || bad "unreadable" "rc=$rc err=$err"
+fi
+
+printf '{"region": "eu-west-1",' > "$T/bad.json"
+err=$(ncx --config "$T/bad.json" --report none 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && grep -q "$T/bad.json: malformed JSON" <<<"$err" && ok "a malformed --config gives exit 2 naming the file" || bad "malformed --config" "rc=$rc err=$err"
+
+echo '{"regoin": "eu-west-1"}' > "$T/typo.json"
+err=$(ncx --config "$T/typo.json" --report none 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && grep -q 'unknown key "regoin"' <<<"$err" && ok "an unknown --config key gives exit 2" || bad "unknown key" "rc=$rc err=$err"
+
+head -c 2000000 /dev/zero | tr '\0' ' ' > "$T/huge.json"
+err=$(ncx --config "$T/huge.json" --report none 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && grep -q "too large" <<<"$err" && ok "a huge --config gives exit 2" || bad "huge config" "rc=$rc err=$err"
+
+# ---- precedence: flags > --config file > discovery ----
+plan=$(ncx --sm-config-dir "$FIX/sm-two-hosts" --dry-run); rc=$?
+[ $rc -eq 0 ] && grep -q "eu-west-1" <<<"$plan" && ok "the region comes from the job ARN" || bad "region from ARN" "rc=$rc"
+echo '{"region": "ap-south-1", "buckets": ["extra-bucket"], "expect": {"egress": "blocked"}}' > "$T/cfg.json"
+plan=$(ncx --sm-config-dir "$FIX/sm-two-hosts" --config "$T/cfg.json" --dry-run)
+grep -q "ap-south-1" <<<"$plan" && ! grep -q "eu-west-1" <<<"$plan" && ok "--config overrides discovery" || bad "--config precedence" "$plan"
+plan=$(ncx --sm-config-dir "$FIX/sm-two-hosts" --config "$T/cfg.json" --region sa-east-1 --dry-run)
+grep -q "sa-east-1" <<<"$plan" && ! grep -q "ap-south-1" <<<"$plan" && ok "flags override --config" || bad "flag precedence" "$plan"
+plan=$(AWS_REGION=us-west-2 ncx --sm-config-dir "$T" --dry-run)
+grep -q "us-west-2" <<<"$plan" && ok "AWS_REGION applies without a job ARN" || bad "AWS_REGION" "$plan"
+
+# ---- the wrapper ----
+mkdir -p "$T/r"
+ncx --sm-config-dir "$FIX/sm-two-hosts" --report "$T/r/r.json" --summary none -- sh -c 'exit 7'; rc=$?
+[ $rc -eq 7 ] && "$VALIDATE" "$T/r/r.json" >/dev/null && ok "the workload's exit status (7) is netcheck's, and the report validates" || bad "exit 7" "rc=$rc $("$VALIDATE" "$T/r/r.json")"
+for code in 0 1 42 255; do
+  ncx --report none --summary none -- sh -c "exit $code"; rc=$?
+  [ $rc -eq $code ] && ok "exit status $code propagates" || bad "exit $code" "rc=$rc"
+done
+ncx --report none --summary none -- /nonexistent/program 2>/dev/null; rc=$?
+[ $rc -eq 127 ] && ok "a missing program gives 127" || bad "missing program" "rc=$rc"
+printf '#!/bin/sh\necho hi\n' > "$T/noexec.sh"; chmod 644 "$T/noexec.sh"
+ncx --report none --summary none -- "$T/noexec.sh" 2>/dev/null; rc=$?
+[ $rc -eq 126 ] && ok "a non-executable program gives 126" || bad "non-executable" "rc=$rc"
+
+out=$(timeout 30 unshare --net sh -c "echo \$\$; exec '$NC' --report none --summary none -- sh -c 'echo \$\$'")
+[ "$(sed -n 1p <<<"$out")" = "$(sed -n 2p <<<"$out")" ] && ok "the workload keeps netcheck's PID (exec)" || bad "exec PID" "$out"
+
+# Compared with the same command started without netcheck: whatever this
+# shell passes down is the workload's, anything more would be netcheck's.
+want=$(timeout 10 unshare --net sh -c 'ls /proc/$$/fd' | sort -n | tr '\n' ' ')
+fds=$(ncx --report none --summary none -- sh -c 'ls /proc/$$/fd' | sort -n | tr '\n' ' ')
+[ "$fds" = "$want" ] && ok "the workload inherits no descriptor of netcheck's" || bad "descriptors" "$fds (want $want)"
+
+# ---- --on-fail abort ----
+rm -f "$T/started" "$T/message"
+ncx --report none --summary none --on-fail abort --message-file "$T/message" -- touch "$T/started"; rc=$?
+if [ $rc -eq 1 ] && [ ! -e "$T/started" ] && [ -s "$T/message" ] && [ "$(wc -c <"$T/message")" -lt 1024 ] \
+   && [ "$(wc -l <"$T/message")" -eq 0 ] && grep -q NETWORK_ISOLATED "$T/message" && iconv -f UTF-8 -t UTF-8 "$T/message" >/dev/null; then
+  ok "--on-fail abort exits 1, does not start the workload, writes a one-line reason"
+else bad "--on-fail abort" "rc=$rc started=$([ -e "$T/started" ] && echo yes) msg=$(cat "$T/message" 2>/dev/null)"; fi
+ncx --report none --summary none --on-fail warn -- touch "$T/started"; rc=$?
+[ $rc -eq 0 ] && [ -e "$T/started" ] && ok "--on-fail warn starts the workload despite failures" || bad "warn mode" "rc=$rc"
+
+# ---- report location and contents ----
+mkdir -p "$T/sm1" "$T/out1/netcheck-out" "$T/out1/results"
+cat > "$T/sm1/processingjobconfig.json" <<JSON
+{"ProcessingOutputConfig": {"Outputs": [
+  {"OutputName": "results", "S3Output": {"S3Uri": "s3://b1/r/", "LocalPath": "$T/out1/results"}},
+  {"OutputName": "netcheck", "S3Output": {"S3Uri": "s3://b1/n/", "LocalPath": "$T/out1/netcheck-out"}}]}}
+JSON
+echo '{"current_host": "algo-3", "hosts": ["algo-3"]}' > "$T/sm1/resourceconfig.json"
+ncx --sm-config-dir "$T/sm1" --summary none >/dev/null 2>&1
+[ -f "$T/out1/netcheck-out/algo-3.json" ] && "$VALIDATE" "$T/out1/netcheck-out/algo-3.json" >/dev/null \
+  && ok "the report goes to the output named netcheck, as HOST.json" || bad "report in netcheck output" "$(ls -R "$T/out1")"
+sed -i 's/"netcheck"/"other"/' "$T/sm1/processingjobconfig.json"
+ncx --sm-config-dir "$T/sm1" --summary none >/dev/null 2>&1
+[ -f "$T/out1/results/netcheck/algo-3.json" ] && ok "else into <first output>/netcheck/HOST.json" || bad "report in first output" "$(ls -R "$T/out1")"
+echo '{"current_host": "../../../etc/evil", "hosts": []}' > "$T/sm1/resourceconfig.json"
+ncx --sm-config-dir "$T/sm1" --summary none >/dev/null 2>&1
+n=$(find "$T/out1/results/netcheck" -name '*.json' | wc -l)
+[ ! -e /etc/evil.json ] && [ ! -e "$T/etc/evil.json" ] && [ "$n" -eq 2 ] && ok "a hostile current_host cannot lead the write outside the report directory" || bad "sanitised host" "$(find "$T" -name '*evil*')"
+ls "$T/out1/results/netcheck" | grep -q tmp && bad "no temp files left" "$(ls "$T/out1/results/netcheck")" || ok "no temporary file is left next to the report"
+
+out=$(ncx --report - --summary none 2>/dev/null); rc=$?
+echo "$out" > "$T/stdout.json"
+[ $rc -eq 1 ] && "$VALIDATE" "$T/stdout.json" >/dev/null && ok "--report - writes a valid report on stdout" || bad "--report -" "rc=$rc"
+jq -e '.summary.verdict == "fail" and .environment.isolated == true and (.probes[] | select(.id == "env:network") | .code == "NETWORK_ISOLATED")' "$T/stdout.json" >/dev/null \
+  && ok "network isolation is reported as NETWORK_ISOLATED" || bad "isolation" "$(jq -c .summary "$T/stdout.json")"
+
+err=$(ncx --summary json --report none 2>&1 >/dev/null)
+jq -e '.verdict == "fail" and (.problems | length) >= 1' <<<"$err" >/dev/null && ok "--summary json prints one JSON object" || bad "--summary json" "$err"
+err=$(ncx --summary none --report none 2>&1 >/dev/null)
+[ -z "$err" ] && ok "--summary none prints nothing" || bad "--summary none" "$err"
+err=$(ncx --report none 2>&1 >/dev/null)
+tail -1 <<<"$err" | grep -q "verdict fail" && grep -q "FAIL.*NETWORK_ISOLATED" <<<"$err" && ok "the text summary names each failure and ends with the verdict" || bad "text summary" "$err"
+
+ncx --report "$T/no/such/dir/r.json" --summary none -- true 2>"$T/err"; rc=$?
+[ $rc -eq 0 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "cannot write the report" "$T/err" \
+  && ok "a missing report directory gives one clear line and the workload still starts" || bad "missing report dir" "rc=$rc $(cat "$T/err")"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
