@@ -95,3 +95,6 @@ install: netcheck
 
 clean:
 	rm -rf build/obj build/static-obj build/tests netcheck netcheck-static
+
+# Quality targets (fuzz, sanitizers, lint, bench) live in mk/*.mk.
+-include $(sort $(wildcard mk/*.mk))
