@@ -157,11 +157,14 @@ void engine_req_free(struct engine *e, struct req *r) {
     }
   if (r->resp.body) {
     if (r->sensitive)
-      memset(r->resp.body, 0, r->body_cap);
+      explicit_bzero(r->resp.body, r->body_cap);
     free(r->resp.body);
   }
   if (r->owned && r->owned_free)
     r->owned_free(r->owned);
+  if (r->sensitive) /* request headers may carry a token too */
+    for (struct curl_slist *h = r->hdrs; h; h = h->next)
+      explicit_bzero(h->data, strlen(h->data));
   curl_slist_free_all(r->hdrs);
   curl_slist_free_all(r->resolve_list);
   free(r->url);

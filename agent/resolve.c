@@ -189,9 +189,8 @@ int resolve_status_code(int st) {
   case ARES_ENONAME:
     return NC_DNS_NXDOMAIN;
   case ARES_ETIMEOUT:
+  case ARES_ECONNREFUSED: /* nothing answers at the nameserver's address */
     return NC_DNS_TIMEOUT;
-  case ARES_ECONNREFUSED:
-    return NC_DNS_NO_RESOLVER;
   default:
     return NC_DNS_SERVFAIL;
   }
