@@ -1,0 +1,336 @@
+/*
+ * aws.c - the aws probe family: the AWS service endpoints a processing job
+ * talks to besides S3 (sts, logs, monitoring, api.ecr, api.sagemaker) in its
+ * region. Each is resolved (a private address means an interface endpoint
+ * with private DNS), then connected to with TCP and TLS. When credentials
+ * exist, the sts probe goes one step further and makes a signed
+ * GetCallerIdentity, which proves credentials, endpoint and clock together
+ * and names the caller; no key ever reaches the report.
+ */
+#include <cjson/cJSON.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "netcheck/aws.h"
+#include "netcheck/common.h"
+#include "netcheck/engine.h"
+#include "netcheck/outbound.h"
+#include "netcheck/probe.h"
+
+#define AWS_STS_BODY "Action=GetCallerIdentity&Version=2011-06-15"
+#define AWS_STS_CONTENT_TYPE "application/x-www-form-urlencoded; charset=utf-8"
+#define AWS_STS_BODY_CAP 16384
+#define AWS_URL_MAX 320
+
+/* Host label and the interface endpoint's service name (they differ for
+ * the ".api" services). */
+static const struct {
+  const char *name;
+  const char *endpoint;
+} aws_services[AWS_SERVICE_COUNT] = {
+    {"sts", "sts"},
+    {"logs", "logs"},
+    {"monitoring", "monitoring"},
+    {"api.ecr", "ecr.api"},
+    {"api.sagemaker", "sagemaker.api"},
+};
+
+/* STS error codes that mean the credentials themselves are not usable. */
+static const char *const aws_sts_creds_errors[] = {
+    "InvalidClientTokenId",        "ExpiredToken",       "ExpiredTokenException",
+    "UnrecognizedClientException", "InvalidAccessKeyId", "MissingAuthenticationToken",
+    "IncompleteSignature",         "InvalidToken",       "AuthFailure",
+};
+
+const char *aws_service_name(int i) {
+  return i >= 0 && i < AWS_SERVICE_COUNT ? aws_services[i].name : NULL;
+}
+
+const char *aws_endpoint_service(const char *name) {
+  for (int i = 0; i < AWS_SERVICE_COUNT; i++)
+    if (!strcmp(aws_services[i].name, name))
+      return aws_services[i].endpoint;
+  return name;
+}
+
+const char *aws_endpoint_kind(const struct nc_addrs *addrs) {
+  if (!addrs || addrs->n <= 0)
+    return NULL;
+  /* The first address is the one connected to. */
+  return strcmp(resolve_addr_class(&addrs->a[0]), "inside_vpc") ? "public" : "interface";
+}
+
+void aws_sts_classify(long status, const char *body, size_t len, struct sts_answer *out) {
+  memset(out, 0, sizeof *out);
+  out->verdict = NC_VERDICT_WARN;
+  out->code = NC_OK;
+  if (!body)
+    len = 0;
+  if (status == 200) {
+    if (!outbound_xml_text(body, len, "Arn", out->arn, sizeof out->arn) && out->arn[0]) {
+      out->verdict = NC_VERDICT_PASS;
+      outbound_xml_text(body, len, "Account", out->account, sizeof out->account);
+    } else {
+      nc_strlcpy(out->error_message, "the answer has no <Arn>: not STS?",
+                 sizeof out->error_message);
+    }
+    return;
+  }
+  outbound_xml_text(body, len, "Code", out->error_code, sizeof out->error_code);
+  outbound_xml_text(body, len, "Message", out->error_message, sizeof out->error_message);
+  for (size_t i = 0; i < NC_ARRAY_LEN(aws_sts_creds_errors); i++)
+    if (!strcmp(out->error_code, aws_sts_creds_errors[i])) {
+      out->verdict = NC_VERDICT_FAIL;
+      out->code = NC_CREDS_UNAVAILABLE;
+      return;
+    }
+  if (!strcmp(out->error_code, "RequestExpired") ||
+      ((!strcmp(out->error_code, "SignatureDoesNotMatch") ||
+        !strcmp(out->error_code, "InvalidSignatureException")) &&
+       (strstr(out->error_message, "Signature expired") ||
+        strstr(out->error_message, "Signature not yet current")))) {
+    out->verdict = NC_VERDICT_FAIL;
+    out->code = NC_CLOCK_SKEW;
+    return;
+  }
+  if (!strcmp(out->error_code, "SignatureDoesNotMatch") ||
+      !strcmp(out->error_code, "InvalidSignatureException")) {
+    /* The clock is fine: the secret key does not belong to the key ID. */
+    out->verdict = NC_VERDICT_FAIL;
+    out->code = NC_CREDS_UNAVAILABLE;
+  }
+  /* Anything else (AccessDenied from an endpoint policy, throttling, 5xx):
+   * the endpoint works, the identity is unproven. */
+}
+
+/* ---- the probe ---- */
+
+static void aws_remedy(struct probe *p, const struct outbound_judgement *j, const char *kind,
+                       const struct outbound_obs *o, const struct sts_answer *sts) {
+  const char *svc = aws_endpoint_service(p->arg);
+  const char *region = p->cfg->region;
+  const char *advice = outbound_advice(j->code);
+  switch (j->code) {
+  case NC_AWS_ENDPOINT_UNREACHABLE:
+    if (kind && !strcmp(kind, "interface"))
+      probe_remediation(p,
+                        "%s resolves to %s inside the VPC (an interface endpoint) but does not "
+                        "connect: the endpoint's security group must allow inbound TCP 443 from "
+                        "the job's security group, and the job's security group and network ACL "
+                        "must allow outbound TCP 443 to it.",
+                        p->target, o->addrs->a[0].text);
+    else
+      probe_remediation(p,
+                        "Create an interface VPC endpoint com.amazonaws.%s.%s in the job's "
+                        "subnets with private DNS enabled, and let its security group allow "
+                        "inbound TCP 443 from the job's security group (or route 0.0.0.0/0 from "
+                        "the job's subnets to a NAT gateway).",
+                        region, svc);
+    break;
+  case NC_DNS_NXDOMAIN:
+  case NC_DNS_SERVFAIL:
+  case NC_DNS_TIMEOUT:
+  case NC_DNS_NO_RESOLVER:
+    probe_remediation(p,
+                      "%s An interface endpoint com.amazonaws.%s.%s with private DNS enabled "
+                      "makes %s resolve to addresses inside the VPC.",
+                      advice, region, svc, p->target);
+    break;
+  case NC_EGRESS_UNEXPECTED:
+    probe_remediation(p,
+                      "The job was expected not to reach %s: remove the interface endpoint "
+                      "com.amazonaws.%s.%s from its subnets (or deny it in the endpoint policy) "
+                      "and the 0.0.0.0/0 route to a NAT gateway.",
+                      p->target, region, svc);
+    break;
+  case NC_CREDS_UNAVAILABLE:
+    probe_remediation(p,
+                      "STS rejected the job's credentials (%s): check the execution role and "
+                      "where the credentials come from (the container credentials endpoint, or "
+                      "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN together); "
+                      "temporary credentials need their session token and expire.",
+                      sts && sts->error_code[0] ? sts->error_code : "no reason given");
+    break;
+  case NC_CLOCK_SKEW:
+    probe_remediation(p,
+                      "The container's clock is too far from AWS time for SigV4 (15 minutes): "
+                      "sync the host with the Amazon Time Sync Service (169.254.169.123) or NTP.");
+    break;
+  default:
+    if (advice)
+      probe_remediation(p, "%s", advice);
+    break;
+  }
+}
+
+/* The signed GetCallerIdentity answered: judge the identity, not the path. */
+static void aws_finish_sts(struct probe *p, const struct outbound_obs *o, const char *kind) {
+  const struct http_resp *r = o->resp;
+  struct sts_answer a;
+  struct outbound_judgement j;
+  cJSON *d = probe_details(p);
+  aws_sts_classify(o->status, r ? r->body : NULL, r ? r->body_len : 0, &a);
+  if (a.arn[0])
+    cJSON_AddStringToObject(d, "caller_arn", a.arn);
+  if (a.account[0])
+    cJSON_AddStringToObject(d, "account", a.account);
+  if (a.error_code[0])
+    cJSON_AddStringToObject(d, "sts_error", a.error_code);
+  if (a.error_message[0])
+    cJSON_AddStringToObject(d, "sts_message", a.error_message);
+  if (p->expect == NC_EXPECT_ANY && a.verdict != NC_VERDICT_PASS) {
+    a.verdict = NC_VERDICT_PASS; /* report only */
+    a.code = NC_OK;
+  }
+  j.verdict = a.verdict;
+  j.code = a.code;
+  if (a.verdict == NC_VERDICT_PASS && a.arn[0])
+    probe_finish(p, a.verdict, a.code, o->outcome,
+                 "STS GetCallerIdentity through the %s endpoint succeeded as %s: credentials, "
+                 "endpoint and clock work",
+                 kind ? kind : "?", a.arn);
+  else if (a.code == NC_CLOCK_SKEW)
+    probe_finish(p, a.verdict, a.code, o->outcome,
+                 "STS refused the signed request as expired (%s): the container clock is off",
+                 a.error_code);
+  else if (a.code == NC_CREDS_UNAVAILABLE)
+    probe_finish(p, a.verdict, a.code, o->outcome,
+                 "STS answered HTTP %ld %s: the credentials are not usable", o->status,
+                 a.error_code);
+  else
+    probe_finish(p, a.verdict, a.code, o->outcome,
+                 "STS answered HTTP %ld%s%s but did not confirm the caller%s%s: the endpoint "
+                 "works, the identity is unproven",
+                 o->status, a.error_code[0] ? " " : "", a.error_code,
+                 a.error_message[0] ? ": " : "", a.error_message);
+  if (j.verdict != NC_VERDICT_PASS)
+    aws_remedy(p, &j, kind, o, &a);
+}
+
+static void aws_on_result(struct probe *p, const struct outbound_obs *o, void *arg) {
+  const char *kind = aws_endpoint_kind(o->addrs);
+  struct outbound_judgement j;
+  char what[384];
+  (void)arg;
+  if (kind)
+    cJSON_AddStringToObject(probe_details(p), "endpoint", kind);
+  outbound_judge(p, o, NC_OK, NC_AWS_ENDPOINT_UNREACHABLE, &j);
+  if (j.verdict == NC_VERDICT_PASS && o->stage == OUTBOUND_ANSWERED &&
+      p->expect != NC_EXPECT_BLOCKED) {
+    aws_finish_sts(p, o, kind);
+    return;
+  }
+  outbound_describe(o, p->target, what, sizeof what);
+  if (outbound_usable(o))
+    probe_finish(p, j.verdict, j.code, o->outcome, "%s: the %s endpoint is %s%s", what, p->arg,
+                 kind && !strcmp(kind, "interface") ? "an interface endpoint in the VPC"
+                                                    : "public (reached through a NAT or proxy)",
+                 (p->ops->flags & NC_PROBE_NEEDS_CREDS) ? "; no credentials, identity not checked"
+                                                        : "");
+  else
+    probe_finish(p, j.verdict, j.code, o->outcome, "%s: the job cannot use %s", what, p->arg);
+  if (j.verdict != NC_VERDICT_PASS)
+    aws_remedy(p, &j, kind, o, NULL);
+}
+
+/* POST GetCallerIdentity, signed with c. The session token only passes
+ * through buffers wiped here and the engine's own copy. */
+static int aws_sts_send(struct probe *p, const char *url, const struct aws_creds *c) {
+  struct sigv4_header sh[] = {{"Host", p->target}, {"Content-Type", AWS_STS_CONTENT_TYPE}};
+  struct sigv4_request sr;
+  struct sigv4_signed sig;
+  struct http_req rq;
+  char h_date[64], h_auth[sizeof sig.authorization + 32];
+  char h_token[sizeof c->session_token + 32];
+  int n = 0, rc = -1;
+  memset(&sr, 0, sizeof sr);
+  memset(&sig, 0, sizeof sig);
+  memset(&rq, 0, sizeof rq);
+  sr.method = "POST";
+  sr.path = "/";
+  sr.query = "";
+  sr.headers = sh;
+  sr.n_headers = NC_ARRAY_LEN(sh);
+  sr.payload = AWS_STS_BODY;
+  sr.payload_len = strlen(AWS_STS_BODY);
+  sr.region = p->cfg->region;
+  sr.service = "sts";
+  sr.now = time(NULL);
+  if (sigv4_sign(&sr, c, &sig))
+    goto done;
+  rq.method = "POST";
+  rq.url = url;
+  rq.body = AWS_STS_BODY;
+  rq.body_len = strlen(AWS_STS_BODY);
+  rq.body_cap = AWS_STS_BODY_CAP;
+  rq.headers[n++] = "Content-Type: " AWS_STS_CONTENT_TYPE;
+  if (nc_snprintf(h_date, sizeof h_date, "X-Amz-Date: %s", sig.amz_date) ||
+      nc_snprintf(h_auth, sizeof h_auth, "Authorization: %s", sig.authorization))
+    goto done;
+  rq.headers[n++] = h_date;
+  if (c->session_token[0]) {
+    if (nc_snprintf(h_token, sizeof h_token, "X-Amz-Security-Token: %s", c->session_token))
+      goto done;
+    rq.headers[n++] = h_token;
+  }
+  rq.headers[n++] = h_auth;
+  rq.headers[n] = NULL;
+  rc = outbound_fetch(p, &rq, NC_AWS_ENDPOINT_UNREACHABLE, aws_on_result, NULL);
+done:
+  explicit_bzero(h_token, sizeof h_token);
+  sigv4_signed_free(&sig);
+  return rc;
+}
+
+static int aws_start(struct probe *p) {
+  const struct aws_creds *c = (p->ops->flags & NC_PROBE_NEEDS_CREDS) ? engine_creds(p->eng) : NULL;
+  char url[AWS_URL_MAX];
+  struct http_req rq;
+  if (nc_snprintf(url, sizeof url, "https://%s/", p->target))
+    return -1;
+  if (c)
+    return aws_sts_send(p, url, c);
+  memset(&rq, 0, sizeof rq);
+  rq.method = "GET";
+  rq.url = url;
+  rq.connect_only = true;
+  return outbound_fetch(p, &rq, NC_AWS_ENDPOINT_UNREACHABLE, aws_on_result, NULL);
+}
+
+static const struct probe_ops aws_ops = {
+    .family = "aws",
+    .flags = 0,
+    .start = aws_start,
+    .on_timeout = outbound_on_timeout,
+    .cleanup = outbound_cleanup,
+};
+
+/* Same probe; waits for the creds probe so that it can sign. */
+static const struct probe_ops aws_sts_ops = {
+    .family = "aws",
+    .flags = NC_PROBE_NEEDS_CREDS,
+    .start = aws_start,
+    .on_timeout = outbound_on_timeout,
+    .cleanup = outbound_cleanup,
+};
+
+int aws_plan(struct plan *pl, const struct nc_config *cfg) {
+  char id[64], target[AWS_URL_MAX];
+  if (cfg->skip[NC_FAM_AWS])
+    return 0;
+  if (!cfg->region[0]) {
+    NC_WARN("aws: no region; the service endpoint probes are not run");
+    return 0;
+  }
+  for (int i = 0; i < AWS_SERVICE_COUNT; i++) {
+    const char *name = aws_services[i].name;
+    nc_snprintf(id, sizeof id, "aws:%s", name);
+    if (nc_snprintf(target, sizeof target, "%s.%s.amazonaws.com", name, cfg->region))
+      return -1;
+    if (!plan_add(pl, cfg, strcmp(name, "sts") ? &aws_ops : &aws_sts_ops, id, target, name,
+                  cfg->expect[NC_FAM_AWS], cfg->timeout_ms))
+      return -1;
+  }
+  return 0;
+}
