@@ -71,8 +71,9 @@ unit-test: $(TEST_BINS) build/tests/sigv4_cli netcheck
 	  echo "== botocore comparison"; NETCHECK_SIGV4_CLI=build/tests/sigv4_cli tests/unit/test_sigv4_botocore.sh || fail=1; \
 	  exit $$fail
 
+CLI_TESTS := $(sort $(wildcard tests/cli/run.sh tests/cli/test_*.sh))
 cli-test: netcheck
-	NETCHECK=./netcheck tests/cli/run.sh
+	@fail=0; for t in $(CLI_TESTS); do echo "== $$t"; NETCHECK=./netcheck $$t || fail=1; done; exit $$fail
 
 vpc-test: netcheck
 	NETCHECK=$(CURDIR)/netcheck tests/vpc/run-scenarios.sh
@@ -81,8 +82,8 @@ vpc-test: netcheck
 # CLI and VPC tests against the static one too.
 test: $(DEPS_STAMP) netcheck static
 	$(MAKE) unit-test
-	NETCHECK=./netcheck tests/cli/run.sh
-	NETCHECK=./netcheck-static tests/cli/run.sh
+	@fail=0; for bin in ./netcheck ./netcheck-static; do for t in $(CLI_TESTS); do \
+	  echo "== $$t ($$bin)"; NETCHECK=$$bin $$t || fail=1; done; done; exit $$fail
 	NETCHECK=$(CURDIR)/netcheck tests/vpc/run-scenarios.sh
 	NETCHECK=$(CURDIR)/netcheck-static tests/vpc/run-scenarios.sh
 

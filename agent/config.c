@@ -469,7 +469,7 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
                                         "dns_servers", "timeout",        "peer_wait",
                                         "peer_port",   "ca_bundle",      "on_fail",
                                         "report",      "summary",        "$schema",
-                                        "comment"};
+                                        "comment",     "internet"};
     size_t k;
     for (k = 0; k < NC_ARRAY_LEN(known); k++)
       if (it->string && !strcmp(it->string, known[k]))
@@ -524,6 +524,17 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
       }
       cfg->expect[f] = (enum nc_expect)e;
     }
+  }
+  /* "internet" (DESIGN.md's example) is shorthand for expect.egress. */
+  if ((r = jstr(&c, root, "internet", "", &s)) < 0)
+    goto done;
+  if (r) {
+    int e = expect_from_name(s);
+    if (e < 0) {
+      seterr(err, errlen, "%s: internet: expected \"reachable\", \"blocked\" or \"any\"", c.file);
+      goto done;
+    }
+    cfg->expect[NC_FAM_EGRESS] = (enum nc_expect)e;
   }
   if ((r = jarr(&c, root, "skip", "", &arr)) < 0)
     goto done;

@@ -16,6 +16,7 @@
 
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
+#include "netcheck/summary.h"
 
 const char *report_verdict_name(enum nc_verdict v) {
   switch (v) {
@@ -353,6 +354,10 @@ void report_print_summary(FILE *out, const struct nc_config *cfg, const struct p
     return;
   if (cfg->summary == NC_SUMMARY_JSON) {
     print_json_summary(out, pl, run, where);
+    return;
+  }
+  if (cfg->summary == NC_SUMMARY_JUNIT) {
+    report_print_junit(out, cfg, pl, run);
     return;
   }
   report_count(pl, &c);

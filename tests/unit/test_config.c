@@ -161,6 +161,17 @@ static void test_flags_override_file_override_discovery(void **state) {
   assert_int_equal(cfg.peer_wait_ms, 0);
 }
 
+static void test_internet_key_sets_the_egress_expectation(void **state) {
+  const char *j = "{\"internet\": \"blocked\"}";
+  const char *bad = "{\"internet\": \"sometimes\"}";
+  (void)state;
+  memset(&cfg, 0, sizeof cfg);
+  assert_int_equal(config_parse_file(&cfg, j, strlen(j), err, sizeof err), 0);
+  assert_int_equal(cfg.expect[NC_FAM_EGRESS], NC_EXPECT_BLOCKED);
+  assert_int_equal(config_parse_file(&cfg, bad, strlen(bad), err, sizeof err), -1);
+  assert_non_null(strstr(err, "internet"));
+}
+
 static void test_defaults(void **state) {
   char *argv[] = {"netcheck", "--sm-config-dir", "tests/fixtures/sm-nulls"};
   (void)state;
@@ -207,6 +218,7 @@ int main(void) {
       cmocka_unit_test(test_s3_uri_split),
       cmocka_unit_test(test_host_names_are_sanitised),
       cmocka_unit_test(test_flags_override_file_override_discovery),
+      cmocka_unit_test(test_internet_key_sets_the_egress_expectation),
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_bad_flag_values_are_usage_errors),
   };
