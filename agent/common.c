@@ -110,3 +110,17 @@ fail: {
   return -1;
 }
 }
+
+void nc_utf8_trim_tail(char *s) {
+  size_t n = strlen(s), start, need;
+  unsigned char lead;
+  if (n == 0)
+    return;
+  start = n - 1;
+  while (start > 0 && n - start < 4 && ((unsigned char)s[start] & 0xc0) == 0x80)
+    start--;
+  lead = (unsigned char)s[start];
+  need = lead < 0x80 ? 1 : (lead & 0xe0) == 0xc0 ? 2 : (lead & 0xf0) == 0xe0 ? 3 : (lead & 0xf8) == 0xf0 ? 4 : 0;
+  if (need != n - start)
+    s[start] = '\0';
+}

@@ -87,8 +87,11 @@ struct req *engine_req_new(struct engine *e, struct probe *p, enum req_kind kind
 void engine_req_free(struct engine *e, struct req *r);
 
 /* resolve.c */
+/* Starts engine_resolve's lookup. owned (freed with owned_free) belongs to
+ * the request from before the lookup starts: c-ares may answer from
+ * /etc/hosts inside this call. arg NULL passes the request itself. */
 struct req *resolve_start(struct engine *e, struct probe *p, const char *name, int timeout_ms,
-                          resolve_cb cb, void *arg);
+                          resolve_cb cb, void *arg, void *owned, void (*owned_free)(void *));
 void resolve_on_event(struct engine *e, struct dns_chan *c, int fd, uint32_t events);
 int64_t resolve_next_deadline(struct engine *e, int64_t now);
 void resolve_process_timeouts(struct engine *e);

@@ -462,12 +462,9 @@ int engine_fetch(struct engine *e, struct probe *p, const struct http_req *rq, f
     c->rq.method = c->strs[k++];
   }
   c->dns_started = nc_now_ms();
-  rr = resolve_start(e, p, host, rq->timeout_ms, fetch_on_resolved, NULL);
+  rr = resolve_start(e, p, host, rq->timeout_ms, fetch_on_resolved, NULL, c, fetch_ctx_free);
   if (!rr)
     goto fail;
-  rr->arg = rr;
-  rr->owned = c;
-  rr->owned_free = fetch_ctx_free;
   return 0;
 fail:
   fetch_ctx_free(c);

@@ -29,6 +29,7 @@ void probe_finish(struct probe *p, enum nc_verdict v, enum nc_code code, const c
   va_start(ap, fmt);
   vsnprintf(p->message, sizeof p->message, fmt, ap);
   va_end(ap);
+  nc_utf8_trim_tail(p->message);
   scrub(p->message);
   p->wake_ms = 0;
   if (p->eng)
@@ -42,6 +43,7 @@ void probe_remediation(struct probe *p, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(p->remediation, sizeof p->remediation, fmt, ap);
   va_end(ap);
+  nc_utf8_trim_tail(p->remediation);
   scrub(p->remediation);
 }
 

@@ -288,13 +288,10 @@ static const struct probe *first_failure(const struct plan *pl) {
 
 /* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
 static void utf8_cut(char *s, size_t max) {
-  size_t n = strlen(s);
-  if (n <= max)
+  if (strlen(s) <= max)
     return;
-  n = max;
-  while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-    n--;
-  s[n] = '\0';
+  s[max] = '\0';
+  nc_utf8_trim_tail(s);
 }
 
 void report_failure_line(const struct plan *pl, char *out, size_t len) {

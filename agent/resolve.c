@@ -354,7 +354,7 @@ static bool in_hosts_file(struct dns_chan *c, const char *name) {
 }
 
 struct req *resolve_start(struct engine *e, struct probe *p, const char *name, int timeout_ms,
-                          resolve_cb cb, void *arg) {
+                          resolve_cb cb, void *arg, void *owned, void (*owned_free)(void *)) {
   struct dns_chan *c = get_chan(e, NULL, false);
   struct ares_addrinfo_hints hints;
   struct req *r;
@@ -364,7 +364,9 @@ struct req *resolve_start(struct engine *e, struct probe *p, const char *name, i
   if (!r)
     return NULL;
   r->cb.resolve = cb;
-  r->arg = arg;
+  r->arg = arg ? arg : r;
+  r->owned = owned;
+  r->owned_free = owned_free;
   nc_strlcpy(r->addrs.source, in_hosts_file(c, name) ? "hosts" : "dns", sizeof r->addrs.source);
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
@@ -375,7 +377,7 @@ struct req *resolve_start(struct engine *e, struct probe *p, const char *name, i
 
 int engine_resolve(struct engine *e, struct probe *p, const char *name, int timeout_ms,
                    resolve_cb cb, void *arg) {
-  return resolve_start(e, p, name, timeout_ms, cb, arg) ? 0 : -1;
+  return resolve_start(e, p, name, timeout_ms, cb, arg, NULL, NULL) ? 0 : -1;
 }
 
 /* ---- engine_dns_query ---- */

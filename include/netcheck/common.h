@@ -43,6 +43,9 @@ size_t nc_strlcpy(char *dst, const char *src, size_t size);
 int nc_snprintf(char *dst, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Drops an incomplete UTF-8 sequence at the end of s (left by a cut). */
+void nc_utf8_trim_tail(char *s);
+
 /* Reads a whole file of at most max bytes into a NUL-terminated heap buffer.
  * Returns 0 on success; on failure returns -1 with errno set (EFBIG when the
  * file is larger than max). */

@@ -165,5 +165,13 @@ ncx --report "$T/no/such/dir/r.json" --summary none -- true 2>"$T/err"; rc=$?
 [ $rc -eq 0 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "cannot write the report" "$T/err" \
   && ok "a missing report directory gives one clear line and the workload still starts" || bad "missing report dir" "rc=$rc $(cat "$T/err")"
 
+# Names answered from /etc/hosts come back inside the lookup call (c-ares
+# reads the file synchronously): every HTTPS probe must survive that.
+printf '127.0.0.1 localhost\n127.0.0.1 s3.us-east-1.amazonaws.com nc-hosts-bucket.s3.us-east-1.amazonaws.com pypi.org\n' > "$T/hosts"
+timeout 30 unshare --net --mount sh -c "mount --bind '$T/hosts' /etc/hosts && exec '$NC' --skip env --skip peer --bucket nc-hosts-bucket --timeout 3 --report '$T/hosts.json' --summary none" 2>"$T/hosts.err"; rc=$?
+if [ $rc -eq 1 ] && "$VALIDATE" "$T/hosts.json" >/dev/null && jq -e '[.probes[] | select(.id == "dns:pypi.org") | .details.source] == ["hosts"]' "$T/hosts.json" >/dev/null; then
+  ok "names from /etc/hosts are honoured and their HTTPS probes complete"
+else bad "/etc/hosts names" "rc=$rc $(head -c 300 "$T/hosts.err")"; fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -1,0 +1,1302 @@
+/*
+ * s3.c - the s3 probe family: one probe per bucket (s3:BUCKET).
+ *
+ * HEAD the bucket over HTTPS on its regional virtual-hosted name, signed
+ * when credentials exist and anonymous otherwise, then a ListObjectsV2
+ * (max-keys=1) on the job's input prefix pinned to the same address. The
+ * HEAD alone proves the path; the GET's XML body says why S3 refused, which
+ * a HEAD cannot (it has no body). s3_classify() turns the answer into a
+ * diagnosis code with a remediation in VPC terms; it and the XML parser are
+ * pure and declared in s3.h for the tests and the fuzz targets.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "netcheck/aws.h"
+#include "netcheck/common.h"
+#include "netcheck/engine.h"
+#include "netcheck/http.h"
+#include "netcheck/outbound.h"
+#include "netcheck/resolve.h"
+#include "netcheck/s3.h"
+
+#define S3_BODY_CAP ((size_t)16 * 1024) /* S3 error bodies are < 2 KB; a 1-key listing too */
+#define S3_TIMEOUT_MARGIN_MS 250        /* curl must time out before the probe does */
+#define S3_RETRY_MIN_MS 1000            /* budget needed to try the next address */
+#define S3_DEFAULT_ACTION "s3:ListBucket"
+#define S3_URL_MAX 512
+#define S3_QUERY_MAX (3 * NC_PATH_MAX + 64) /* a prefix percent-encodes to 3x */
+
+/* ------------------------------------------------------------------------ */
+/* XML: just enough for S3's flat <Error> and <ListBucketResult> documents.  */
+
+struct s3_xml_field {
+  const char *name;
+  char *dst;
+  size_t cap;
+};
+
+static bool s3_xml_is_space(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool s3_xml_is_name_char(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.' || c == ':' || c >= 0x80;
+}
+
+static bool s3_has_prefix(const char *s, size_t len, const char *lit) {
+  size_t n = strlen(lit);
+  return len >= n && memcmp(s, lit, n) == 0;
+}
+
+/* Index just past the first occurrence of end at or after i, or len. */
+static size_t s3_xml_skip_past(const char *buf, size_t len, size_t i, const char *end) {
+  size_t n = strlen(end);
+  while (i < len) {
+    if (len - i >= n && memcmp(buf + i, end, n) == 0)
+      return i + n;
+    i++;
+  }
+  return len;
+}
+
+/* Index of the '>' closing the tag that starts before i, honouring quoted
+ * attribute values (they may contain '>'), or len when the tag is cut. */
+static size_t s3_xml_tag_end(const char *buf, size_t len, size_t i) {
+  char quote = 0;
+  for (; i < len; i++) {
+    char c = buf[i];
+    if (quote) {
+      if (c == quote)
+        quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '>') {
+      return i;
+    }
+  }
+  return len;
+}
+
+/* Appends the n bytes of unit to dst when all of them fit; false otherwise,
+ * so a field is cut between characters, never inside one. */
+static bool s3_out_put(char *dst, size_t cap, size_t *used, const char *unit, size_t n) {
+  if (*used + n + 1 > cap)
+    return false;
+  memcpy(dst + *used, unit, n);
+  *used += n;
+  dst[*used] = '\0';
+  return true;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t s3_utf8_len(const unsigned char *s, size_t n) {
+  size_t want;
+  unsigned long cp;
+  if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+    want = 2;
+    cp = s[0] & 0x1fu;
+  } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+    want = 3;
+    cp = s[0] & 0x0fu;
+  } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+    want = 4;
+    cp = s[0] & 0x07u;
+  } else {
+    return 0;
+  }
+  if (n < want)
+    return 0;
+  for (size_t k = 1; k < want; k++) {
+    if ((s[k] & 0xc0u) != 0x80u)
+      return 0;
+    cp = (cp << 6) | (s[k] & 0x3fu);
+  }
+  /* overlong forms, surrogates and code points past U+10FFFF */
+  if ((want == 3 && cp < 0x800) || (want == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+      (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return want;
+}
+
+static size_t s3_utf8_encode(unsigned long cp, char out[4]) {
+  if (cp < 0x80) {
+    out[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = (char)(0xc0 | (cp >> 6));
+    out[1] = (char)(0x80 | (cp & 0x3f));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xe0 | (cp >> 12));
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    out[2] = (char)(0x80 | (cp & 0x3f));
+    return 3;
+  }
+  out[0] = (char)(0xf0 | (cp >> 18));
+  out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+  out[3] = (char)(0x80 | (cp & 0x3f));
+  return 4;
+}
+
+/* Decodes the entity at s ('&' first, n bytes available) into a code point;
+ * returns the entity's length, or 0 when it is not one we know. */
+static size_t s3_xml_entity(const char *s, size_t n, unsigned long *cp) {
+  static const struct {
+    const char *text;
+    char c;
+  } named[] = {{"&quot;", '"'}, {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&apos;", '\''}};
+  for (size_t k = 0; k < NC_ARRAY_LEN(named); k++) {
+    if (s3_has_prefix(s, n, named[k].text)) {
+      *cp = (unsigned char)named[k].c;
+      return strlen(named[k].text);
+    }
+  }
+  if (n < 4 || s[1] != '#')
+    return 0;
+  bool hex = s[2] == 'x' || s[2] == 'X';
+  size_t i = hex ? 3 : 2;
+  size_t digits = 0;
+  unsigned long v = 0;
+  /* at most 8 digits: anything longer is past U+10FFFF anyway */
+  for (; i < n && digits < 8; i++, digits++) {
+    char c = s[i];
+    unsigned d;
+    if (c >= '0' && c <= '9')
+      d = (unsigned)(c - '0');
+    else if (hex && c >= 'a' && c <= 'f')
+      d = (unsigned)(c - 'a' + 10);
+    else if (hex && c >= 'A' && c <= 'F')
+      d = (unsigned)(c - 'A' + 10);
+    else
+      break;
+    v = v * (hex ? 16u : 10u) + d;
+  }
+  if (digits == 0 || i >= n || s[i] != ';')
+    return 0;
+  *cp = v;
+  return i + 1;
+}
+
+/* Copies the text s[0..n) into dst: trimmed, entity-decoded, control
+ * characters as spaces, invalid UTF-8 and code points as '?', capped. */
+static void s3_xml_text(const char *s, size_t n, char *dst, size_t cap) {
+  size_t used = 0;
+  size_t i = 0;
+  if (cap == 0)
+    return;
+  dst[0] = '\0';
+  while (n > 0 && s3_xml_is_space((unsigned char)s[n - 1]))
+    n--;
+  while (i < n && s3_xml_is_space((unsigned char)s[i]))
+    i++;
+  while (i < n) {
+    unsigned char c = (unsigned char)s[i];
+    char unit[4];
+    size_t ulen = 1;
+    size_t adv = 1;
+    unsigned long cp;
+    size_t elen;
+    if (c == '&' && (elen = s3_xml_entity(s + i, n - i, &cp)) > 0) {
+      adv = elen;
+      if (cp < 0x20 || cp == 0x7f)
+        unit[0] = ' ';
+      else if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        unit[0] = '?';
+      else
+        ulen = s3_utf8_encode(cp, unit);
+    } else if (c < 0x20 || c == 0x7f) {
+      unit[0] = ' ';
+    } else if (c < 0x80) {
+      unit[0] = (char)c;
+    } else if ((ulen = s3_utf8_len((const unsigned char *)s + i, n - i)) > 0) {
+      memcpy(unit, s + i, ulen);
+      adv = ulen;
+    } else {
+      unit[0] = '?';
+      ulen = 1;
+    }
+    if (!s3_out_put(dst, cap, &used, unit, ulen))
+      break;
+    i += adv;
+  }
+  while (used > 0 && dst[used - 1] == ' ')
+    dst[--used] = '\0';
+}
+
+static bool s3_name_is(const char *name, size_t n, const char *lit) {
+  return strlen(lit) == n && memcmp(name, lit, n) == 0;
+}
+
+/* Scans a document whose root element must be `root` and copies the text of
+ * the root's direct children named in f (first non-empty occurrence wins).
+ * Returns 0 when the root matched, -1 otherwise. */
+static int s3_xml_scan(const char *buf, size_t len, const char *root, struct s3_xml_field *f,
+                       size_t nf) {
+  size_t i = 0;
+  size_t depth = 0;
+  bool in_root = false;
+
+  for (size_t k = 0; k < nf; k++)
+    if (f[k].cap > 0)
+      f[k].dst[0] = '\0';
+  if (buf == NULL)
+    return -1;
+
+  while (i < len) {
+    if (buf[i] != '<') {
+      i++;
+      continue;
+    }
+    if (s3_has_prefix(buf + i, len - i, "<?")) {
+      i = s3_xml_skip_past(buf, len, i + 2, "?>");
+    } else if (s3_has_prefix(buf + i, len - i, "<!--")) {
+      i = s3_xml_skip_past(buf, len, i + 4, "-->");
+    } else if (s3_has_prefix(buf + i, len - i, "<![CDATA[")) {
+      i = s3_xml_skip_past(buf, len, i + 9, "]]>");
+    } else if (s3_has_prefix(buf + i, len - i, "<!")) {
+      i = s3_xml_tag_end(buf, len, i + 2) + 1;
+    } else if (s3_has_prefix(buf + i, len - i, "</")) {
+      if (in_root && depth > 0)
+        depth--;
+      if (in_root && depth == 0)
+        return 0; /* the root closed: trailing bytes cannot add fields */
+      i = s3_xml_tag_end(buf, len, i + 2) + 1;
+    } else {
+      size_t ns = i + 1;
+      size_t ne = ns;
+      while (ne < len && s3_xml_is_name_char((unsigned char)buf[ne]))
+        ne++;
+      if (ne == ns) { /* a stray '<' in text */
+        i++;
+        continue;
+      }
+      size_t gt = s3_xml_tag_end(buf, len, ne);
+      if (gt >= len)
+        break; /* cut inside a tag */
+      bool empty = buf[gt - 1] == '/';
+      if (!in_root) {
+        if (!s3_name_is(buf + ns, ne - ns, root))
+          return -1;
+        if (empty)
+          return 0;
+        in_root = true;
+        depth = 1;
+        i = gt + 1;
+        continue;
+      }
+      if (depth == 1 && !empty) {
+        for (size_t k = 0; k < nf; k++) {
+          if (f[k].cap == 0 || f[k].dst[0] != '\0' || !s3_name_is(buf + ns, ne - ns, f[k].name))
+            continue;
+          size_t te = gt + 1;
+          while (te < len && buf[te] != '<')
+            te++;
+          s3_xml_text(buf + gt + 1, te - (gt + 1), f[k].dst, f[k].cap);
+          break;
+        }
+      }
+      if (!empty)
+        depth++;
+      i = gt + 1;
+    }
+  }
+  return in_root ? 0 : -1;
+}
+
+int s3_parse_error_xml(const char *buf, size_t len, struct s3_error *out) {
+  memset(out, 0, sizeof(*out));
+  struct s3_xml_field f[] = {
+      {"Code", out->code, sizeof(out->code)},
+      {"Message", out->message, sizeof(out->message)},
+      {"Region", out->region, sizeof(out->region)},
+      {"BucketRegion", out->bucket_region, sizeof(out->bucket_region)},
+      {"Endpoint", out->endpoint, sizeof(out->endpoint)},
+      {"Bucket", out->bucket, sizeof(out->bucket)},
+      {"BucketName", out->bucket, sizeof(out->bucket)},
+      {"RequestId", out->request_id, sizeof(out->request_id)},
+      {"HostId", out->host_id, sizeof(out->host_id)},
+  };
+  if (s3_xml_scan(buf, len, "Error", f, NC_ARRAY_LEN(f)) != 0)
+    return -1;
+  return out->code[0] ? 0 : -1;
+}
+
+int s3_parse_key_count(const char *buf, size_t len, long *key_count) {
+  char text[24];
+  struct s3_xml_field f[] = {{"KeyCount", text, sizeof(text)}};
+  if (s3_xml_scan(buf, len, "ListBucketResult", f, 1) != 0 || text[0] == '\0')
+    return -1;
+  long v = 0;
+  for (const char *c = text; *c; c++) {
+    if (*c < '0' || *c > '9' || v > 100000000L)
+      return -1;
+    v = v * 10 + (*c - '0');
+  }
+  *key_count = v;
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Regions                                                                  */
+
+/* "eu-west-1", "us-gov-west-1", "cn-north-1": two letters, words, a number. */
+static bool s3_region_shaped(const char *s, size_t n) {
+  if (n < 6 || n > 31 || s[0] < 'a' || s[0] > 'z' || s[1] < 'a' || s[1] > 'z' || s[2] != '-')
+    return false;
+  size_t last_dash = 2;
+  for (size_t i = 3; i < n; i++) {
+    char c = s[i];
+    if (c == '-') {
+      if (i == last_dash + 1)
+        return false;
+      last_dash = i;
+    } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+      return false;
+    }
+  }
+  if (last_dash + 1 >= n)
+    return false;
+  for (size_t i = last_dash + 1; i < n; i++)
+    if (s[i] < '0' || s[i] > '9')
+      return false;
+  return true;
+}
+
+static bool s3_region_ok(const char *s) { return s != NULL && s3_region_shaped(s, strlen(s)); }
+
+int s3_region_from_endpoint(const char *host, char *region, size_t len) {
+  const char *label = host;
+  if (host == NULL || len == 0)
+    return -1;
+  while (*label) {
+    const char *dot = strchr(label, '.');
+    size_t n = dot ? (size_t)(dot - label) : strlen(label);
+    if (n >= 2 && strncasecmp(label, "s3", 2) == 0 && (n == 2 || label[2] == '-')) {
+      /* legacy "s3-eu-west-1", or "s3" / "s3-fips" followed by the region */
+      if (n > 3 && s3_region_shaped(label + 3, n - 3) && n - 3 < len) {
+        memcpy(region, label + 3, n - 3);
+        region[n - 3] = '\0';
+        return 0;
+      }
+      const char *next = dot ? dot + 1 : "";
+      if (strncmp(next, "dualstack.", 10) == 0)
+        next += 10;
+      const char *ndot = strchr(next, '.');
+      size_t nn = ndot ? (size_t)(ndot - next) : strlen(next);
+      if (s3_region_shaped(next, nn) && nn < len) {
+        memcpy(region, next, nn);
+        region[nn] = '\0';
+        return 0;
+      }
+    }
+    if (!dot)
+      break;
+    label = dot + 1;
+  }
+  return -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Classification                                                           */
+
+static const char *s3_or(const char *s, const char *dflt) { return (s && *s) ? s : dflt; }
+
+static bool s3_code_is(const char *code, const char *lit) {
+  return code != NULL && strcmp(code, lit) == 0;
+}
+
+/* The action an extended AccessDenied message names ("perform: s3:GetObject"). */
+static void s3_denied_action(const char *message, char *out, size_t len) {
+  const char *a = message ? strstr(message, "perform: ") : NULL;
+  nc_strlcpy(out, S3_DEFAULT_ACTION, len);
+  if (a == NULL)
+    return;
+  a += strlen("perform: ");
+  size_t n = 0;
+  while (a[n] && a[n] != ' ' && n < 63)
+    n++;
+  if (n > 3 && strncmp(a, "s3:", 3) == 0 && n < len) {
+    memcpy(out, a, n);
+    out[n] = '\0';
+  }
+}
+
+/* The principal an extended AccessDenied message names ("User: ARN is not
+ * authorized"); ARNs are not secrets. "" when absent. */
+static void s3_denied_principal(const char *message, char *out, size_t len) {
+  const char *a = message ? strstr(message, "User: ") : NULL;
+  const char *b = a ? strstr(a, " is not authorized") : NULL;
+  out[0] = '\0';
+  if (a == NULL || b == NULL)
+    return;
+  a += strlen("User: ");
+  size_t n = (size_t)(b - a);
+  if (n > 0 && n < len) {
+    memcpy(out, a, n);
+    out[n] = '\0';
+  }
+}
+
+/* The policy kinds an extended AccessDenied message can blame (other than
+ * the VPC endpoint policy): the remediation reads "WHO must allow ACTION on
+ * arn:aws:s3:::BUCKET TAIL". */
+struct s3_policy_kind {
+  const char *needle;
+  const char *what;
+  const char *who;
+  const char *tail;
+};
+
+static const struct s3_policy_kind *s3_denied_policy(const char *message) {
+  static const struct s3_policy_kind kinds[] = {
+      {"identity-based policy", "the execution role's IAM policy",
+       "the job's execution role's IAM policy", ", and no Deny in it may match"},
+      {"resource-based policy", "the bucket policy", "the bucket policy",
+       " to the job's execution role; if it tests aws:SourceVpce or aws:SourceVpc, it must name "
+       "this VPC's S3 endpoint or this VPC"},
+      {"service control policy", "an AWS Organizations service control policy",
+       "the service control policies of the account's organization",
+       " (ask the organization's administrators)"},
+      {"resource control policy", "an AWS Organizations resource control policy",
+       "the resource control policies of the bucket owner's organization",
+       " (ask the organization's administrators)"},
+      {"permissions boundary", "the role's permissions boundary",
+       "the execution role's permissions boundary", ""},
+      {"session policy", "the session policy",
+       "the session policy the credentials were issued with", ""},
+  };
+  if (message == NULL)
+    return NULL;
+  for (size_t k = 0; k < NC_ARRAY_LEN(kinds); k++)
+    if (strcasestr(message, kinds[k].needle))
+      return &kinds[k];
+  return NULL;
+}
+
+/* No HTTP answer. DNS, TLS and budget advice is the same for every family
+ * (outbound_advice); only "no route" has an S3-specific fix. */
+static enum nc_code s3_classify_transport(const struct s3_response_view *v, char *msg,
+                                          size_t msglen, char *rem, size_t remlen) {
+  const char *host = s3_or(v->host, "the S3 endpoint");
+  const char *addr = s3_or(v->address, "its address");
+  const char *outcome = s3_or(v->outcome, "no answer");
+  const char *err = s3_or(v->transport_error, outcome);
+  enum nc_code code = (enum nc_code)v->transport;
+  const char *advice = outbound_advice(code);
+
+  switch (code) {
+  case NC_DNS_NXDOMAIN:
+  case NC_DNS_TIMEOUT:
+  case NC_DNS_SERVFAIL:
+  case NC_DNS_NO_RESOLVER:
+    nc_snprintf(msg, msglen, "%s did not resolve (%s): the request never left the container", host,
+                diag_name(code));
+    break;
+  case NC_S3_NO_ROUTE:
+    nc_snprintf(msg, msglen, "no answer from %s at %s (%s): %s", host, addr, outcome, err);
+    if (s3_code_is(v->address_class, "inside_vpc"))
+      nc_snprintf(rem, remlen,
+                  "%s is an address inside the VPC (an S3 interface endpoint): the endpoint's "
+                  "security group must allow inbound HTTPS (443) from this subnet, and this "
+                  "subnet's security group and network ACL must allow it outbound",
+                  addr);
+    else
+      nc_snprintf(rem, remlen,
+                  "no route to S3 from this subnet: add an S3 gateway endpoint "
+                  "(com.amazonaws.%s.s3) to the subnet's route table, or check the security "
+                  "group's outbound rules and the network ACL allow HTTPS (443) to the S3 "
+                  "prefix list",
+                  s3_or(v->region, "REGION"));
+    return code;
+  case NC_TLS_UNTRUSTED:
+    nc_snprintf(msg, msglen, "the TLS certificate presented for %s at %s is not trusted (%s)", host,
+                addr, err);
+    break;
+  case NC_TLS_HANDSHAKE:
+    nc_snprintf(msg, msglen, "the TLS handshake with %s at %s failed (%s)", host, addr, err);
+    break;
+  case NC_TIMEOUT_BUDGET:
+    nc_snprintf(msg, msglen, "no answer from %s before the probe's deadline (%s)", host, outcome);
+    break;
+  default:
+    nc_snprintf(msg, msglen, "%s failed for %s (%s): %s", s3_or(v->operation, "the request"), host,
+                outcome, err);
+    break;
+  }
+  if (advice)
+    nc_strlcpy(rem, advice, remlen);
+  return code;
+}
+
+static enum nc_code s3_classify_denied(const struct s3_response_view *v, char *msg, size_t msglen,
+                                       char *rem, size_t remlen) {
+  const char *bucket = s3_or(v->bucket, "BUCKET");
+  const char *op = s3_or(v->operation, "the request");
+  const char *smsg = s3_or(v->s3_message, "");
+  char action[64];
+  char principal[256];
+  char as[300] = "";
+  s3_denied_action(smsg, action, sizeof(action));
+  s3_denied_principal(smsg, principal, sizeof(principal));
+  if (principal[0])
+    nc_snprintf(as, sizeof(as), " (as %s)", principal);
+
+  if (strcasestr(smsg, "no VPC endpoint policy allows")) {
+    nc_snprintf(msg, msglen, "S3 denied %s on %s because no VPC endpoint policy allows %s%s", op,
+                bucket, action, as);
+    nc_snprintf(rem, remlen,
+                "the S3 endpoint's policy must allow %s on arn:aws:s3:::%s: add arn:aws:s3:::%s "
+                "and arn:aws:s3:::%s/* to the Resource list of an Allow statement in the S3 VPC "
+                "endpoint's policy (s3:ListBucket on the bucket, s3:GetObject and s3:PutObject "
+                "on its objects)",
+                action, bucket, bucket, bucket);
+    return NC_S3_DENIED_ENDPOINT_POLICY;
+  }
+  if (strcasestr(smsg, "explicit deny in a VPC endpoint policy")) {
+    nc_snprintf(msg, msglen,
+                "S3 denied %s on %s: an explicit deny in a VPC endpoint policy matches %s%s", op,
+                bucket, action, as);
+    nc_snprintf(rem, remlen,
+                "a Deny statement in the S3 VPC endpoint's policy matches %s on "
+                "arn:aws:s3:::%s: narrow it so that the job's buckets are not matched (the deny "
+                "for the Amazon Linux repository buckets must name only those buckets)",
+                action, bucket);
+    return NC_S3_DENIED_ENDPOINT_POLICY;
+  }
+  if (!v->is_signed) {
+    nc_snprintf(msg, msglen,
+                "S3 denied the anonymous %s on %s with a plain 'Access Denied': the network path "
+                "to S3 works, but S3 never says why to an anonymous request, so whether the VPC "
+                "endpoint policy, the bucket policy or Block Public Access refused it is not "
+                "known",
+                op, bucket);
+    nc_snprintf(rem, remlen,
+                "no credentials were found, so the request was anonymous: run with the job's "
+                "execution role (the container credentials endpoint) to learn which policy "
+                "denies; the job itself needs the S3 endpoint's policy to allow s3:ListBucket on "
+                "arn:aws:s3:::%s and s3:GetObject on arn:aws:s3:::%s/*, and a bucket policy that "
+                "allows the role (and, if it tests aws:SourceVpce or aws:SourceVpc, names this "
+                "VPC's endpoint)",
+                bucket, bucket);
+    return NC_S3_DENIED;
+  }
+  const struct s3_policy_kind *kind = s3_denied_policy(smsg);
+  if (kind) {
+    nc_snprintf(msg, msglen, "S3 denied %s on %s: %s does not allow %s%s", op, bucket, kind->what,
+                action, as);
+    nc_snprintf(rem, remlen, "%s must allow %s on arn:aws:s3:::%s%s", kind->who, action, bucket,
+                kind->tail);
+    return NC_S3_DENIED;
+  }
+  nc_snprintf(msg, msglen,
+              "S3 denied the signed %s on %s (%s%s%s): S3 names the denying policy only for "
+              "callers in the bucket owner's account or organization, so the VPC endpoint policy, "
+              "the bucket policy and the role's IAM policy all remain candidates",
+              op, bucket, s3_or(v->s3_code, "HTTP 403"), smsg[0] ? ": " : "", smsg);
+  nc_snprintf(rem, remlen,
+              "the S3 endpoint's policy must allow %s on arn:aws:s3:::%s; the execution role's IAM "
+              "policy must allow it too; a bucket policy that tests aws:SourceVpce or "
+              "aws:SourceVpc must name this VPC's S3 endpoint or this VPC, and a bucket in another "
+              "account must grant the role in its bucket policy",
+              action, bucket);
+  return NC_S3_DENIED;
+}
+
+static enum nc_code s3_classify_region(const struct s3_response_view *v, const char *real,
+                                       char *msg, size_t msglen, char *rem, size_t remlen) {
+  const char *bucket = s3_or(v->bucket, "BUCKET");
+  const char *region = s3_or(v->region, "REGION");
+  char why[80];
+  if (v->s3_code && v->s3_code[0])
+    nc_strlcpy(why, v->s3_code, sizeof(why));
+  else
+    nc_snprintf(why, sizeof(why), "HTTP %ld", v->status);
+  if (real[0]) {
+    nc_snprintf(msg, msglen, "bucket %s is in %s, not in %s (%s)", bucket, real, region, why);
+    nc_snprintf(rem, remlen,
+                "S3 gateway and interface endpoints serve only buckets in their own Region: the "
+                "job runs in %s but the bucket is in %s; use a bucket in %s, or give the subnet a "
+                "path to S3 in %s (a NAT gateway: cross-Region requests do not use the endpoint); "
+                "if the job's Region is wrong, pass --region",
+                region, real, region, real);
+  } else {
+    nc_snprintf(msg, msglen, "S3 redirected the request for bucket %s: it is not in %s (%s)",
+                bucket, region, why);
+    nc_snprintf(rem, remlen,
+                "S3 gateway and interface endpoints serve only buckets in their own Region: use "
+                "a bucket in %s, or pass --region with the bucket's Region",
+                region);
+  }
+  return NC_S3_WRONG_REGION;
+}
+
+/* Cuts an incomplete UTF-8 sequence off the end of s: what is left when
+ * snprintf truncated S3's text in the middle of a character. */
+static void s3_utf8_trim(char *s) {
+  size_t n = strlen(s);
+  size_t i = n;
+  while (i > 0 && n - i < 3 && ((unsigned char)s[i - 1] & 0xc0u) == 0x80u)
+    i--;
+  if (i == 0 || (unsigned char)s[i - 1] < 0xc0u)
+    return;
+  unsigned char lead = (unsigned char)s[i - 1];
+  size_t want = lead >= 0xf0u ? 4 : lead >= 0xe0u ? 3 : 2;
+  if (n - (i - 1) < want)
+    s[i - 1] = '\0';
+}
+
+static enum nc_code s3_classify_answer(const struct s3_response_view *v, char *msg, size_t msglen,
+                                       char *rem, size_t remlen) {
+  if (v->transport >= 0)
+    return s3_classify_transport(v, msg, msglen, rem, remlen);
+
+  const char *bucket = s3_or(v->bucket, "BUCKET");
+  const char *op = s3_or(v->operation, "the request");
+  const char *code = s3_or(v->s3_code, "");
+  const char *smsg = s3_or(v->s3_message, "");
+  const char *who = v->is_signed ? "signed" : "anonymous";
+  long status = v->status;
+  char real[32] = "";
+  if (s3_region_ok(v->bucket_region))
+    nc_strlcpy(real, v->bucket_region, sizeof(real));
+  bool region_differs = real[0] && v->region && strcmp(real, v->region) != 0;
+
+  if (status >= 200 && status < 300) {
+    nc_snprintf(msg, msglen, "S3 answered the %s %s on %s with HTTP %ld", who, op, bucket, status);
+    return NC_OK;
+  }
+  if (s3_code_is(code, "RequestTimeTooSkewed")) {
+    nc_snprintf(msg, msglen,
+                "S3 refused the signed %s on %s because the request time differs from S3's by "
+                "more than 15 minutes (RequestTimeTooSkewed)",
+                op, bucket);
+    nc_snprintf(rem, remlen,
+                "the container's clock is wrong: fix the instance's time synchronization (the "
+                "Amazon Time Sync Service at 169.254.169.123, or NTP over UDP 123 allowed by the "
+                "security group and network ACL); the clock probe reports the measured skew");
+    return NC_CLOCK_SKEW;
+  }
+  if (s3_code_is(code, "InvalidAccessKeyId") || s3_code_is(code, "InvalidToken") ||
+      s3_code_is(code, "ExpiredToken") || s3_code_is(code, "TokenRefreshRequired")) {
+    nc_snprintf(msg, msglen, "S3 rejected the credentials of the signed %s on %s (%s: %s)", op,
+                bucket, code, smsg);
+    nc_snprintf(rem, remlen,
+                "%s: SageMaker gives the job its execution role through the container "
+                "credentials endpoint (169.254.170.2); AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY "
+                "or AWS_SESSION_TOKEN set in the job's environment override it and must be "
+                "removed or refreshed",
+                s3_code_is(code, "InvalidAccessKeyId")
+                    ? "the access key is unknown to AWS (deleted, a placeholder, or from another "
+                      "partition)"
+                    : "the session token is expired or invalid");
+    return NC_CREDS_UNAVAILABLE;
+  }
+  if (s3_code_is(code, "SignatureDoesNotMatch") ||
+      (s3_code_is(code, "AuthorizationHeaderMalformed") && !region_differs)) {
+    nc_snprintf(msg, msglen, "S3 did not accept the signature of the signed %s on %s (%s: %s)", op,
+                bucket, code, smsg);
+    nc_snprintf(rem, remlen,
+                "the secret key does not belong to the access key, or something between the job "
+                "and S3 rewrote the request (an HTTP proxy changing the Host or headers): send "
+                "S3 traffic straight through the S3 gateway endpoint (add .amazonaws.com to "
+                "NO_PROXY) and check where the credentials come from");
+    return NC_S3_SIGNATURE_MISMATCH;
+  }
+  if (s3_code_is(code, "NoSuchBucket") || (!code[0] && status == 404)) {
+    nc_snprintf(msg, msglen, "S3 says bucket %s does not exist (%s on %s: HTTP %ld)", bucket,
+                code[0] ? code : "no such bucket", op, status);
+    nc_snprintf(rem, remlen,
+                "check the bucket name in the job's S3 inputs and outputs (or --bucket and "
+                "--config): the request reached S3, so the network path works");
+    return NC_S3_NO_SUCH_BUCKET;
+  }
+  if (s3_code_is(code, "PermanentRedirect") || s3_code_is(code, "TemporaryRedirect") ||
+      s3_code_is(code, "AuthorizationHeaderMalformed") ||
+      s3_code_is(code, "IllegalLocationConstraintException") || status == 301 || status == 307)
+    return s3_classify_region(v, region_differs ? real : "", msg, msglen, rem, remlen);
+  if (s3_code_is(code, "AccessDenied") || s3_code_is(code, "AllAccessDisabled") ||
+      (!code[0] && status == 403))
+    return s3_classify_denied(v, msg, msglen, rem, remlen);
+  if (region_differs && status >= 300)
+    return s3_classify_region(v, real, msg, msglen, rem, remlen);
+  if (status >= 500) {
+    if (!code[0] && (status == 502 || status == 504)) {
+      nc_snprintf(msg, msglen,
+                  "a proxy or gateway answered HTTP %ld for %s on %s: it could not reach S3",
+                  status, op, bucket);
+      nc_snprintf(rem, remlen,
+                  "the HTTP proxy has no path to S3: reach S3 through an S3 gateway endpoint on "
+                  "the subnet's route table instead (add .amazonaws.com to NO_PROXY)");
+      return NC_S3_NO_ROUTE;
+    }
+    nc_snprintf(msg, msglen,
+                "S3 answered the %s %s on %s with HTTP %ld%s%s: the network path works, S3 "
+                "itself failed",
+                who, op, bucket, status, code[0] ? " " : "", code);
+    return NC_OK;
+  }
+  nc_snprintf(msg, msglen, "S3 refused the %s %s on %s with HTTP %ld%s%s%s%s", who, op, bucket,
+              status, code[0] ? " " : "", code, smsg[0] ? ": " : "", smsg);
+  return NC_S3_DENIED;
+}
+
+enum nc_code s3_classify(const struct s3_response_view *v, char *msg, size_t msglen, char *rem,
+                         size_t remlen) {
+  char mdummy[1];
+  char rdummy[1];
+  if (msg == NULL || msglen == 0) {
+    msg = mdummy;
+    msglen = sizeof(mdummy);
+  }
+  if (rem == NULL || remlen == 0) {
+    rem = rdummy;
+    remlen = sizeof(rdummy);
+  }
+  msg[0] = '\0';
+  rem[0] = '\0';
+  enum nc_code code = s3_classify_answer(v, msg, msglen, rem, remlen);
+  s3_utf8_trim(msg);
+  s3_utf8_trim(rem);
+  return code;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The probe                                                                */
+
+enum s3_phase { S3_PHASE_HEAD, S3_PHASE_LIST };
+
+struct s3_state {
+  enum s3_phase phase;
+  char bucket[64];
+  char host[320];
+  char path[80]; /* "/" (virtual-hosted) or "/BUCKET" (path-style) */
+  char head_url[S3_URL_MAX];
+  char list_query[S3_QUERY_MAX];
+  char list_url[S3_URL_MAX + S3_QUERY_MAX];
+  bool is_signed;
+  int64_t started_ms;
+
+  struct nc_addrs addrs;
+  bool have_addrs;
+  char tried[NC_MAX_ADDRS][46];
+  int n_tried;
+
+  char first_failure[64]; /* outcome on the first address, when it failed */
+
+  /* the HEAD's answer */
+  double dns_ms; /* of the resolution: retries are pinned */
+  long head_status;
+  char head_region[64];
+  char head_request_id[128];
+  struct nc_timings t;
+
+  /* request header lines; engine_http copies them */
+  char h_host[340];
+  char h_date[48];
+  char h_sha[96];
+  char h_token[4200];
+  char h_auth[1100];
+};
+
+static void s3_add_string(cJSON *o, const char *name, const char *value) {
+  if (value && *value)
+    cJSON_AddStringToObject(o, name, value);
+}
+
+/* S3 bucket names are [a-z0-9.-], 3-63: anything else would let a name from
+ * a config file rewrite the URL. */
+static bool s3_bucket_name_ok(const char *b) {
+  size_t n = strlen(b);
+  if (n < 3 || n > 63)
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = b[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
+      return false;
+  }
+  return true;
+}
+
+static const char *s3_region(const struct nc_config *cfg) {
+  return cfg->region[0] ? cfg->region : "us-east-1";
+}
+
+/* Fills rq->headers: Host always, the SigV4 set when signing. 0 or -1. */
+static int s3_headers(struct s3_state *st, struct probe *p, const char *method, const char *query,
+                      struct http_req *rq) {
+  int n = 0;
+  nc_snprintf(st->h_host, sizeof(st->h_host), "Host: %s", st->host);
+  rq->headers[n++] = st->h_host;
+  const struct aws_creds *c = st->is_signed ? engine_creds(p->eng) : NULL;
+  if (c != NULL && c->access_key_id[0]) {
+    struct sigv4_header hh[] = {{"Host", st->host}};
+    struct sigv4_request sr = {
+        .method = method,
+        .path = st->path,
+        .query = query,
+        .headers = hh,
+        .n_headers = NC_ARRAY_LEN(hh),
+        .payload = "",
+        .payload_len = 0,
+        .region = s3_region(p->cfg),
+        .service = "s3",
+        .now = time(NULL),
+        .s3 = true,
+        .unsigned_payload = false,
+    };
+    struct sigv4_signed sig;
+    memset(&sig, 0, sizeof(sig));
+    if (sigv4_sign(&sr, c, &sig) != 0) {
+      sigv4_signed_free(&sig);
+      return -1;
+    }
+    nc_snprintf(st->h_date, sizeof(st->h_date), "x-amz-date: %s", sig.amz_date);
+    nc_snprintf(st->h_sha, sizeof(st->h_sha), "x-amz-content-sha256: %s", sig.content_sha256);
+    int trunc = nc_snprintf(st->h_auth, sizeof(st->h_auth), "Authorization: %s", sig.authorization);
+    sigv4_signed_free(&sig);
+    if (trunc)
+      return -1;
+    rq->headers[n++] = st->h_date;
+    rq->headers[n++] = st->h_sha;
+    if (c->session_token[0]) {
+      if (nc_snprintf(st->h_token, sizeof(st->h_token), "x-amz-security-token: %s",
+                      c->session_token))
+        return -1;
+      rq->headers[n++] = st->h_token;
+    }
+    rq->headers[n++] = st->h_auth;
+    rq->sensitive = true; /* the token travels in a header */
+  } else {
+    st->is_signed = false;
+  }
+  rq->headers[n] = NULL;
+  return 0;
+}
+
+/* The transport must report before the probe's deadline, or the probe
+ * learns only "timeout" instead of "connect_timeout". */
+static int s3_timeout(const struct probe *p) {
+  int64_t left = probe_remaining_ms(p) - S3_TIMEOUT_MARGIN_MS;
+  return left < 500 ? 500 : (int)left;
+}
+
+static const char *s3_probed_address(const struct s3_state *st) {
+  return st->n_tried > 0 ? st->tried[st->n_tried - 1] : "";
+}
+
+static bool s3_was_tried(const struct s3_state *st, const char *addr) {
+  for (int i = 0; i < st->n_tried; i++)
+    if (strcmp(st->tried[i], addr) == 0)
+      return true;
+  return false;
+}
+
+/* The next resolved address no request has used yet, or NULL. */
+static const char *s3_untried_address(const struct s3_state *st) {
+  for (int i = 0; st->have_addrs && i < st->addrs.n; i++)
+    if (!s3_was_tried(st, st->addrs.a[i].text))
+      return st->addrs.a[i].text;
+  return NULL;
+}
+
+static void s3_note_address(struct s3_state *st, const char *addr) {
+  if (addr && *addr && !s3_was_tried(st, addr) && st->n_tried < NC_MAX_ADDRS)
+    nc_strlcpy(st->tried[st->n_tried++], addr, sizeof(st->tried[0]));
+}
+
+static const char *s3_address_class(const struct s3_state *st, const char *addr) {
+  for (int i = 0; st->have_addrs && i < st->addrs.n; i++)
+    if (strcmp(st->addrs.a[i].text, addr) == 0)
+      return resolve_addr_class(&st->addrs.a[i]);
+  return NULL;
+}
+
+static void s3_view_init(const struct probe *p, const struct s3_state *st,
+                         struct s3_response_view *v, const char *op) {
+  memset(v, 0, sizeof(*v));
+  v->bucket = st->bucket;
+  v->region = s3_region(p->cfg);
+  v->operation = op;
+  v->is_signed = st->is_signed;
+  v->transport = -1;
+  v->host = st->host;
+  v->address = s3_probed_address(st);
+  v->address_class = s3_address_class(st, v->address);
+}
+
+/* Writes the details every s3 result carries. e and list may be NULL. */
+static void s3_details(struct probe *p, const struct s3_state *st, const struct s3_error *e,
+                       const struct http_resp *list, long key_count, const char *bucket_region) {
+  cJSON *d = probe_details(p);
+  if (d == NULL)
+    return;
+  s3_add_string(d, "url", st->head_url);
+  s3_add_string(d, "prefix", p->arg);
+  cJSON_AddBoolToObject(d, "signed", st->is_signed);
+  cJSON *addrs = st->have_addrs ? cJSON_AddArrayToObject(d, "addresses") : NULL;
+  for (int i = 0; addrs && i < st->addrs.n; i++)
+    cJSON_AddItemToArray(addrs, cJSON_CreateString(st->addrs.a[i].text));
+  const char *probed = s3_probed_address(st);
+  s3_add_string(d, "probed_address", probed);
+  s3_add_string(d, "address_class", s3_address_class(st, probed));
+  if (st->n_tried > 1) {
+    cJSON *tried = cJSON_AddArrayToObject(d, "addresses_tried");
+    for (int i = 0; tried && i < st->n_tried; i++)
+      cJSON_AddItemToArray(tried, cJSON_CreateString(st->tried[i]));
+  }
+  if (st->head_status > 0)
+    cJSON_AddNumberToObject(d, "http_status", (double)st->head_status);
+  if (e) {
+    s3_add_string(d, "s3_code", e->code);
+    s3_add_string(d, "s3_message", e->message);
+    s3_add_string(d, "s3_endpoint", e->endpoint);
+    s3_add_string(d, "host_id", e->host_id);
+  }
+  const char *rid = (e && e->request_id[0])         ? e->request_id
+                    : (list && list->request_id[0]) ? list->request_id
+                                                    : st->head_request_id;
+  s3_add_string(d, "request_id", rid);
+  s3_add_string(d, "bucket_region", bucket_region);
+  if (list && list->status > 0) {
+    cJSON *l = cJSON_AddObjectToObject(d, "list");
+    if (l) {
+      cJSON_AddNumberToObject(l, "status", (double)list->status);
+      if (key_count >= 0)
+        cJSON_AddNumberToObject(l, "key_count", (double)key_count);
+    }
+  }
+}
+
+/* Classifies v and finishes the probe. S3's own 5xx warns (the path works,
+ * S3 failed); a forced verdict overrides the judgement. p->priv is gone
+ * afterwards: probe_finish runs cleanup. */
+static void s3_finish_view(struct probe *p, const struct s3_response_view *v,
+                           const enum nc_verdict *force, const char *suffix) {
+  struct s3_state *st = p->priv;
+  char msg[sizeof(p->message)];
+  char rem[sizeof(p->remediation)];
+  char retried[160] = "";
+  enum nc_code code = s3_classify(v, msg, sizeof(msg), rem, sizeof(rem));
+  enum nc_verdict verdict;
+  if (force)
+    verdict = *force;
+  else if (code == NC_OK && v->status >= 500)
+    verdict = NC_VERDICT_WARN;
+  else
+    verdict = probe_judge(p, code == NC_OK);
+  /* The job's SDK meets the failing address too, and waits its own connect
+   * timeout on it before it tries the next one. */
+  if (st->first_failure[0]) {
+    nc_snprintf(retried, sizeof(retried), "; %s failed first (%s)", st->tried[0],
+                st->first_failure);
+    if (code == NC_OK && verdict == NC_VERDICT_PASS)
+      verdict = NC_VERDICT_WARN;
+  }
+  p->t = st->t;
+  p->t.total = (double)(nc_now_ms() - st->started_ms);
+  char full[sizeof(p->message)];
+  nc_snprintf(full, sizeof(full), "%s%s%s", msg, suffix ? suffix : "", retried);
+  s3_utf8_trim(full);
+  if (rem[0])
+    probe_remediation(p, "%s", rem);
+  probe_finish(p, verdict, code, s3_or(v->outcome, "error"), "%s", full);
+}
+
+/* Finishes with what the HEAD said: the GET did not answer (why), or was
+ * not needed (why NULL). */
+static void s3_finish_head_only(struct probe *p, struct s3_state *st, const char *why) {
+  struct s3_response_view v;
+  char outcome[32];
+  char suffix[160] = "";
+  const char *breg = s3_region_ok(st->head_region) ? st->head_region : "";
+  s3_view_init(p, st, &v, "HeadBucket");
+  nc_snprintf(outcome, sizeof(outcome), "http_%ld", st->head_status);
+  v.outcome = outcome;
+  v.status = st->head_status;
+  v.bucket_region = breg;
+  if (why)
+    nc_snprintf(suffix, sizeof(suffix), "; ListObjectsV2 got no answer (%s)", why);
+  s3_details(p, st, NULL, NULL, -1, breg);
+  /* the bucket answers but listing did not: not a clean pass */
+  const enum nc_verdict warn = NC_VERDICT_WARN;
+  bool head_ok = st->head_status >= 200 && st->head_status < 300;
+  s3_finish_view(p, &v, why && head_ok ? &warn : NULL, suffix);
+}
+
+static void s3_on_list(struct probe *p, const struct http_resp *r, void *arg) {
+  struct s3_state *st = p->priv;
+  struct outbound_obs o;
+  (void)arg;
+  outbound_observe(0, NULL, r, false, NC_S3_NO_ROUTE, &o);
+  if (o.stage != OUTBOUND_ANSWERED) {
+    s3_finish_head_only(p, st, o.outcome);
+    return;
+  }
+
+  struct s3_error e;
+  long key_count = -1;
+  if (r->status >= 200 && r->status < 300)
+    (void)s3_parse_key_count(r->body, r->body_len, &key_count);
+  (void)s3_parse_error_xml(r->body, r->body_len, &e);
+
+  /* the header first: it is S3's own statement of the bucket's Region */
+  char breg[64] = "";
+  if (s3_region_ok(r->bucket_region))
+    nc_strlcpy(breg, r->bucket_region, sizeof(breg));
+  else if (s3_region_ok(st->head_region))
+    nc_strlcpy(breg, st->head_region, sizeof(breg));
+  else if (s3_region_ok(e.bucket_region))
+    nc_strlcpy(breg, e.bucket_region, sizeof(breg));
+  else if (s3_region_ok(e.region))
+    nc_strlcpy(breg, e.region, sizeof(breg));
+  else if (e.endpoint[0])
+    (void)s3_region_from_endpoint(e.endpoint, breg, sizeof(breg));
+
+  struct s3_response_view v;
+  s3_view_init(p, st, &v, "ListObjectsV2");
+  v.outcome = o.outcome;
+  v.status = r->status;
+  v.s3_code = e.code;
+  v.s3_message = e.message;
+  v.bucket_region = breg;
+  s3_details(p, st, &e, r, key_count, breg);
+
+  char suffix[96] = "";
+  if (key_count >= 0)
+    nc_snprintf(suffix, sizeof(suffix), " (%ld key%s under the prefix)", key_count,
+                key_count == 1 ? "" : "s");
+  else if (st->head_status >= 200 && st->head_status < 300)
+    nc_snprintf(suffix, sizeof(suffix), "; HeadBucket itself succeeded (HTTP %ld)",
+                st->head_status);
+  s3_finish_view(p, &v, NULL, suffix);
+}
+
+static int s3_start_list(struct probe *p, struct s3_state *st) {
+  struct http_req rq;
+  memset(&rq, 0, sizeof(rq));
+  rq.method = "GET";
+  rq.url = st->list_url;
+  rq.pin_ip = s3_probed_address(st);
+  rq.body_cap = S3_BODY_CAP;
+  rq.timeout_ms = s3_timeout(p);
+  if (rq.pin_ip[0] == '\0' || s3_headers(st, p, "GET", st->list_query, &rq) != 0)
+    return -1;
+  st->phase = S3_PHASE_LIST;
+  return engine_http(p->eng, p, &rq, s3_on_list, NULL);
+}
+
+static int s3_start_head(struct probe *p, struct s3_state *st, const char *pin);
+
+/* The HEAD's outcome (dns_status != 0: its name did not resolve). */
+static void s3_on_head_answer(struct probe *p, int dns_status, const struct http_resp *r) {
+  struct s3_state *st = p->priv;
+  struct outbound_obs o;
+  outbound_observe(dns_status, st->have_addrs ? &st->addrs : NULL, r, false, NC_S3_NO_ROUTE, &o);
+  if (r) {
+    s3_note_address(st, r->primary_ip);
+    if (st->n_tried <= 1)
+      st->dns_ms = r->t.dns;
+    st->t = r->t;
+    st->t.dns = st->dns_ms;
+  } else {
+    st->t.dns = (double)(nc_now_ms() - st->started_ms);
+  }
+
+  if (o.stage != OUTBOUND_ANSWERED || r == NULL) {
+    /* another address of the same name may route differently (an interface
+     * endpoint has one per subnet): try it while the budget allows, once we
+     * know which address failed */
+    const char *next = s3_untried_address(st);
+    if (o.stage == OUTBOUND_NO_CONNECT && o.code != NC_TIMEOUT_BUDGET && st->n_tried > 0 && next &&
+        probe_remaining_ms(p) > S3_RETRY_MIN_MS) {
+      if (!st->first_failure[0])
+        nc_strlcpy(st->first_failure, o.outcome, sizeof(st->first_failure));
+      if (s3_start_head(p, st, next) == 0)
+        return;
+    }
+    struct s3_response_view v;
+    s3_view_init(p, st, &v, "HeadBucket");
+    v.transport = (int)o.code;
+    v.outcome = o.outcome;
+    v.transport_error = r ? r->error : NULL;
+    s3_details(p, st, NULL, NULL, -1, NULL);
+    s3_finish_view(p, &v, NULL, NULL);
+    return;
+  }
+
+  st->head_status = r->status;
+  nc_strlcpy(st->head_region, r->bucket_region, sizeof(st->head_region));
+  nc_strlcpy(st->head_request_id, r->request_id, sizeof(st->head_request_id));
+  /* a redirect already names the bucket's Region in x-amz-bucket-region;
+   * every other answer needs the GET's body to say why */
+  if ((r->status == 301 || r->status == 307) && s3_region_ok(r->bucket_region)) {
+    s3_finish_head_only(p, st, NULL);
+    return;
+  }
+  if (s3_start_list(p, st) != 0)
+    s3_finish_head_only(p, st, "could not start the request");
+}
+
+static void s3_on_head_http(struct probe *p, const struct http_resp *r, void *arg) {
+  (void)arg;
+  s3_on_head_answer(p, 0, r);
+}
+
+static void s3_on_fetch(struct probe *p, int dns_status, const struct nc_addrs *addrs,
+                        const struct http_resp *r, void *arg) {
+  struct s3_state *st = p->priv;
+  (void)arg;
+  if (addrs && addrs->n > 0) {
+    st->addrs = *addrs;
+    st->have_addrs = true;
+  }
+  /* curl names no address when the connection failed: engine_fetch pinned
+   * the first IPv4 address, else the first (agent/http.c) */
+  if (r && !r->primary_ip[0] && st->have_addrs) {
+    const char *pin = st->addrs.a[0].text;
+    for (int i = st->addrs.n - 1; i >= 0; i--)
+      if (st->addrs.a[i].family == AF_INET)
+        pin = st->addrs.a[i].text;
+    s3_note_address(st, pin);
+  }
+  s3_on_head_answer(p, dns_status, r);
+}
+
+/* The HEAD: through engine_fetch (resolve, then pin) the first time, pinned
+ * to pin with engine_http when retrying another address. */
+static int s3_start_head(struct probe *p, struct s3_state *st, const char *pin) {
+  struct http_req rq;
+  memset(&rq, 0, sizeof(rq));
+  rq.method = "HEAD";
+  rq.url = st->head_url;
+  rq.pin_ip = pin;
+  rq.body_cap = S3_BODY_CAP;
+  rq.timeout_ms = s3_timeout(p);
+  if (s3_headers(st, p, "HEAD", NULL, &rq) != 0)
+    return -1;
+  st->phase = S3_PHASE_HEAD;
+  if (pin == NULL)
+    return engine_fetch(p->eng, p, &rq, s3_on_fetch, NULL);
+  s3_note_address(st, pin);
+  return engine_http(p->eng, p, &rq, s3_on_head_http, NULL);
+}
+
+/* Host, path and URLs for the bucket. Dotted names cannot use the
+ * virtual-hosted name over HTTPS (the wildcard certificate covers one
+ * label), so they go path-style like the SDKs do. 0 or -1. */
+static int s3_build_target(struct s3_state *st, const char *region, const char *prefix) {
+  bool path_style = strchr(st->bucket, '.') != NULL;
+  int trunc = 0;
+  if (path_style) {
+    trunc |= nc_snprintf(st->host, sizeof(st->host), "s3.%s.amazonaws.com", region);
+    trunc |= nc_snprintf(st->path, sizeof(st->path), "/%s", st->bucket);
+  } else {
+    trunc |= nc_snprintf(st->host, sizeof(st->host), "%s.s3.%s.amazonaws.com", st->bucket, region);
+    trunc |= nc_snprintf(st->path, sizeof(st->path), "/");
+  }
+  trunc |= nc_snprintf(st->head_url, sizeof(st->head_url), "https://%s%s", st->host, st->path);
+  if (prefix && prefix[0]) {
+    char enc[3 * NC_PATH_MAX + 1];
+    if (sigv4_uri_encode(prefix, strlen(prefix), true, enc, sizeof(enc)) != 0)
+      return -1;
+    trunc |= nc_snprintf(st->list_query, sizeof(st->list_query), "list-type=2&max-keys=1&prefix=%s",
+                         enc);
+  } else {
+    trunc |= nc_snprintf(st->list_query, sizeof(st->list_query), "list-type=2&max-keys=1");
+  }
+  trunc |= nc_snprintf(st->list_url, sizeof(st->list_url), "%s?%s", st->head_url, st->list_query);
+  return trunc ? -1 : 0;
+}
+
+static int s3_start(struct probe *p) {
+  struct s3_state *st = calloc(1, sizeof(*st));
+  if (st == NULL)
+    return -1;
+  p->priv = st;
+  st->started_ms = nc_now_ms();
+  st->t.dns = st->t.connect = st->t.tls = st->t.first_byte = st->t.total = -1;
+  nc_strlcpy(st->bucket, p->id + strlen("s3:"), sizeof(st->bucket));
+  if (!s3_bucket_name_ok(st->bucket)) {
+    probe_remediation(p, "fix the bucket name in the job's S3 URIs, --bucket or --config");
+    probe_finish(p, NC_VERDICT_FAIL, NC_S3_NO_SUCH_BUCKET, "invalid_bucket_name",
+                 "'%s' is not a valid S3 bucket name", st->bucket);
+    return 0;
+  }
+  if (s3_build_target(st, s3_region(p->cfg), p->arg) != 0)
+    return -1;
+  const struct aws_creds *c = engine_creds(p->eng);
+  st->is_signed = c != NULL && c->access_key_id[0];
+  return s3_start_head(p, st, NULL);
+}
+
+static void s3_on_timeout(struct probe *p) {
+  struct s3_state *st = p->priv;
+  if (st == NULL)
+    return;
+  if (st->phase == S3_PHASE_LIST) {
+    s3_finish_head_only(p, st, "timeout");
+    return;
+  }
+  struct s3_response_view v;
+  s3_view_init(p, st, &v, "HeadBucket");
+  v.transport = NC_TIMEOUT_BUDGET;
+  v.outcome = "timeout";
+  s3_details(p, st, NULL, NULL, -1, NULL);
+  s3_finish_view(p, &v, NULL, NULL);
+}
+
+static void s3_cleanup(struct probe *p) {
+  struct s3_state *st = p->priv;
+  if (st) {
+    /* the token and signature lines are credentials */
+    explicit_bzero(st, sizeof(*st));
+    free(st);
+  }
+  p->priv = NULL;
+}
+
+static const struct probe_ops s3_ops = {
+    .family = "s3",
+    .flags = NC_PROBE_NEEDS_CREDS,
+    .start = s3_start,
+    .on_event = NULL,
+    .on_timer = NULL,
+    .on_timeout = s3_on_timeout,
+    .cleanup = s3_cleanup,
+};
+
+int s3_plan(struct plan *pl, const struct nc_config *cfg) {
+  for (int i = 0; i < cfg->n_buckets && i < NC_MAX_BUCKETS; i++) {
+    const struct nc_bucket *b = &cfg->buckets[i];
+    bool seen = false;
+    char id[sizeof(((struct probe *)0)->id)];
+    char url[sizeof(((struct probe *)0)->target)];
+    if (b->name[0] == '\0')
+      continue;
+    /* a bucket named twice (input and output) is probed once, with the
+     * first prefix: the config lists inputs first */
+    for (int j = 0; j < i && !seen; j++)
+      seen = strcmp(cfg->buckets[j].name, b->name) == 0;
+    if (seen)
+      continue;
+    nc_snprintf(id, sizeof(id), "s3:%s", b->name);
+    if (strchr(b->name, '.'))
+      nc_snprintf(url, sizeof(url), "https://s3.%s.amazonaws.com/%s", s3_region(cfg), b->name);
+    else
+      nc_snprintf(url, sizeof(url), "https://%s.s3.%s.amazonaws.com/", b->name, s3_region(cfg));
+    if (plan_add(pl, cfg, &s3_ops, id, url, b->prefix, cfg->expect[NC_FAM_S3], cfg->timeout_ms) ==
+        NULL)
+      return -1;
+  }
+  return 0;
+}
