@@ -75,8 +75,10 @@ CLI_TESTS := $(sort $(wildcard tests/cli/run.sh tests/cli/test_*.sh))
 cli-test: netcheck
 	@fail=0; for t in $(CLI_TESTS); do echo "== $$t"; NETCHECK=./netcheck $$t || fail=1; done; exit $$fail
 
+# Scenarios run VPC_JOBS at a time, each in its own emulated VPC.
+VPC_JOBS ?= 3
 vpc-test: netcheck
-	NETCHECK=$(CURDIR)/netcheck tests/vpc/run-scenarios.sh
+	NETCHECK=$(CURDIR)/netcheck tests/vpc/run-scenarios.sh -j $(VPC_JOBS)
 
 # `make test` proves both builds: every test against the dynamic binary, the
 # CLI and VPC tests against the static one too.
@@ -84,8 +86,8 @@ test: $(DEPS_STAMP) netcheck static
 	$(MAKE) unit-test
 	@fail=0; for bin in ./netcheck ./netcheck-static; do for t in $(CLI_TESTS); do \
 	  echo "== $$t ($$bin)"; NETCHECK=$$bin $$t || fail=1; done; done; exit $$fail
-	NETCHECK=$(CURDIR)/netcheck tests/vpc/run-scenarios.sh
-	NETCHECK=$(CURDIR)/netcheck-static tests/vpc/run-scenarios.sh
+	NETCHECK=$(CURDIR)/netcheck tests/vpc/run-scenarios.sh -j $(VPC_JOBS)
+	NETCHECK=$(CURDIR)/netcheck-static tests/vpc/run-scenarios.sh -j $(VPC_JOBS)
 
 demo: $(DEPS_STAMP) netcheck
 	NETCHECK=$(CURDIR)/netcheck scripts/demo.sh $(SCENARIO)

@@ -1,0 +1,943 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2016,SC2034 # jq programs in single quotes; variables used by callers
+# tests/vpc/lib.sh - the emulated VPC of netcheck's tests (sourced, never run).
+#
+#   vpc_up N        healthy private VPC with containers algo-1..algo-N
+#   vpc_down        tears everything down (idempotent; safe from traps)
+#   <fault> [ARGS]  fault toggles, applied after vpc_up (see "Fault toggles" below)
+#   vpc_exec HOST CMD...   run CMD inside algo-K's network namespace
+#   tb_* helpers    plain-tool checks of the test bed (dig, curl, bash /dev/tcp)
+#
+# Topology (addresses only from 198.18.0.0/15; no namespace has a route anywhere else):
+#
+#   algo-K (198.18.0.10+K) --+                         +-- svc: 198.19.1.10  S3 front (nginx TLS ->
+#   resolver dns 198.18.0.2 -+-- br0 [router] br1 -----+        s3rver + fault layer, services.js)
+#                   (.0.1/24)    198.19.0.1/16             198.19.2.10-14 sts logs monitoring
+#                                                          api.ecr api.sagemaker; 198.19.100.10 pypi.org
+#
+# Every namespace name starts with VPC_PREFIX (default nc<PID>-), so parallel runs never collide
+# and vpc_down deletes only its own. Every process is started inside one of those namespaces, and
+# vpc_down ends exactly the processes that live in them (ip netns pids), then deletes them and
+# their /etc/netns/<name> directories. Nothing touches the root namespace's network.
+
+VPC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VPC_ID=${VPC_ID:-$$}
+VPC_PREFIX=${VPC_PREFIX:-nc${VPC_ID}-}
+VPC_RUN=${VPC_RUN:-${TMPDIR:-/tmp}/netcheck-vpc-${VPC_ID}}
+VPC_LIFETIME=${VPC_LIFETIME:-3600} # every server of the test bed exits by itself after this
+
+VPC_REGION=us-east-1
+VPC_SUBNET=198.18.0.0/24
+VPC_GW=198.18.0.1
+VPC_DNS=198.18.0.2
+VPC_CUSTOM_DNS=198.18.0.3
+VPC_AWS_GW=198.19.0.1
+VPC_PEER_PORT=7191
+VPC_INPUT_BUCKET=nc-input-bucket
+VPC_OUTPUT_BUCKET=nc-output-bucket
+VPC_JOB_NAME=nc-test-job
+VPC_ACCOUNT=123456789012
+VPC_S3_HOST=s3.${VPC_REGION}.amazonaws.com
+VPC_REPO_HOSTS=("repo.$VPC_REGION.amazonaws.com" "packages.$VPC_REGION.amazonaws.com"
+  "amazonlinux.$VPC_REGION.amazonaws.com")
+VPC_REPO_BUCKETS=("amazonlinux-2-repos-$VPC_REGION" "al2023-repos-$VPC_REGION-de612dc2")
+
+# Each "AWS" service has its own address, so a fault can drop one.
+declare -A VPC_SVC_ADDR=(
+  [s3]=198.19.1.10
+  [sts]=198.19.2.10
+  [logs]=198.19.2.11
+  [monitoring]=198.19.2.12
+  [api.ecr]=198.19.2.13
+  [api.sagemaker]=198.19.2.14
+  [pypi]=198.19.100.10
+)
+VPC_AWS_SERVICES=(sts logs monitoring api.ecr api.sagemaker)
+
+# Fake, recognisable credentials: the runner fails a scenario if netcheck prints either secret.
+VPC_ACCESS_KEY_ID=ASIANCTESTKEY000001
+VPC_SECRET_ACCESS_KEY=ncTESTsecretDONOTPRINT0wJalrXUtnFEMIK7MDENGbPxRfiCY
+VPC_SESSION_TOKEN=ncTESTtokenDONOTPRINT0IQoJb3JpZ2luX2VjEFAaCXVzLWVhc3QtMSJHMEUCIQDtestTOKENnotREALAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+VPC_SECRET_MARKERS=(ncTESTsecretDONOTPRINT ncTESTtokenDONOTPRINT)
+
+VPC_S3_PORT=4568  # services.js, S3 front, loopback of the svc namespace
+VPC_AWS_PORT=4569 # services.js, other AWS services
+VPC_CTL_PORT=8099 # nginx control server (configuration generation)
+
+VPC_NAMESPACES=()
+VPC_HOSTS=0
+VPC_SKIP_HOSTS=()
+VPC_TOGGLES=()
+_VPC_NGINX_GEN=0 # nginx configuration generation, served on 127.0.0.1:VPC_CTL_PORT/gen
+
+_vpc_log() { [[ -z ${VPC_QUIET:-} ]] && printf 'vpc: %s\n' "$*" >&2; return 0; }
+_vpc_die() { printf 'vpc: error: %s\n' "$*" >&2; return 1; }
+
+vpc_ns() { # vpc_ns router|dns|svc|algo-K|K -> namespace name
+  case $1 in
+  algo-*) printf '%sa%s' "$VPC_PREFIX" "${1#algo-}" ;;
+  [0-9]*) printf '%sa%s' "$VPC_PREFIX" "$1" ;;
+  *) printf '%s%s' "$VPC_PREFIX" "$1" ;;
+  esac
+}
+vpc_host_ip() { printf '198.18.0.%d' $((10 + ${1#algo-})); }
+vpc_host_dir() { printf '%s/%s' "$VPC_RUN" "$1"; }
+vpc_hosts() { local k; for ((k = 1; k <= VPC_HOSTS; k++)); do printf 'algo-%d\n' "$k"; done; }
+
+vpc_exec() { # vpc_exec HOST|NS-SHORT CMD... : run CMD in that network namespace
+  local ns
+  ns=$(vpc_ns "$1")
+  shift
+  ip netns exec "$ns" "$@"
+}
+
+# ---- bring-up helpers ----
+
+_vpc_need() {
+  local c missing=()
+  [[ $(id -u) -eq 0 ]] || _vpc_die "the emulated VPC needs root (network namespaces)" || return 1
+  for c in ip nft dnsmasq nginx node openssl curl dig jq python3 unshare timeout; do
+    command -v "$c" >/dev/null 2>&1 || missing+=("$c")
+  done
+  [[ -f $VPC_DIR/node_modules/s3rver/package.json ]] || missing+=("s3rver (npm ci --prefix tests/vpc)")
+  [[ ${#missing[@]} -eq 0 ]] || _vpc_die "missing: ${missing[*]}"
+}
+
+_vpc_netns_add() { # _vpc_netns_add SHORT: create namespace PREFIX+SHORT with lo up
+  local ns=$VPC_PREFIX$1
+  ip netns add "$ns" || return 1
+  VPC_NAMESPACES+=("$ns")
+  printf '%s\n' "$ns" >>"$VPC_RUN/namespaces"
+  mkdir -p "/etc/netns/$ns"
+  # Nothing in the test bed may consult the machine's resolver configuration.
+  printf 'nameserver %s\n' "$VPC_DNS" >"/etc/netns/$ns/resolv.conf"
+  printf '127.0.0.1\tlocalhost\n' >"/etc/netns/$ns/hosts"
+  ip -n "$ns" link set lo up || return 1
+}
+
+_vpc_spawn() { # _vpc_spawn NS-SHORT LOGNAME CMD...: start CMD in the background inside NS
+  local ns=$VPC_PREFIX$1 log=$VPC_RUN/log/$2.log
+  shift 2
+  ip netns exec "$ns" "$@" </dev/null >"$log" 2>&1 &
+  printf '%s %s\n' "$!" "$*" >>"$VPC_RUN/pids"
+}
+
+_vpc_wait() { # _vpc_wait DESC SECONDS CMD...: poll CMD every 50 ms until it succeeds
+  local desc=$1 tries=$(($2 * 20)) i
+  shift 2
+  for ((i = 0; i < tries; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  _vpc_die "$desc not ready after $((tries / 20)) s (logs: $VPC_RUN/log)"
+}
+
+_vpc_veth() { # _vpc_veth NS-SHORT ROUTER-PORT BRIDGE: eth0 in NS, its peer on the router bridge
+  local r=${VPC_PREFIX}router ns=$VPC_PREFIX$1
+  ip -n "$r" link add "$2" type veth peer name eth0 netns "$ns" || return 1
+  ip -n "$r" link set "$2" master "$3" up || return 1
+  ip -n "$ns" link set eth0 mtu 1500 up || return 1
+}
+
+_vpc_cert() { # _vpc_cert NAME CA CN SAN...: EC key + certificate signed by CA into ca/NAME.{key,crt}
+  local d=$VPC_RUN/ca name=$1 ca=$2 cn=$3 san="" s
+  shift 3
+  for s in "$@"; do san+="${san:+,}DNS:$s"; done
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$cn" \
+    -keyout "$d/$name.key" -out "$d/$name.csr" 2>/dev/null
+  printf 'subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' \
+    "$san" >"$d/$name.ext"
+  openssl x509 -req -in "$d/$name.csr" -CA "$d/$ca.pem" -CAkey "$d/$ca.key" -set_serial "0x$(openssl rand -hex 8)" \
+    -days 7 -extfile "$d/$name.ext" -out "$d/$name.crt" 2>/dev/null
+}
+
+_vpc_ca() { # _vpc_ca NAME CN
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 -subj "/CN=$2" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$VPC_RUN/ca/$1.key" -out "$VPC_RUN/ca/$1.pem" 2>/dev/null
+}
+
+_vpc_certs() {
+  local r=$VPC_REGION aws_names=() s
+  mkdir -p "$VPC_RUN/ca"
+  _vpc_ca ca "netcheck test CA" || return 1
+  _vpc_ca rogue-ca "Corp TLS Inspection CA (untrusted)" || return 1
+  local s3_names=("s3.$r.amazonaws.com" "*.s3.$r.amazonaws.com" "s3.dualstack.$r.amazonaws.com"
+    "*.s3.dualstack.$r.amazonaws.com" "s3.amazonaws.com" "*.s3.amazonaws.com" "${VPC_REPO_HOSTS[@]}")
+  _vpc_cert s3 ca "*.s3.$r.amazonaws.com" "${s3_names[@]}" || return 1
+  _vpc_cert s3-rogue rogue-ca "*.s3.$r.amazonaws.com" "${s3_names[@]}" || return 1
+  for s in "${VPC_AWS_SERVICES[@]}"; do aws_names+=("$s.$r.amazonaws.com"); done
+  _vpc_cert aws ca "sts.$r.amazonaws.com" "${aws_names[@]}" sts.amazonaws.com || return 1
+  _vpc_cert pypi ca pypi.org pypi.org files.pythonhosted.org || return 1
+  cp "$VPC_RUN/ca/ca.pem" "$VPC_RUN/ca.pem" || return 1
+}
+
+_vpc_dnsmasq_conf() { # _vpc_dnsmasq_conf NAME LISTEN-ADDR: common part of a resolver's config
+  cat <<EOF
+no-resolv
+no-hosts
+bind-interfaces
+listen-address=$2
+pid-file=$VPC_RUN/dns/$1.pid
+user=root
+group=root
+log-queries
+log-facility=-
+local-ttl=30
+EOF
+}
+
+_vpc_dns_conf() { # the VPC resolver (AmazonProvidedDNS at .2)
+  local r=$VPC_REGION s3=${VPC_SVC_ADDR[s3]} h s
+  _vpc_dnsmasq_conf vpc "$VPC_DNS"
+  # local= makes dnsmasq authoritative: unknown names in the zones get NXDOMAIN, and next to an
+  # address= of the same domain, other types (AAAA: no IPv6 in this VPC) get NODATA.
+  printf 'local=/amazonaws.com/\nlocal=/pypi.org/\nlocal=/pythonhosted.org/\n'
+  {
+    for h in "s3.$r.amazonaws.com" "s3.dualstack.$r.amazonaws.com" s3.amazonaws.com "${VPC_REPO_HOSTS[@]}"; do
+      printf '%s %s\n' "$h" "$s3"
+    done
+    for s in "${VPC_AWS_SERVICES[@]}"; do printf '%s.%s.amazonaws.com %s\n' "$s" "$r" "${VPC_SVC_ADDR[$s]}"; done
+    printf 'sts.amazonaws.com %s\n' "${VPC_SVC_ADDR[sts]}"
+    printf '%s %s\n' pypi.org "${VPC_SVC_ADDR[pypi]}" files.pythonhosted.org "${VPC_SVC_ADDR[pypi]}"
+  } | while read -r h s; do printf 'address=/%s/%s\nlocal=/%s/\n' "$h" "$s" "$h"; done
+}
+
+_vpc_nginx_conf() {
+  local d=$VPC_RUN/svc r=$VPC_REGION s
+  mkdir -p "$d/tmp"
+  cat <<EOF
+# nginx of the emulated VPC's "AWS" side: TLS on each service's own address.
+worker_processes 1;
+daemon off;
+master_process on;
+user root root;
+pid $d/nginx.pid;
+error_log $d/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  log_format vpc '\$remote_addr \$server_addr "\$host" "\$request" \$status';
+  access_log $d/nginx-access.log vpc;
+  client_body_temp_path $d/tmp/body;
+  proxy_temp_path $d/tmp/proxy;
+  fastcgi_temp_path $d/tmp/fastcgi;
+  uwsgi_temp_path $d/tmp/uwsgi;
+  scgi_temp_path $d/tmp/scgi;
+  server_tokens off;
+  default_type application/octet-stream;
+  client_max_body_size 64m;
+  ssl_protocols TLSv1.2 TLSv1.3;
+  proxy_http_version 1.1;
+  proxy_set_header Connection "";
+  proxy_set_header Host \$host;
+  proxy_buffering off;
+  proxy_request_buffering off;
+  # S3's Date (possibly skewed by a fault) and Server reach the client unchanged.
+  proxy_pass_header Date;
+  proxy_pass_header Server;
+  upstream s3 { server 127.0.0.1:$VPC_S3_PORT; keepalive 8; }
+  upstream aws { server 127.0.0.1:$VPC_AWS_PORT; keepalive 8; }
+
+  include $d/gen.conf;
+
+  server { # regional S3 front: the gateway endpoint's view of S3, also the repo hosts/buckets
+    listen ${VPC_SVC_ADDR[s3]}:443 ssl;
+    listen ${VPC_SVC_ADDR[s3]}:80;
+    server_name _;
+    include $d/s3-tls.conf;
+    location / { proxy_pass http://s3; }
+  }
+EOF
+  for s in "${VPC_AWS_SERVICES[@]}"; do
+    cat <<EOF
+  server { # $s.$r.amazonaws.com
+    listen ${VPC_SVC_ADDR[$s]}:443 ssl;
+    server_name _;
+    ssl_certificate $VPC_RUN/ca/aws.crt;
+    ssl_certificate_key $VPC_RUN/ca/aws.key;
+    location / { proxy_pass http://aws; }
+  }
+EOF
+  done
+  cat <<EOF
+  server { # pypi.org, the "internet" (reached through the NAT gateway)
+    listen ${VPC_SVC_ADDR[pypi]}:443 ssl;
+    listen ${VPC_SVC_ADDR[pypi]}:80;
+    server_name _;
+    ssl_certificate $VPC_RUN/ca/pypi.crt;
+    ssl_certificate_key $VPC_RUN/ca/pypi.key;
+    default_type text/html;
+    location = / { return 200 "<!DOCTYPE html><html><body>PyPI (netcheck test bed)</body></html>\n"; }
+    location /simple/ {
+      return 200 "<!DOCTYPE html><html><body><a href=\"/simple/pip/\">pip</a></body></html>\n";
+    }
+    location / { return 404 "Not Found\n"; }
+  }
+}
+EOF
+}
+
+_vpc_s3_tls() { # _vpc_s3_tls CERTNAME: the certificate the S3 front presents
+  printf 'ssl_certificate %s/ca/%s.crt;\nssl_certificate_key %s/ca/%s.key;\n' \
+    "$VPC_RUN" "$1" "$VPC_RUN" "$1" >"$VPC_RUN/svc/s3-tls.conf"
+}
+
+_vpc_nginx_gen() { # next configuration generation (also from another shell: read the file)
+  local f=$VPC_RUN/svc/gen.conf cur=0
+  [[ -f $f ]] && cur=$(sed -n 's/.*return 200 "\([0-9]*\).*/\1/p' "$f")
+  _VPC_NGINX_GEN=$((${cur:-0} + 1))
+  printf 'server { listen 127.0.0.1:%d; location = /gen { return 200 "%d\\n"; } }\n' \
+    "$VPC_CTL_PORT" "$_VPC_NGINX_GEN" >"$VPC_RUN/svc/gen.conf"
+}
+
+_vpc_nginx_at_gen() {
+  [[ $(vpc_exec svc curl -s -m 1 "http://127.0.0.1:$VPC_CTL_PORT/gen") == "$_VPC_NGINX_GEN" ]]
+}
+
+_vpc_pids_gone() { local p; for p in "$@"; do ! kill -0 "$p" 2>/dev/null || return 1; done; }
+
+_vpc_nginx_reload() { # re-read the configuration; return once only new workers serve
+  local master old
+  _vpc_nginx_gen
+  vpc_exec svc nginx -t -q -c "$VPC_RUN/svc/nginx.conf" || _vpc_die "nginx configuration rejected" || return 1
+  master=$(cat "$VPC_RUN/svc/nginx.pid")
+  mapfile -t old < <(ps -o pid= --ppid "$master")
+  kill -HUP "$master" || return 1
+  _vpc_wait "nginx reload" 5 _vpc_nginx_at_gen || return 1
+  # An old worker may still accept a connection until it has handled its QUIT.
+  _vpc_wait "old nginx workers to exit" 5 _vpc_pids_gone "${old[@]}"
+}
+
+_vpc_fault_set() { # _vpc_fault_set JQ-FILTER [jq args]: edit the S3 front's faults file atomically
+  local f=$VPC_RUN/svc/faults.json
+  jq "${@:2}" "$1" "$f" >"$f.tmp" && mv "$f.tmp" "$f"
+}
+
+_vpc_s3_seed() { # the job's buckets, s3rver's filesystem layout (KEY._S3rver_object)
+  local d=$VPC_RUN/svc/s3data
+  mkdir -p "$d/$VPC_INPUT_BUCKET/data" "$d/$VPC_OUTPUT_BUCKET"
+  printf 'id,value\n1,0.5\n2,0.7\n' >"$d/$VPC_INPUT_BUCKET/data/part-0000.csv._S3rver_object"
+  printf 'id,value\n3,0.1\n4,0.9\n' >"$d/$VPC_INPUT_BUCKET/data/part-0001.csv._S3rver_object"
+  printf '{"features": ["value"]}\n' >"$d/$VPC_INPUT_BUCKET/data/schema.json._S3rver_object"
+  echo '{}' >"$VPC_RUN/svc/faults.json"
+}
+
+_vpc_host_files() { # _vpc_host_files K: /etc/netns files, SageMaker config, credentials env
+  # JSON by here-document, not jq: this runs once per container (16+ at a time).
+  local host=algo-$1 ns dir uuid hosts_json="" j
+  ns=$(vpc_ns "$host")
+  dir=$(vpc_host_dir "$host")
+  mkdir -p "$dir/config" "$dir/out"
+  {
+    printf '127.0.0.1\tlocalhost\n'
+    for ((j = 1; j <= VPC_HOSTS; j++)); do printf '%s\talgo-%d\n' "$(vpc_host_ip "$j")" "$j"; done
+  } >"/etc/netns/$ns/hosts"
+  printf 'nameserver %s\nsearch ec2.internal\noptions timeout:2 attempts:2\n' "$VPC_DNS" >"/etc/netns/$ns/resolv.conf"
+  for ((j = 1; j <= VPC_HOSTS; j++)); do hosts_json+="${hosts_json:+, }\"algo-$j\""; done
+  cat >"$dir/config/processingjobconfig.json" <<EOF
+{
+  "ProcessingJobArn": "arn:aws:sagemaker:$VPC_REGION:$VPC_ACCOUNT:processing-job/$VPC_JOB_NAME",
+  "ProcessingJobName": "$VPC_JOB_NAME",
+  "AppSpecification": {
+    "ImageUri": "$VPC_ACCOUNT.dkr.ecr.$VPC_REGION.amazonaws.com/netcheck:test",
+    "ContainerEntrypoint": ["/usr/local/bin/netcheck", "--"],
+    "ContainerArguments": null
+  },
+  "Environment": {},
+  "ProcessingInputs": [
+    {
+      "InputName": "input-1",
+      "AppManaged": false,
+      "S3Input": {
+        "S3Uri": "s3://$VPC_INPUT_BUCKET/data/",
+        "LocalPath": "/opt/ml/processing/input",
+        "S3DataType": "S3Prefix",
+        "S3InputMode": "File",
+        "S3DataDistributionType": "FullyReplicated",
+        "S3CompressionType": "None"
+      }
+    }
+  ],
+  "ProcessingOutputConfig": {
+    "Outputs": [
+      {
+        "OutputName": "netcheck",
+        "AppManaged": false,
+        "S3Output": {
+          "S3Uri": "s3://$VPC_OUTPUT_BUCKET/reports/",
+          "LocalPath": "$dir/out",
+          "S3UploadMode": "Continuous"
+        }
+      }
+    ],
+    "KmsKeyId": null
+  },
+  "ProcessingResources": {
+    "ClusterConfig": {
+      "InstanceCount": $VPC_HOSTS,
+      "InstanceType": "ml.m5.large",
+      "VolumeSizeInGB": 30,
+      "VolumeKmsKeyId": null
+    }
+  },
+  "NetworkConfig": {
+    "EnableInterContainerTrafficEncryption": false,
+    "EnableNetworkIsolation": false,
+    "VpcConfig": {
+      "SecurityGroupIds": ["sg-0a1b2c3d4e5f60001"],
+      "Subnets": ["subnet-0a1b2c3d4e5f60001"]
+    }
+  },
+  "RoleArn": "arn:aws:iam::$VPC_ACCOUNT:role/SageMakerRole",
+  "StoppingCondition": {"MaxRuntimeInSeconds": 3600}
+}
+EOF
+  cat >"$dir/config/resourceconfig.json" <<EOF
+{
+  "current_host": "$host",
+  "current_instance_type": "ml.m5.large",
+  "current_group_name": "homogeneousCluster",
+  "hosts": [$hosts_json],
+  "instance_groups": [
+    {"instance_group_name": "homogeneousCluster", "instance_type": "ml.m5.large", "hosts": [$hosts_json]}
+  ],
+  "network_interface_name": "eth0"
+}
+EOF
+  read -r uuid </proc/sys/kernel/random/uuid
+  printf '%s\n' "$uuid" >"$dir/creds-uuid"
+  # The environment netcheck gets (one VAR=value a line; see vpc_netcheck_env).
+  printf 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/%s\n' "$uuid" >"$dir/env"
+}
+
+_vpc_container() { # _vpc_container K: namespace, eth0 on the subnet, credentials address on lo
+  local k=$1 ns
+  _vpc_netns_add "a$k" || return 1
+  ns=$(vpc_ns "$k")
+  _vpc_veth "a$k" "c$k" br0 || return 1
+  ip -n "$ns" addr add "$(vpc_host_ip "$k")/24" dev eth0 || return 1
+  ip -n "$ns" route add default via "$VPC_GW" || return 1
+  ip -n "$ns" addr add 169.254.170.2/32 dev lo || return 1
+  _vpc_host_files "$k" || return 1
+}
+
+_vpc_router() {
+  local r=${VPC_PREFIX}router
+  _vpc_netns_add router || return 1
+  ip -n "$r" link add br0 type bridge || return 1
+  ip -n "$r" link add br1 type bridge || return 1
+  ip -n "$r" addr add "$VPC_GW/24" dev br0 || return 1
+  ip -n "$r" addr add "$VPC_AWS_GW/16" dev br1 || return 1
+  ip -n "$r" link set br0 up
+  ip -n "$r" link set br1 up
+  ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
+  # Bridged traffic inside the subnet stays layer 2 (the pmtu fault filters it in the bridge family).
+  if [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]]; then
+    ip netns exec "$r" sysctl -qw net.bridge.bridge-nf-call-iptables=0 || true
+  fi
+  # Routing between the subnet and the "AWS/internet" side only (NAT gateway + gateway endpoint);
+  # the router has no default route, and anything outside 198.18.0.0/15 is dropped.
+  ip netns exec "$r" nft -f - <<'EOF' || return 1
+table inet ncvpc {
+  set blackhole {
+    type ipv4_addr
+  }
+  chain forward {
+    type filter hook forward priority 0; policy drop;
+    ip daddr @blackhole drop
+    ip saddr 198.18.0.0/15 ip daddr 198.18.0.0/15 accept
+  }
+}
+EOF
+}
+
+_vpc_dns() {
+  local ns=${VPC_PREFIX}dns
+  _vpc_netns_add dns || return 1
+  _vpc_veth dns dns br0 || return 1
+  ip -n "$ns" addr add "$VPC_DNS/24" dev eth0 || return 1
+  ip -n "$ns" route add default via "$VPC_GW"
+  mkdir -p "$VPC_RUN/dns"
+  _vpc_dns_conf >"$VPC_RUN/dns/vpc.conf"
+  _vpc_spawn dns dnsmasq-vpc timeout "$VPC_LIFETIME" dnsmasq -k --conf-file="$VPC_RUN/dns/vpc.conf"
+}
+
+_vpc_dns_ready() { # _vpc_dns_ready SERVER NAME
+  vpc_exec dns dig +time=1 +tries=1 +short "@$1" "$2" | grep -q .
+}
+
+_vpc_svc() {
+  local ns=${VPC_PREFIX}svc s
+  _vpc_netns_add svc || return 1
+  _vpc_veth svc svc br1 || return 1
+  for s in "${!VPC_SVC_ADDR[@]}"; do ip -n "$ns" addr add "${VPC_SVC_ADDR[$s]}/16" dev eth0; done
+  ip -n "$ns" route add default via "$VPC_AWS_GW"
+  mkdir -p "$VPC_RUN/svc"
+  _vpc_s3_seed || return 1
+  _vpc_s3_tls s3
+  _vpc_nginx_gen
+  _vpc_nginx_conf >"$VPC_RUN/svc/nginx.conf" || return 1
+  _vpc_spawn svc services env NC_S3_DIR="$VPC_RUN/svc/s3data" NC_S3_PORT="$VPC_S3_PORT" \
+    NC_AWS_PORT="$VPC_AWS_PORT" NC_FAULTS_FILE="$VPC_RUN/svc/faults.json" \
+    NC_ACCESS_KEY_ID="$VPC_ACCESS_KEY_ID" NC_SECRET_ACCESS_KEY="$VPC_SECRET_ACCESS_KEY" \
+    NC_BUCKETS="$VPC_INPUT_BUCKET,$VPC_OUTPUT_BUCKET" NODE_PATH="$VPC_DIR/node_modules" \
+    timeout "$VPC_LIFETIME" node --openssl-legacy-provider "$VPC_DIR/testbed/services.js"
+  _vpc_spawn svc nginx timeout "$VPC_LIFETIME" nginx -c "$VPC_RUN/svc/nginx.conf" -e "$VPC_RUN/svc/nginx-error.log"
+}
+
+_vpc_creds() { # one credentials endpoint process for every container namespace
+  local k pairs=()
+  for ((k = 1; k <= VPC_HOSTS; k++)); do
+    pairs+=("$(vpc_ns "$k"):$(cat "$(vpc_host_dir "algo-$k")/creds-uuid")")
+  done
+  _vpc_spawn router creds env NC_ACCESS_KEY_ID="$VPC_ACCESS_KEY_ID" \
+    NC_SECRET_ACCESS_KEY="$VPC_SECRET_ACCESS_KEY" NC_SESSION_TOKEN="$VPC_SESSION_TOKEN" \
+    python3 "$VPC_DIR/testbed/creds.py" "$VPC_LIFETIME" "${pairs[@]}"
+}
+
+_vpc_http_ok() { vpc_exec "$1" curl -s -o /dev/null -m 1 "$2"; }
+
+vpc_up() { # vpc_up N: the healthy VPC with algo-1..algo-N
+  local n=${1:-2} k t0
+  t0=$(date +%s.%N)
+  [[ $n =~ ^[0-9]+$ && $n -ge 1 && $n -le 200 ]] || _vpc_die "vpc_up: host count 1..200, got '$n'" || return 1
+  _vpc_need || return 1
+  [[ $VPC_RUN =~ ^/[A-Za-z0-9._/-]+$ ]] || _vpc_die "VPC_RUN must be an absolute plain path, got '$VPC_RUN'" || return 1
+  [[ ${#VPC_NAMESPACES[@]} -eq 0 ]] || vpc_down
+  VPC_HOSTS=$n
+  VPC_SKIP_HOSTS=()
+  VPC_TOGGLES=()
+  rm -rf "$VPC_RUN"
+  mkdir -p "$VPC_RUN/log"
+  : >"$VPC_RUN/namespaces"
+  : >"$VPC_RUN/pids"
+  _vpc_certs || return 1
+  _vpc_router || return 1
+  _vpc_dns || return 1
+  _vpc_svc || return 1
+  for ((k = 1; k <= n; k++)); do _vpc_container "$k" || return 1; done
+  _vpc_creds || return 1
+  _vpc_wait "VPC resolver" 10 _vpc_dns_ready "$VPC_DNS" "$VPC_S3_HOST" || return 1
+  _vpc_wait "nginx" 10 _vpc_nginx_at_gen || return 1
+  _vpc_wait "S3 front (services.js)" 15 _vpc_http_ok svc "http://127.0.0.1:$VPC_S3_PORT/" || return 1
+  _vpc_wait "AWS services (services.js)" 5 _vpc_http_ok svc "http://127.0.0.1:$VPC_AWS_PORT/" || return 1
+  _vpc_wait "credentials endpoint" 10 grep -q serving "$VPC_RUN/log/creds.log" || return 1
+  VPC_UP_SECONDS=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  _vpc_log "up: $n host(s) in ${VPC_UP_SECONDS}s (run dir $VPC_RUN, namespaces ${VPC_PREFIX}*)"
+}
+
+vpc_down() { # idempotent; ends every process inside our namespaces, deletes them
+  local saved ns pids i nss=()
+  saved=$(trap -p INT TERM)
+  trap '' INT TERM
+  if [[ -f ${VPC_RUN:-/nonexistent}/namespaces ]]; then mapfile -t nss <"$VPC_RUN/namespaces"; fi
+  nss+=("${VPC_NAMESPACES[@]}")
+  _vpc_ns_pids() { for ns in "${nss[@]}"; do [[ -e /run/netns/$ns ]] && ip netns pids "$ns" 2>/dev/null; done | sort -u; }
+  pids=$(_vpc_ns_pids)
+  if [[ -n $pids ]]; then
+    # shellcheck disable=SC2086
+    kill -TERM $pids 2>/dev/null || true
+    for ((i = 0; i < 40; i++)); do
+      pids=$(_vpc_ns_pids)
+      [[ -z $pids ]] && break
+      sleep 0.05
+    done
+    if [[ -n $pids ]]; then
+      # shellcheck disable=SC2086
+      kill -KILL $pids 2>/dev/null || true
+      for ((i = 0; i < 20; i++)); do [[ -z $(_vpc_ns_pids) ]] && break; sleep 0.05; done
+    fi
+  fi
+  for ns in "${nss[@]}"; do
+    [[ -n $ns && $ns == "$VPC_PREFIX"* ]] || continue
+    if [[ -e /run/netns/$ns ]]; then ip netns del "$ns" 2>/dev/null || true; fi
+    rm -rf "/etc/netns/${ns:?}"
+  done
+  VPC_NAMESPACES=()
+  if [[ -d ${VPC_RUN:-} && -z ${VPC_KEEP_RUN:-} ]]; then
+    rm -rf "$VPC_RUN"
+  elif [[ -d ${VPC_RUN:-} ]]; then
+    : >"$VPC_RUN/namespaces"
+  fi
+  trap - INT TERM
+  [[ -n $saved ]] && eval "$saved"
+  return 0
+}
+
+vpc_install_traps() { # tear down on exit, Ctrl-C and TERM (the script then exits 130/143)
+  trap 'vpc_down' EXIT
+  trap 'vpc_down; exit 130' INT
+  trap 'vpc_down; exit 143' TERM
+}
+
+# ---- fault toggles (after vpc_up) ----
+
+_vpc_blackhole() { # router drops (no reject) everything to these addresses: connects time out
+  local a
+  for a in "$@"; do
+    ip netns exec "${VPC_PREFIX}router" nft add element inet ncvpc blackhole "{ $a }" || return 1
+  done
+}
+
+_vpc_targets() { # hosts named in "$@", or all hosts
+  if [[ $# -gt 0 ]]; then printf '%s\n' "$@"; else vpc_hosts; fi
+}
+
+no_s3_endpoint() { # no S3 gateway endpoint (and no NAT route to S3): S3 and the repo buckets time out
+  _vpc_blackhole "${VPC_SVC_ADDR[s3]}"
+}
+
+no_nat() { # no NAT gateway: the internet (pypi.org) times out; AWS services stay reachable
+  _vpc_blackhole "${VPC_SVC_ADDR[pypi]}"
+}
+
+internet_reachable() { # healthy NAT (for scenarios that expect isolation); nothing to change
+  :
+}
+
+no_sts_logs() { # no interface endpoints for STS and CloudWatch Logs
+  _vpc_blackhole "${VPC_SVC_ADDR[sts]}" "${VPC_SVC_ADDR[logs]}"
+}
+
+custom_dns() { # the DHCP options set points to a corporate resolver that knows no AWS names
+  local h ns
+  local c=$VPC_RUN/dns/custom.conf
+  ip -n "${VPC_PREFIX}dns" addr add "$VPC_CUSTOM_DNS/24" dev eth0 || return 1
+  {
+    _vpc_dnsmasq_conf custom "$VPC_CUSTOM_DNS"
+    printf 'local=/corp.example/\nhost-record=git.corp.example,198.18.0.50\n'
+    printf 'local=/com/\nlocal=/org/\nlocal=/net/\nlocal=/internal/\n'
+  } >"$c"
+  _vpc_spawn dns dnsmasq-custom timeout "$VPC_LIFETIME" dnsmasq -k --conf-file="$c"
+  _vpc_wait "custom resolver" 10 _vpc_dns_ready "$VPC_CUSTOM_DNS" git.corp.example || return 1
+  while read -r h; do
+    ns=$(vpc_ns "$h")
+    printf 'nameserver %s\nsearch corp.example\n' "$VPC_CUSTOM_DNS" >"/etc/netns/$ns/resolv.conf"
+  done < <(vpc_hosts)
+}
+
+endpoint_policy_deny() { # endpoint_policy_deny [BUCKET]: the VPC endpoint policy does not allow BUCKET
+  _vpc_fault_set '.policy_deny_bucket = $b' --arg b "${1:-$VPC_INPUT_BUCKET}"
+}
+
+wrong_region() { # wrong_region [BUCKET [REGION]]: BUCKET lives in another region (301 PermanentRedirect)
+  _vpc_fault_set '.wrong_region = {bucket: $b, region: $r}' --arg b "${1:-$VPC_INPUT_BUCKET}" \
+    --arg r "${2:-eu-west-1}"
+}
+
+missing_bucket() { # missing_bucket [BUCKET]: the job's bucket does not exist (s3rver's NoSuchBucket)
+  local b=${1:-$VPC_INPUT_BUCKET}
+  rm -rf "${VPC_RUN:?}/svc/s3data/${b:?}"
+}
+
+repos_not_blocked() { # the endpoint policy lets the Amazon Linux repositories through
+  _vpc_fault_set '.repos = "open"'
+}
+
+tls_interception() { # a TLS-inspecting middlebox: the S3 front presents a cert from an unknown CA
+  _vpc_s3_tls s3-rogue || return 1
+  _vpc_nginx_reload
+}
+
+clock_skew() { # clock_skew [SECONDS]: S3's clock differs by SECONDS (default -1200: 20 minutes)
+  _vpc_fault_set '.clock_skew_s = ($s | tonumber)' --arg s "${1:--1200}"
+}
+
+signature_mismatch() { # S3 rejects every signed request with SignatureDoesNotMatch (wrong secret)
+  _vpc_fault_set '.signature_mismatch = true'
+}
+
+creds_unavailable() { # creds_unavailable [HOST...]: the credentials URI names no credentials (404)
+  local h
+  while read -r h; do
+    printf 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/%s\n' \
+      "00000000-0000-4000-8000-000000000000" >"$(vpc_host_dir "$h")/env"
+  done < <(_vpc_targets "$@")
+}
+
+isolated() { # isolated [HOST...]: network isolation: the container has only lo, and no credentials
+  local h ns dir
+  while read -r h; do
+    ns=$(vpc_ns "$h")
+    dir=$(vpc_host_dir "$h")
+    ip -n "$ns" link del eth0 || return 1
+    ip -n "$ns" addr del 169.254.170.2/32 dev lo
+    : >"$dir/env"
+    jq '.NetworkConfig.EnableNetworkIsolation = true' "$dir/config/processingjobconfig.json" >"$dir/pjc.tmp"
+    mv "$dir/pjc.tmp" "$dir/config/processingjobconfig.json"
+  done < <(_vpc_targets "$@")
+}
+
+sg_no_self_ref() { # sg_no_self_ref [HOST...]: the security group lacks the self-referencing inbound rule
+  local h
+  while read -r h; do
+    vpc_exec "$h" nft -f - <<EOF || return 1
+table inet ncsg {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    ct state established,related accept
+    ip saddr $VPC_SUBNET meta l4proto tcp drop
+  }
+}
+EOF
+  done < <(_vpc_targets "$@")
+}
+
+pmtu_blackhole() { # pmtu_blackhole [HOST-A HOST-B]: packets over 1400 bytes between them vanish, no ICMP
+  local a b
+  a=$(vpc_host_ip "${1:-algo-1}")
+  b=$(vpc_host_ip "${2:-algo-2}")
+  ip netns exec "${VPC_PREFIX}router" nft -f - <<EOF || return 1
+table bridge ncpmtu {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    ip saddr { $a, $b } ip daddr { $a, $b } ip length > 1400 drop
+  }
+}
+EOF
+}
+
+peer_stranger() { # peer_stranger [HOST [PORT]]: something that is not netcheck listens on the peer port
+  local h=${1:-algo-2} p=${2:-$VPC_PEER_PORT}
+  _vpc_spawn "a${h#algo-}" "stranger-$h" timeout "$VPC_LIFETIME" python3 "$VPC_DIR/testbed/stranger.py" \
+    "$(vpc_host_ip "$h")" "$p" "$VPC_LIFETIME"
+  _vpc_wait "stranger on $h" 5 grep -q listening "$VPC_RUN/log/stranger-$h.log"
+}
+
+peer_never_starts() { # peer_never_starts [HOST...]: netcheck never starts on HOST (default algo-2)
+  local h
+  for h in "${@:-algo-2}"; do VPC_SKIP_HOSTS+=("$h"); done
+}
+
+vpc_toggle() { # vpc_toggle NAME [ARGS]: apply one fault toggle by name (checked against the list)
+  case $1 in
+  no_s3_endpoint | no_nat | internet_reachable | no_sts_logs | custom_dns | endpoint_policy_deny | \
+    wrong_region | missing_bucket | repos_not_blocked | tls_interception | clock_skew | \
+    signature_mismatch | creds_unavailable | isolated | sg_no_self_ref | pmtu_blackhole | \
+    peer_stranger | peer_never_starts)
+    "$@" || return 1
+    VPC_TOGGLES+=("$*")
+    ;;
+  *) _vpc_die "unknown toggle '$1'" ;;
+  esac
+}
+
+# ---- running netcheck in the containers ----
+
+vpc_netcheck_env() { # vpc_netcheck_env HOST: the container's environment, one VAR=value a line
+  printf 'PATH=/usr/sbin:/usr/bin:/sbin:/bin\n'
+  cat "$(vpc_host_dir "$1")/env"
+}
+
+# vpc_run_netcheck NETCHECK TIMEOUT HOSTS [NETCHECK-ARGS...] [-- COMMAND...]
+# Starts netcheck in every host of HOSTS (space-separated) at the same time, as the containers'
+# entrypoint wrapper, with the standard flags (--sm-config-dir, --report, --ca-bundle, --timeout 5,
+# --peer-wait 15, --summary text) before NETCHECK-ARGS; waits for all (each bounded by TIMEOUT s).
+# Per host, in its run dir: netcheck.out, netcheck.err, netcheck.rc, out/HOST.json (the report).
+vpc_run_netcheck() {
+  local bin=$1 limit=$2 hosts=$3 h dir pid
+  local -a envv
+  local -A started=()
+  shift 3
+  for h in $hosts; do
+    dir=$(vpc_host_dir "$h")
+    mapfile -t envv < <(vpc_netcheck_env "$h")
+    rm -f "$dir/netcheck.rc" "$dir/out/$h.json"
+    # timeout sends TERM at the limit (netcheck then writes an interrupted report), KILL 5 s later;
+    # unshare gives the container its host name, like SageMaker's containers have.
+    ip netns exec "$(vpc_ns "$h")" timeout -k 5 "$limit" \
+      unshare --uts -- /bin/sh -c 'hostname "$0" && exec "$@"' "$h" \
+      env -i "${envv[@]}" "$bin" --sm-config-dir "$dir/config" --report "$dir/out/$h.json" \
+      --ca-bundle "$VPC_RUN/ca.pem" --timeout 5 --peer-wait 15 --summary text "$@" \
+      </dev/null >"$dir/netcheck.out" 2>"$dir/netcheck.err" &
+    started[$h]=$!
+  done
+  for h in "${!started[@]}"; do
+    pid=${started[$h]}
+    if wait "$pid"; then
+      echo 0 >"$(vpc_host_dir "$h")/netcheck.rc"
+    else
+      echo $? >"$(vpc_host_dir "$h")/netcheck.rc"
+    fi
+  done
+}
+
+# ---- test-bed checks with plain tools (dig, curl, bash /dev/tcp) ----
+# Each tb_* prints "ok"/"FAIL" lines and counts failures in TB_FAILS.
+
+TB_FAILS=0
+TB_CHECKS=0
+_tb_result() { # _tb_result OK? DESC [DETAIL]
+  TB_CHECKS=$((TB_CHECKS + 1))
+  if [[ $1 == 0 ]]; then
+    [[ -n ${TB_VERBOSE:-} ]] && printf '    ok   %s\n' "$2"
+  else
+    TB_FAILS=$((TB_FAILS + 1))
+    printf '    FAIL %s%s\n' "$2" "${3:+ ($3)}"
+  fi
+  return 0
+}
+
+# tb_curl HOST [curl args...]: curl inside HOST with the test CA (or $TB_CA) and short limits.
+# Prints the HTTP status; headers and body land in $VPC_RUN/tb.headers and tb.body.
+tb_curl() {
+  local h=$1
+  shift
+  vpc_exec "$h" curl -s --cacert "${TB_CA:-$VPC_RUN/ca.pem}" --connect-timeout 2 -m 3 \
+    -D "$VPC_RUN/tb.headers" -o "$VPC_RUN/tb.body" -w '%{http_code}' "$@" 2>/dev/null
+}
+
+# tb_signed SERVICE: curl arguments that sign with the test credentials (SigV4).
+tb_signed() {
+  printf '%s\n' --aws-sigv4 "aws:amz:$VPC_REGION:$1" --user "$VPC_ACCESS_KEY_ID:$VPC_SECRET_ACCESS_KEY" \
+    -H "x-amz-security-token: $VPC_SESSION_TOKEN" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD"
+}
+
+# tb_http HOST EXPECTED-STATUS [BODY-REGEX|-] [HEADER-REGEX|-] -- CURL-ARGS...
+tb_http() {
+  local h=$1 want=$2 body_re=${3:--} hdr_re=${4:--} got rc=0 desc
+  shift 4
+  [[ ${1:-} == -- ]] && shift
+  desc="$h: curl ${*: -1} -> $want"
+  got=$(tb_curl "$h" "$@") || true
+  [[ $got == "$want" ]] || rc=1
+  if [[ $rc == 0 && $body_re != - ]]; then grep -Eq -- "$body_re" "$VPC_RUN/tb.body" || rc=1; fi
+  if [[ $rc == 0 && $hdr_re != - ]]; then tr -d '\r' <"$VPC_RUN/tb.headers" | grep -Eqi -- "$hdr_re" || rc=1; fi
+  [[ $body_re != - ]] && desc+=" body~/$body_re/"
+  [[ $hdr_re != - ]] && desc+=" header~/$hdr_re/"
+  _tb_result "$rc" "$desc" "got $got: $(head -c 300 "$VPC_RUN/tb.body" 2>/dev/null | tr '\n' ' ')"
+}
+
+# tb_curl_fails HOST CURL-EXIT DESC -- CURL-ARGS...: curl must fail with that exit code
+# (28 timeout, 60 untrusted certificate, 6 cannot resolve, 7 refused).
+tb_curl_fails() {
+  local h=$1 want=$2 desc=$3 rc=0
+  shift 3
+  [[ ${1:-} == -- ]] && shift
+  tb_curl "$h" "$@" >/dev/null || rc=$?
+  [[ $rc == "$want" ]]
+  _tb_result $? "$h: $desc (curl exit $want)" "curl exit $rc"
+}
+
+# tb_dns HOST NAME RCODE [A-ADDRESS|-] [TYPE] [SERVER]: dig through the container's resolver.
+tb_dns() {
+  local h=$1 name=$2 want=$3 addr=${4:--} type=${5:-A} server=${6:-} out status answers rc=0
+  if [[ -z $server ]]; then
+    server=$(awk '$1 == "nameserver" { print $2; exit }' "/etc/netns/$(vpc_ns "$h")/resolv.conf")
+  fi
+  out=$(vpc_exec "$h" dig +time=2 +tries=1 "@$server" "$name" "$type" 2>&1) || true
+  status=$(sed -n 's/.*status: \([A-Z]*\),.*/\1/p' <<<"$out")
+  answers=$(vpc_exec "$h" dig +time=2 +tries=1 +short "@$server" "$name" "$type" 2>/dev/null | tr '\n' ' ') || true
+  [[ $status == "$want" ]] || rc=1
+  if [[ $addr == - ]]; then
+    [[ $want != NOERROR || $type != A || -n $answers ]] || rc=1
+  elif [[ $addr == none ]]; then
+    [[ -z ${answers// /} ]] || rc=1
+  else
+    [[ " $answers" == *" $addr "* ]] || rc=1
+  fi
+  _tb_result "$rc" "$h: dig @$server $name $type -> $want${addr:+ $addr}" "got ${status:-no answer}: $answers"
+}
+
+# tb_tcp HOST ADDR PORT open|refused|timeout: connect with bash /dev/tcp, 2 s limit.
+tb_tcp() {
+  local h=$1 addr=$2 port=$3 want=$4 got rc=0
+  vpc_exec "$h" timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$addr" "$port" 2>/dev/null || rc=$?
+  case $rc in
+  0) got=open ;;
+  124) got=timeout ;;
+  *) got=refused ;;
+  esac
+  [[ $got == "$want" ]]
+  _tb_result $? "$h: tcp $addr:$port -> $want" "got $got"
+}
+
+# tb_peer_port FROM TO open|refused|timeout: TCP to TO's peer port, from FROM.
+tb_peer_port() { tb_tcp "$1" "$(vpc_host_ip "$2")" "$VPC_PEER_PORT" "$3"; }
+
+# tb_getent HOST NAME ADDR: the C library resolves NAME to ADDR inside HOST (/etc/hosts first).
+tb_getent() {
+  local got
+  got=$(vpc_exec "$1" getent ahostsv4 "$2" 2>/dev/null | awk 'NR == 1 { print $1 }') || true
+  [[ $got == "$3" ]]
+  _tb_result $? "$1: getent ahostsv4 $2 -> $3" "got '${got:-nothing}'"
+}
+
+# tb_only_lo HOST: the namespace has no interface but lo.
+tb_only_lo() {
+  local got
+  got=$(ip -n "$(vpc_ns "$1")" -o link show | awk -F': ' '{ print $2 }' | tr '\n' ' ')
+  [[ $got == "lo " ]]
+  _tb_result $? "$1: only lo" "interfaces: $got"
+}
+
+# tb_bulk FROM TO BYTES completes|stall: send BYTES over TCP from FROM to TO (nc, 3 s limit).
+tb_bulk() {
+  local from=$1 to=$2 bytes=$3 want=$4 addr got rc=0 port=$((20000 + RANDOM % 10000))
+  addr=$(vpc_host_ip "$to")
+  vpc_exec "$to" timeout 5 nc -N -l "$addr" "$port" </dev/null >/dev/null 2>&1 &
+  _vpc_wait "listener on $to:$port" 2 vpc_exec "$to" sh -c "ss -Hltn 'sport = :$port' | grep -q ."
+  vpc_exec "$from" timeout 3 sh -c 'head -c "$0" /dev/zero | nc -N "$1" "$2" >/dev/null' "$bytes" "$addr" "$port" || rc=$?
+  case $rc in 0) got=completes ;; 124) got=stall ;; *) got="error $rc" ;; esac
+  wait "$!" 2>/dev/null || true
+  [[ $got == "$want" ]]
+  _tb_result $? "$from -> $to: $bytes bytes over TCP -> $want" "got $got"
+}
+
+# tb_banner FROM TO REGEX: what TO's peer port says first matches REGEX.
+tb_banner() {
+  local got
+  got=$(vpc_exec "$1" timeout 3 nc -w 2 "$(vpc_host_ip "$2")" "$VPC_PEER_PORT" </dev/null 2>/dev/null | head -c 200 | tr -d '\0') || true
+  grep -Eq -- "$3" <<<"$got"
+  _tb_result $? "$1: $2:$VPC_PEER_PORT says /$3/" "got '$got'"
+}
+
+# tb_date_skew HOST MIN-SECONDS -- CURL-ARGS...: the response's Date is off by at least MIN-SECONDS.
+tb_date_skew() {
+  local h=$1 min=$2 date skew=x
+  shift 2
+  [[ ${1:-} == -- ]] && shift
+  tb_curl "$h" "$@" >/dev/null || true
+  date=$(tr -d '\r' <"$VPC_RUN/tb.headers" | sed -n 's/^[Dd]ate: //p' | head -n 1)
+  if [[ -n $date ]]; then skew=$(($(date -u -d "$date" +%s) - $(date -u +%s))); fi
+  [[ $skew != x && ${skew#-} -ge $min ]]
+  _tb_result $? "$h: Date of ${*: -1} off by >= ${min}s" "Date '$date', skew ${skew}s"
+}
+
+# tb_creds HOST: the credentials endpoint answers the container's URI (prints no secret).
+tb_creds() {
+  local h=$1 uri got rc=0
+  uri=$(sed -n 's/^AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=//p' "$(vpc_host_dir "$h")/env")
+  got=$(vpc_exec "$h" curl -s -m 2 "http://169.254.170.2$uri" | jq -r '[.AccessKeyId, (.SecretAccessKey|length>0), (.Token|length>0), .Expiration] | @tsv' 2>/dev/null) || rc=1
+  [[ $got == "$VPC_ACCESS_KEY_ID"$'\t'true$'\t'true$'\t'20* ]] || rc=1
+  _tb_result "$rc" "$h: credentials endpoint 169.254.170.2$uri answers" "got '${got%%$'\t'*}'"
+}
+
+# The healthy VPC, checked from HOST: what every scenario starts from.
+tb_healthy_basics() {
+  local h=${1:-algo-1} s3=${VPC_SVC_ADDR[s3]} in=https://$VPC_INPUT_BUCKET.$VPC_S3_HOST
+  local -a sig
+  mapfile -t sig < <(tb_signed s3)
+  tb_dns "$h" "$VPC_S3_HOST" NOERROR "$s3"
+  tb_dns "$h" "$VPC_S3_HOST" NOERROR none AAAA
+  tb_dns "$h" "$VPC_INPUT_BUCKET.$VPC_S3_HOST" NOERROR "$s3"
+  tb_dns "$h" "$VPC_OUTPUT_BUCKET.s3.dualstack.$VPC_REGION.amazonaws.com" NOERROR "$s3"
+  tb_dns "$h" "no-such-service.$VPC_REGION.amazonaws.com" NXDOMAIN
+  tb_dns "$h" "sts.$VPC_REGION.amazonaws.com" NOERROR "${VPC_SVC_ADDR[sts]}"
+  tb_dns "$h" pypi.org NOERROR "${VPC_SVC_ADDR[pypi]}"
+  tb_creds "$h"
+  tb_http "$h" 200 - 'x-amz-request-id: ' -- -I "${sig[@]}" "$in/"
+  tb_http "$h" 200 '<Key>data/part-0000.csv</Key>' - -- "${sig[@]}" "$in/?list-type=2&prefix=data/&max-keys=5"
+  tb_http "$h" 200 '<Name>nc-output-bucket</Name>' - -- "${sig[@]}" "https://$VPC_S3_HOST/$VPC_OUTPUT_BUCKET?list-type=2&max-keys=1"
+  tb_http "$h" 403 '<Code>AccessDenied</Code>' - -- "$in/?list-type=2"
+  tb_http "$h" 403 '<Code>AccessDenied</Code><Message>Access Denied</Message>' 'x-amz-request-id: ' -- \
+    "https://${VPC_REPO_BUCKETS[0]}.s3.dualstack.$VPC_REGION.amazonaws.com/2/core/latest/x86_64/mirror.list"
+  tb_http "$h" 403 '<Code>AccessDenied</Code>' - -- "https://${VPC_REPO_BUCKETS[1]}.$VPC_S3_HOST/core/mirrors/latest/x86_64/mirror.list"
+  tb_http "$h" 403 '<Code>AccessDenied</Code>' - -- "http://${VPC_REPO_HOSTS[0]}/latest/main/mirror.list"
+  tb_http "$h" 403 '<Code>AccessDenied</Code>' - -- "https://${VPC_REPO_HOSTS[1]}/latest/main/mirror.list"
+  mapfile -t sig < <(tb_signed sts)
+  tb_http "$h" 200 '<Arn>arn:aws:sts::123456789012:assumed-role/SageMakerRole/SageMaker</Arn>' - -- \
+    "${sig[@]}" -d 'Action=GetCallerIdentity&Version=2011-06-15' "https://sts.$VPC_REGION.amazonaws.com/"
+  tb_http "$h" 400 'MissingAuthenticationToken' - -- "https://logs.$VPC_REGION.amazonaws.com/"
+  tb_http "$h" 200 'pip' - -- https://pypi.org/simple/
+}

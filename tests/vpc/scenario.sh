@@ -1,0 +1,153 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # SC_* are read by the scripts that source this file
+# tests/vpc/scenario.sh - scenario files and how netcheck's reports are judged (sourced).
+#
+# A scenario (tests/vpc/scenarios/NAME.sh) is sourced with globbing off and says:
+#   describe "TEXT"                 one line for people
+#   hosts N                         instance count (containers algo-1..algo-N)
+#   toggle NAME [ARGS...]           a fault toggle of lib.sh, applied after vpc_up (repeatable)
+#   run_on HOST...                  hosts that run netcheck (default: all, minus peer_never_starts)
+#   netcheck_args ARG...            extra netcheck flags
+#   config_json 'JSON'              a --config file for netcheck
+#   expect HOST ID-GLOB CODES       HOST (or "all") must report probe(s) ID-GLOB, each with one of
+#                                   CODES ("A" or "A|B"); the glob must match at least one probe
+#   allow HOST ID-GLOB CODES        the same without requiring that the probe exists
+#   pending FAMILY "REASON"         probes of FAMILY (env creds dns s3 repo egress aws clock peer)
+#                                   are not compared yet
+#   checks() { tb_... }             test-bed checks with plain tools; must pass without netcheck
+# Every probe in a report that no expect/allow line matches must have code "OK" and verdict
+# "pass" or "skip". The first matching line wins, so put specific ids before globs. netcheck's
+# exit status must be 0 (the workload, /bin/true, ran).
+
+# shellcheck source=tests/vpc/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+SC_NAME=""
+SC_DESC=""
+SC_HOSTS=1
+SC_TOGGLES=()
+SC_RUN_ON=()
+SC_ARGS=()
+SC_CONFIG=""
+SC_RULES=()   # "expect|allow<TAB>HOST<TAB>GLOB<TAB>CODES"
+declare -A SC_PENDING=()
+
+describe() { SC_DESC=$*; }
+hosts() { SC_HOSTS=$1; }
+toggle() { SC_TOGGLES+=("$*"); }
+run_on() { SC_RUN_ON+=("$@"); }
+netcheck_args() { SC_ARGS+=("$@"); }
+config_json() { SC_CONFIG=$1; }
+expect() { SC_RULES+=("expect"$'\t'"$1"$'\t'"$2"$'\t'"$3"); }
+allow() { SC_RULES+=("allow"$'\t'"$1"$'\t'"$2"$'\t'"$3"); }
+pending() { SC_PENDING[$1]=${2:-pending}; }
+
+scenario_file() { printf '%s/scenarios/%s.sh' "$VPC_DIR" "$1"; }
+scenario_list() { local f; for f in "$VPC_DIR"/scenarios/*.sh; do basename "$f" .sh; done; }
+
+scenario_load() { # scenario_load NAME: reset and read scenarios/NAME.sh
+  local f
+  f=$(scenario_file "$1")
+  [[ -f $f ]] || _vpc_die "no scenario '$1' (have: $(scenario_list | tr '\n' ' '))" || return 1
+  SC_NAME=$1 SC_DESC="" SC_HOSTS=1 SC_TOGGLES=() SC_RUN_ON=() SC_ARGS=() SC_CONFIG="" SC_RULES=()
+  SC_PENDING=()
+  unset -f checks
+  # shellcheck disable=SC2317 # replaced by the scenario's own checks()
+  checks() { :; }
+  set -f
+  # shellcheck disable=SC1090
+  source "$f"
+  set +f
+}
+
+scenario_up() { # scenario_up [MIN-HOSTS]: bring up the scenario's VPC and apply its toggles
+  local n=$SC_HOSTS t
+  [[ -n ${1:-} && $1 -gt $n ]] && n=$1
+  # Every step checks its status: the runner calls this where errexit does not apply.
+  vpc_up "$n" || return 1
+  for t in "${SC_TOGGLES[@]}"; do
+    # shellcheck disable=SC2086 # a toggle line is NAME ARGS...
+    vpc_toggle $t || _vpc_die "toggle '$t' failed" || return 1
+  done
+  if [[ -n $SC_CONFIG ]]; then
+    jq . <<<"$SC_CONFIG" >"$VPC_RUN/netcheck-config.json" || _vpc_die "config_json of $SC_NAME is not JSON" || return 1
+  fi
+}
+
+scenario_run_hosts() { # hosts that run netcheck
+  local h s skip
+  if [[ ${#SC_RUN_ON[@]} -gt 0 ]]; then printf '%s\n' "${SC_RUN_ON[@]}"; return; fi
+  while read -r h; do
+    skip=""
+    for s in "${VPC_SKIP_HOSTS[@]}"; do [[ $s == "$h" ]] && skip=1; done
+    [[ -z $skip ]] && printf '%s\n' "$h"
+  done < <(vpc_hosts)
+}
+
+scenario_netcheck_args() { # the scenario's flags, one a line
+  [[ ${#SC_ARGS[@]} -gt 0 ]] && printf '%s\n' "${SC_ARGS[@]}"
+  [[ -n $SC_CONFIG ]] && printf '%s\n' --config "$VPC_RUN/netcheck-config.json"
+  return 0
+}
+
+# scenario_judge HOST...: compares the reports of HOST... with the rules; prints one reason a
+# line for every mismatch (nothing when all is as expected).
+scenario_judge() {
+  local h dir report rc id code verdict message fam rule kind rh glob codes matched found line
+  for h in "$@"; do
+    dir=$(vpc_host_dir "$h")
+    report=$dir/out/$h.json
+    rc=$(cat "$dir/netcheck.rc" 2>/dev/null || echo "?")
+    case $rc in
+    0) ;;
+    124 | 137) echo "$h: netcheck did not finish within its time limit (exit $rc)" ;;
+    *) echo "$h: exit status $rc, want 0 (the workload /bin/true ran? see netcheck.err)" ;;
+    esac
+    if ! jq -e '.probes | type == "array"' "$report" >/dev/null 2>&1; then
+      echo "$h: no report with .probes[] at $report"
+      continue
+    fi
+    while IFS=$'\t' read -r id code verdict message; do
+      fam=${id%%:*}
+      [[ -n ${SC_PENDING[$fam]+x} ]] && continue
+      matched=""
+      for rule in "${SC_RULES[@]}"; do
+        IFS=$'\t' read -r kind rh glob codes <<<"$rule"
+        [[ $rh == all || $rh == "$h" ]] || continue
+        # shellcheck disable=SC2053 # glob match on purpose
+        [[ $id == $glob ]] || continue
+        matched=1
+        [[ "|$codes|" == *"|$code|"* ]] || echo "$h $id: code $code, want $codes"
+        break
+      done
+      [[ -n $matched ]] && continue
+      if [[ $code != OK ]]; then
+        echo "$h $id: code $code, want OK"
+      elif [[ $verdict != pass && $verdict != skip ]]; then
+        echo "$h $id: verdict $verdict with code OK, want pass: $message"
+      fi
+    done < <(jq -r '.probes[] | [(.id // "?"), (.code // "?"), (.verdict // "?"), (.message // "" | gsub("[\t\n]"; " "))] | @tsv' "$report")
+    for rule in "${SC_RULES[@]}"; do
+      IFS=$'\t' read -r kind rh glob codes <<<"$rule"
+      [[ $kind == expect && ($rh == all || $rh == "$h") ]] || continue
+      [[ -n ${SC_PENDING[${glob%%:*}]+x} ]] && continue
+      found=""
+      while read -r line; do
+        # shellcheck disable=SC2053
+        [[ $line == $glob ]] && { found=1; break; }
+      done < <(jq -r '.probes[].id' "$report")
+      [[ -n $found ]] || echo "$h $glob: no such probe in the report (want $codes)"
+    done
+  done
+}
+
+# scenario_secrets FILE...: names the files that contain one of the fake secrets.
+scenario_secrets() {
+  local f m
+  for f in "$@"; do
+    [[ -e $f ]] || continue
+    for m in "${VPC_SECRET_MARKERS[@]}"; do
+      if grep -rlF -- "$m" "$f" 2>/dev/null; then break; fi
+    done
+  done
+}
