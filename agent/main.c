@@ -67,6 +67,16 @@ static void print_plan(const struct plan *pl) {
   printf("%d probes\n", pl->count);
 }
 
+/* A TERM or INT that came after the engine's last turn still stops the job. */
+static int pending_stop_signal(void) {
+  sigset_t stop;
+  struct timespec zero = {0, 0};
+  int sig;
+  engine_signal_mask(&stop);
+  sig = sigtimedwait(&stop, NULL, &zero);
+  return sig > 0 ? sig : 0;
+}
+
 static int write_report(const struct nc_config *cfg, cJSON *report, char *where, size_t wlen) {
   char path[NC_PATH_MAX + 128];
   char *text;
@@ -158,6 +168,9 @@ int main(int argc, char **argv) {
     free(cfg);
     return NC_EXIT_USAGE;
   }
+  /* --init: from here on no signal is lost before the workload gets it. */
+  if (cfg->init && cmd)
+    wrapper_init_prepare();
   if (cfg->list_probes) {
     for (int f = 0; f < NC_FAM_COUNT; f++)
       printf("%-7s %-9s %s\n", config_family_name((enum nc_family)f),
@@ -189,6 +202,8 @@ int main(int argc, char **argv) {
   interrupted = engine_run(e, &pl);
   /* Closes every descriptor of ours before the workload inherits the process. */
   engine_free(e);
+  if (!interrupted)
+    interrupted = pending_stop_signal();
   run.finished_wall_ms = wall_ms();
   run.duration_ms = nc_now_ms() - t0;
   run.interrupted = interrupted;

@@ -241,7 +241,8 @@ int report_write_atomic(const char *path, const char *text, size_t len, int mkdi
   }
   if (mkdir_parent && mkdir(dir, 0755) && errno != EEXIST)
     return -1;
-  if (nc_snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path)) {
+  /* A dot file: what a SIGKILL leaves behind stays out of `ls` and *.json. */
+  if (nc_snprintf(tmp, sizeof tmp, "%s/.%s.tmp.XXXXXX", dir, slash ? slash + 1 : path)) {
     errno = ENAMETOOLONG;
     return -1;
   }

@@ -146,7 +146,7 @@ echo '{"current_host": "../../../etc/evil", "hosts": []}' > "$T/sm1/resourceconf
 ncx --sm-config-dir "$T/sm1" --summary none >/dev/null 2>&1
 n=$(find "$T/out1/results/netcheck" -name '*.json' | wc -l)
 [ ! -e /etc/evil.json ] && [ ! -e "$T/etc/evil.json" ] && [ "$n" -eq 2 ] && ok "a hostile current_host cannot lead the write outside the report directory" || bad "sanitised host" "$(find "$T" -name '*evil*')"
-ls "$T/out1/results/netcheck" | grep -q tmp && bad "no temp files left" "$(ls "$T/out1/results/netcheck")" || ok "no temporary file is left next to the report"
+ls -A "$T/out1/results/netcheck" | grep -q tmp && bad "no temp files left" "$(ls "$T/out1/results/netcheck")" || ok "no temporary file is left next to the report"
 
 out=$(ncx --report - --summary none 2>/dev/null); rc=$?
 echo "$out" > "$T/stdout.json"
