@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include "netcheck/common.h"
@@ -344,10 +345,29 @@ static void print_json_summary(FILE *out, const struct plan *pl, const struct re
   cJSON_Delete(o);
 }
 
+/* Colour only for a person at a terminal: never in CloudWatch, pipes or
+ * files, and never when NO_COLOR is set (https://no-color.org). */
+static bool use_colour(FILE *out) {
+  const char *term = getenv("TERM");
+  const char *no = getenv("NO_COLOR");
+  return isatty(fileno(out)) && !(no && *no) && !(term && !strcmp(term, "dumb"));
+}
+
+static const char *verdict_colour(const char *v) {
+  if (!strcmp(v, "pass"))
+    return "\033[32m";
+  if (!strcmp(v, "warn") || !strcmp(v, "interrupted"))
+    return "\033[33m";
+  return "\033[31m";
+}
+
 void report_print_summary(FILE *out, const struct nc_config *cfg, const struct plan *pl,
                           const struct report_run *run, const char *where) {
   struct report_counts c;
   const struct probe *first;
+  const char *verdict;
+  bool colour;
+  int wcode = 0, wid = 0;
   if (cfg->summary == NC_SUMMARY_NONE)
     return;
   if (cfg->summary == NC_SUMMARY_JSON) {
@@ -358,17 +378,32 @@ void report_print_summary(FILE *out, const struct nc_config *cfg, const struct p
     report_print_junit(out, cfg, pl, run);
     return;
   }
+  colour = use_colour(out);
   report_count(pl, &c);
+  verdict = report_verdict(&c, run->interrupted);
+  /* One line per problem (CloudWatch shows each line as one event), with
+   * the code and probe columns aligned so the eye runs down them. */
   for (const struct probe *p = pl->head; p; p = p->next) {
+    int lc, li;
     if (p->verdict != NC_VERDICT_FAIL && p->verdict != NC_VERDICT_WARN)
       continue;
-    fprintf(out, NC_NAME ": %-4s %-26s %s: %s%s%s\n", p->verdict == NC_VERDICT_FAIL ? "FAIL" : "WARN",
-            diag_name(p->code), p->id, p->message, p->remediation[0] ? " Fix: " : "",
-            p->remediation);
+    lc = (int)strlen(diag_name(p->code));
+    li = (int)strlen(p->id);
+    wcode = lc > wcode ? lc : wcode;
+    wid = li > wid ? (li > 48 ? 48 : li) : wid;
+  }
+  for (const struct probe *p = pl->head; p; p = p->next) {
+    bool fail = p->verdict == NC_VERDICT_FAIL;
+    if (!fail && p->verdict != NC_VERDICT_WARN)
+      continue;
+    fprintf(out, NC_NAME ": %s%s%s %-*s  %-*s  %s%s%s\n", colour ? (fail ? "\033[31m" : "\033[33m") : "",
+            fail ? "FAIL" : "WARN", colour ? "\033[0m" : "", wcode, diag_name(p->code), wid, p->id,
+            p->message, p->remediation[0] ? " Fix: " : "", p->remediation);
   }
   first = first_failure(pl);
-  fprintf(out, NC_NAME ": verdict %s: %d passed, %d failed, %d warnings, %d skipped in %lld ms",
-          report_verdict(&c, run->interrupted), c.pass, c.fail, c.warn, c.skip, run->duration_ms);
+  fprintf(out, NC_NAME ": %sverdict %s%s: %d passed, %d failed, %d warnings, %d skipped in %lld ms",
+          colour ? verdict_colour(verdict) : "", verdict, colour ? "\033[0m" : "", c.pass, c.fail,
+          c.warn, c.skip, run->duration_ms);
   if (first && first->verdict == NC_VERDICT_FAIL)
     fprintf(out, "; first failure %s on %s", diag_name(first->code), first->id);
   fprintf(out, "; report %s\n", where ? where : "not written");

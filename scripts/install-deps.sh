@@ -13,7 +13,7 @@ BUILD_PKGS=(gcc make libc6-dev pkg-config file
   musl-tools dpkg-dev perl ca-certificates)
 # Tests: unit tests, schema checks, the botocore comparison.
 TEST_PKGS=(libcmocka-dev python3 python3-botocore python3-jsonschema jq util-linux procps
-  groff-base man-db)
+  groff-base man-db tmux)
 # The emulated VPC (tests/vpc): namespaces, resolver, TLS front, S3 data plane.
 VPC_PKGS=(iproute2 nftables dnsmasq-base nginx-light dnsutils curl netcat-openbsd openssl
   faketime nodejs)
