@@ -30,7 +30,14 @@ import types
 import urllib.parse
 
 import botocore
-import botocore.auth
+import botocore.compat
+
+# With python3-awscrt installed (awscli pulls it in), botocore's clients sign
+# with the CRT signer, whose clock this script cannot fix: compare against
+# botocore's own Python signer, as on a machine without awscrt.
+botocore.compat.HAS_CRT = False
+
+import botocore.auth  # noqa: E402  (after the CRT switch above)
 import botocore.session
 from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.config import Config
