@@ -7,19 +7,8 @@
 #
 # Usage: NETCHECK=./netcheck tests/cli/run.sh
 set -uo pipefail
-
-cd "$(dirname "$0")/../.."
-NC=${NETCHECK:-./netcheck}
-case "$NC" in /*) ;; *) NC="$PWD/$NC" ;; esac
-[ -x "$NC" ] || { echo "cli: $NC is not an executable" >&2; exit 2; }
-FIX="$PWD/tests/fixtures"
-VALIDATE="$PWD/tests/validate-report.py"
-T=$(mktemp -d /tmp/nc-cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
+. "$(dirname "$0")/lib.sh" || exit 2
+cli_init cli 0
 
 # Runs netcheck isolated from every network, bounded in time.
 ncx() { timeout 30 unshare --net "$NC" "$@"; }
@@ -173,5 +162,4 @@ if [ $rc -eq 1 ] && "$VALIDATE" "$T/hosts.json" >/dev/null && jq -e '[.probes[] 
   ok "names from /etc/hosts are honoured and their HTTPS probes complete"
 else bad "/etc/hosts names" "rc=$rc $(head -c 300 "$T/hosts.err")"; fi
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+cli_finish

@@ -15,21 +15,13 @@
 # util-linux (unshare).
 # Usage: NETCHECK=./netcheck tests/cli/test_docs.sh
 set -uo pipefail
-
-cd "$(dirname "$0")/../.." || exit 2
-NC=${NETCHECK:-./netcheck}
-case "$NC" in /*) ;; *) NC="$PWD/$NC" ;; esac
-[ -x "$NC" ] || { echo "docs: $NC is not an executable" >&2; exit 2; }
+. "$(dirname "$0")/lib.sh" || exit 2
+cli_init docs 0
 PY=/usr/bin/python3
 MAN=docs/netcheck.1
 SM=docs/sagemaker.md
 SMOKE=examples/smoke-test-job.json
-T=$(mktemp -d /tmp/nc-docs.XXXXXX)
-trap 'rm -rf "$T"' EXIT
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
 check() { # check NAME OUTPUT-FILE: passes when the command before it succeeded
   local name=$1 rc=$2 out=$3
   if [ "$rc" -eq 0 ]; then ok "$name"; else bad "$name" "$(head -c 2000 "$out")"; fi
@@ -467,5 +459,4 @@ PY
   check "--summary junit prints a JUnit document that xml.etree parses" $? "$T/out"
 fi
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+cli_finish

@@ -12,40 +12,14 @@
 #
 # Usage: NETCHECK=./netcheck tests/cli/test_init.sh
 set -uo pipefail
-
-cd "$(dirname "$0")/../.."
-NC=${NETCHECK:-./netcheck}
-case "$NC" in /*) ;; *) NC="$PWD/$NC" ;; esac
-[ -x "$NC" ] || { echo "init: $NC is not an executable" >&2; exit 2; }
-T=$(mktemp -d /tmp/nc-init.XXXXXX)
+. "$(dirname "$0")/lib.sh" || exit 2
+# Every step has its own timeout; the watchdog bounds the whole file.
+cli_init init 240
 chmod 755 "$T"
 BG=
-# Every step has its own timeout; the watchdog bounds the whole file.
-watchdog() {
-  (
-    sleep "$1" >/dev/null 2>&1 &
-    s=$!
-    trap 'kill $s 2>/dev/null; exit 0' TERM
-    wait $s && echo "$2: watchdog: giving up after $1 s" >&2 && kill -TERM $$
-  ) &
-  WATCHDOG=$!
-  disown
-}
-cleanup() {
-  kill -TERM "$WATCHDOG" 2>/dev/null
-  # The background run not yet waited for: a `timeout` leading its own
-  # process group (unreaped, so the id is still ours).
-  [ -n "$BG" ] && kill -KILL -- "-$BG" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-watchdog 240 init
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# The background run not yet waited for: a `timeout` leading its own
+# process group (unreaped, so the id is still ours).
+cli_on_exit '[ -n "$BG" ] && kill -KILL -- "-$BG" 2>/dev/null'
 
 QUIET=(--report none --summary none)
 # netcheck --init as PID 1 of fresh namespaces, in the foreground.
@@ -296,5 +270,4 @@ if plain_bg -- python3 "$T/leave.py" && await "$T/left"; then
   [ $RC -eq 21 ] && ok "a workload that left its process group still receives the signal" || bad "left group" "rc=$RC"
 else bad "left group" "netcheck did not start"; abandon; fi
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+cli_finish

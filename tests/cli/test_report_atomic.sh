@@ -23,38 +23,12 @@
 #
 # Usage: NETCHECK=./netcheck tests/cli/test_report_atomic.sh
 set -uo pipefail
-
-cd "$(dirname "$0")/../.."
-NC=${NETCHECK:-./netcheck}
-case "$NC" in /*) ;; *) NC="$PWD/$NC" ;; esac
-[ -x "$NC" ] || { echo "report-atomic: $NC is not an executable" >&2; exit 2; }
-FIX="$PWD/tests/fixtures"
-VALIDATE="$PWD/tests/validate-report.py"
-RUNS=${KILL_RUNS:-200}
-T=$(mktemp -d /tmp/nc-atomic.XXXXXX)
+. "$(dirname "$0")/lib.sh" || exit 2
 # Every step has its own timeout; the watchdog bounds the whole file.
-watchdog() {
-  (
-    sleep "$1" >/dev/null 2>&1 &
-    s=$!
-    trap 'kill $s 2>/dev/null; exit 0' TERM
-    wait $s && echo "$2: watchdog: giving up after $1 s" >&2 && kill -TERM $$
-  ) &
-  WATCHDOG=$!
-  disown
-}
-cleanup() {
-  kill -TERM "$WATCHDOG" 2>/dev/null
-  [ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-watchdog 300 report-atomic
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
+cli_init report-atomic 300
+RUNS=${KILL_RUNS:-200}
+# The SIGKILL run not yet waited for.
+cli_on_exit '[ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null'
 
 # A job whose only output is $1 (so the report goes to $1/netcheck/HOST.json)
 # and whose current_host is $2 (raw JSON, with quotes).
@@ -220,5 +194,4 @@ for host in '""' "\"x$long255\""; do
     || bad "refused current_host" "rc=$rc $(cat "$T/err") $(ls -A "$base/out")"
 done
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+cli_finish

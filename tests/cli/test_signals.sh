@@ -16,42 +16,14 @@
 #
 # Usage: NETCHECK=./netcheck tests/cli/test_signals.sh
 set -uo pipefail
-
-cd "$(dirname "$0")/../.."
-NC=${NETCHECK:-./netcheck}
-case "$NC" in /*) ;; *) NC="$PWD/$NC" ;; esac
-[ -x "$NC" ] || { echo "signals: $NC is not an executable" >&2; exit 2; }
-COMM=$(basename "$NC" | cut -c1-15)
-FIX="$PWD/tests/fixtures"
-VALIDATE="$PWD/tests/validate-report.py"
-T=$(mktemp -d /tmp/nc-sig.XXXXXX)
-BG=
+. "$(dirname "$0")/lib.sh" || exit 2
 # Every step has its own timeout; the watchdog bounds the whole file.
-watchdog() {
-  (
-    sleep "$1" >/dev/null 2>&1 &
-    s=$!
-    trap 'kill $s 2>/dev/null; exit 0' TERM
-    wait $s && echo "$2: watchdog: giving up after $1 s" >&2 && kill -TERM $$
-  ) &
-  WATCHDOG=$!
-  disown
-}
-cleanup() {
-  kill -TERM "$WATCHDOG" 2>/dev/null
-  # The background run not yet waited for: a `timeout` leading its own
-  # process group (unreaped, so the id is still ours).
-  [ -n "$BG" ] && kill -KILL -- "-$BG" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-watchdog 240 signals
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+cli_init signals 240
+COMM=$(basename "$NC" | cut -c1-15)
+BG=
+# The background run not yet waited for: a `timeout` leading its own
+# process group (unreaped, so the id is still ours).
+cli_on_exit '[ -n "$BG" ] && kill -KILL -- "-$BG" 2>/dev/null'
 
 PEER=(--sm-config-dir "$FIX/sm-two-hosts" --peer-wait 20 --timeout 20
       --skip env --skip creds --skip dns --skip s3 --skip repo --skip egress --skip aws --skip clock)
@@ -213,5 +185,4 @@ signal_at USR1 300
   && ok "--init: a SIGUSR1 during the checks reaches the workload (exit $RC)" \
   || bad "--init: SIGUSR1 during the checks" "rc=$RC: lost (want 42 or 138)"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+cli_finish

@@ -5,16 +5,11 @@
 #
 # Usage: NETCHECK=./netcheck tests/cli/test_summary_tty.sh
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-NC=${NETCHECK:-./netcheck}
-case "$NC" in /*) ;; *) NC="$PWD/$NC" ;; esac
+. "$(dirname "$0")/lib.sh" || exit 2
 command -v tmux >/dev/null || { echo "test_summary_tty: tmux is missing"; echo "0 passed, 1 failed"; exit 1; }
-T=$(mktemp -d /tmp/nc-tty.XXXXXX)
+cli_init tty 0
 SOCK="nc-tty-$$"
-trap 'tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
+cli_on_exit 'tmux -L "$SOCK" kill-server 2>/dev/null'
 
 # Runs netcheck in a tmux pane with the given environment; writes the pane,
 # escape sequences included, to $T/$1.
@@ -50,5 +45,4 @@ else bad "pipe" "$(head -c 300 "$T/pipe" | cat -v)"; fi
 [ "$(tail -1 "$T/pipe" | grep -c '^netcheck: verdict fail: .* first failure ')" -eq 1 ] \
   && ok "the last line is the verdict naming the first failure" || bad "verdict line" "$(tail -1 "$T/pipe")"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+cli_finish
