@@ -97,7 +97,7 @@ install: netcheck
 	install -D -m 0644 docs/netcheck.1 $(DESTDIR)$(PREFIX)/share/man/man1/netcheck.1
 
 clean:
-	rm -rf build/obj build/static-obj build/tests netcheck netcheck-static
+	rm -rf build/obj build/static-obj build/tests build/fuzz build/asan build/valgrind netcheck netcheck-static
 
 # Quality targets (fuzz, sanitizers, lint, bench) live in mk/*.mk.
 -include $(sort $(wildcard mk/*.mk))

@@ -137,7 +137,7 @@ int config_region_from_arn(const char *arn, char *region, size_t len) {
 }
 
 void config_sanitize_host(const char *in, char *out, size_t outlen) {
-  size_t o = 0, max = outlen - 1 < 64 ? outlen - 1 : 64;
+  size_t o = 0, max = outlen > 64 ? 64 : outlen - 1;
   for (; in && *in && o < max; in++) {
     char c = *in;
     int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

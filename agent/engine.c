@@ -171,7 +171,7 @@ void engine_req_free(struct engine *e, struct req *r) {
   free(r);
 }
 
-void engine_probe_finished(struct engine *e, struct probe *p) {
+void engine_probe_finished(struct engine *e, const struct probe *p) {
   for (struct req *r = e->reqs; r; r = r->next)
     if (r->p == p && !r->done) {
       r->cancelled = true;

@@ -124,7 +124,7 @@ int main(int argc, char **argv) {
   sigset_t mask;
   struct sigaction ign;
   cJSON *report;
-  char err[1024], where[NC_PATH_MAX + 128];
+  char err[1024], where[NC_PATH_MAX + 128] = "";
   char **cmd = NULL;
   int opt_argc = argc, interrupted, report_failed, rc;
   int64_t t0;

@@ -292,7 +292,7 @@ int merge_build(struct merge *m, char *err, size_t errlen) {
   n = (size_t)m->n_hosts;
   m->report_of = malloc((n ? n : 1) * sizeof(*m->report_of));
   m->cells = calloc(n ? n * n : 1, sizeof(*m->cells));
-  probe_of = calloc(n ? n * n : 1, sizeof(*probe_of));
+  probe_of = calloc(n ? n * n : 1, sizeof(const cJSON *));
   if (!m->report_of || !m->cells || !probe_of)
     goto oom;
   for (size_t i = 0; i < n; i++)

@@ -117,7 +117,7 @@ static cJSON *probe_json(const struct probe *p) {
 }
 
 static cJSON *environment_json(const struct plan *pl) {
-  cJSON *env = NULL, *r;
+  cJSON *env = NULL;
   for (const struct probe *p = pl->head; p; p = p->next)
     if (!strcmp(p->kind, "env") && p->details)
       env = cJSON_Duplicate(p->details, 1);
@@ -129,7 +129,7 @@ static cJSON *environment_json(const struct plan *pl) {
   if (!cJSON_HasObjectItem(env, "routes"))
     cJSON_AddArrayToObject(env, "routes");
   if (!cJSON_HasObjectItem(env, "resolv")) {
-    r = cJSON_AddObjectToObject(env, "resolv");
+    cJSON *r = cJSON_AddObjectToObject(env, "resolv");
     cJSON_AddArrayToObject(r, "nameservers");
     cJSON_AddArrayToObject(r, "search");
     cJSON_AddArrayToObject(r, "options");

@@ -116,7 +116,7 @@ static void add_routes(cJSON *env) {
   int n = 0;
   if (nc_read_file("/proc/net/route", ROUTE_FILE_MAX, &buf, &len))
     return;
-  line = strtok_r(buf, "\n", &save); /* header */
+  (void)strtok_r(buf, "\n", &save); /* the header line */
   while ((line = strtok_r(NULL, "\n", &save)) && n < 64) {
     char ifname[32];
     unsigned int dst, gw, flags, mask;
@@ -124,8 +124,9 @@ static void add_routes(cJSON *env) {
     struct in_addr a;
     char d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN], dest[64];
     cJSON *o;
-    if (sscanf(line, "%31s %x %x %x %*d %*d %d %x", ifname, &dst, &gw, &flags, &metric, &mask) !=
-        6)
+    /* The kernel's own fixed format; a line that does not match is skipped. */
+    if (sscanf(line, "%31s %x %x %x %*d %*d %d %x", ifname, &dst, &gw, &flags, &metric, // NOLINT(cert-err34-c)
+               &mask) != 6)
       continue;
     a.s_addr = dst;
     inet_ntop(AF_INET, &a, d, sizeof d);

@@ -14,12 +14,14 @@ BUILD_PKGS=(gcc make libc6-dev pkg-config file
 # Tests: unit tests, schema checks, the botocore comparison.
 TEST_PKGS=(libcmocka-dev python3 python3-botocore python3-jsonschema jq util-linux procps
   groff-base man-db tmux)
+# Quality: libFuzzer, sanitizers, valgrind, lint (make fuzz, asan, valgrind, lint).
+QA_PKGS=(clang libclang-rt-14-dev llvm-14 clang-format clang-tidy cppcheck valgrind)
 # The emulated VPC (tests/vpc): namespaces, resolver, TLS front, S3 data plane.
 VPC_PKGS=(iproute2 nftables dnsmasq-base nginx-light dnsutils curl netcat-openbsd openssl
   faketime nodejs)
 
 missing=()
-for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${VPC_PKGS[@]}"; do
+for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${QA_PKGS[@]}" "${VPC_PKGS[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi

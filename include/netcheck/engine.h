@@ -39,7 +39,7 @@ const struct aws_creds *engine_creds(const struct engine *e);
 void engine_set_creds(struct engine *e, const struct aws_creds *c);
 
 /* Called by probe_finish: cancels the probe's in-flight requests. */
-void engine_probe_finished(struct engine *e, struct probe *p);
+void engine_probe_finished(struct engine *e, const struct probe *p);
 
 /* The signals netcheck handles itself (TERM, INT); main blocks them before
  * engine_run and unblocks them before exec. */

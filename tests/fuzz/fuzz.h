@@ -1,0 +1,142 @@
+/*
+ * fuzz.h - what the libFuzzer targets of tests/fuzz/ share: a check that
+ * aborts (libFuzzer reports the abort as a crash and keeps the input), a
+ * NUL-terminated copy of the input for the parsers that take C strings, and
+ * contract checks on the strings a parser hands back. Built by mk/fuzz.mk.
+ */
+#ifndef NETCHECK_FUZZ_H
+#define NETCHECK_FUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netcheck/common.h"
+#include "netcheck/config.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A broken promise of the code under test: report it as a crash. */
+#define FUZZ_CHECK(cond)                                                                           \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      fprintf(stderr, "%s:%d: contract broken: %s\n", __FILE__, __LINE__, #cond);                  \
+      abort();                                                                                     \
+    }                                                                                              \
+  } while (0)
+
+/* Silences netcheck's log: parsers warn about bad input, which is all a
+ * fuzzer sends. */
+static inline void fuzz_quiet(void) { nc_log_level = -1; }
+
+/* Heap copy of data[0..size) with a NUL after it: a C-string parser sees
+ * the input up to its first NUL. Never NULL; free() it. */
+static inline char *fuzz_cstr(const uint8_t *data, size_t size) {
+  char *s = malloc(size + 1);
+  if (!s)
+    abort();
+  if (size)
+    memcpy(s, data, size);
+  s[size] = '\0';
+  return s;
+}
+
+/* True when the array s of cap bytes holds a NUL (the string stayed inside). */
+static inline bool fuzz_terminated(const char *s, size_t cap) { return memchr(s, 0, cap) != NULL; }
+
+#define FUZZ_TERMINATED(arr) FUZZ_CHECK(fuzz_terminated((arr), sizeof(arr)))
+
+/* True when s is valid UTF-8 without C0 control characters or DEL: text that
+ * can go into the report and the log as it is. */
+static inline bool fuzz_printable_utf8(const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p) {
+    size_t n;
+    unsigned long cp;
+    if (*p < 0x20 || *p == 0x7f)
+      return false;
+    if (*p < 0x80) {
+      p++;
+      continue;
+    }
+    if (*p >= 0xc2 && *p <= 0xdf) {
+      n = 2;
+      cp = *p & 0x1fu;
+    } else if (*p >= 0xe0 && *p <= 0xef) {
+      n = 3;
+      cp = *p & 0x0fu;
+    } else if (*p >= 0xf0 && *p <= 0xf4) {
+      n = 4;
+      cp = *p & 0x07u;
+    } else {
+      return false;
+    }
+    for (size_t k = 1; k < n; k++) {
+      if ((p[k] & 0xc0u) != 0x80u)
+        return false;
+      cp = (cp << 6) | (p[k] & 0x3fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+      return false;
+    p += n;
+  }
+  return true;
+}
+
+/* The configuration netcheck starts from before it reads a file: its
+ * defaults, discovery from an SageMaker config directory that has no files
+ * ("/"), and no flags. */
+static inline void fuzz_config_defaults(struct nc_config *cfg) {
+  char err[256];
+  char arg0[] = "netcheck";
+  char *argv[] = {arg0, NULL};
+  setenv("NETCHECK_SM_CONFIG_DIR", "/", 1);
+  if (config_load(cfg, 1, argv, err, sizeof err) != 0) {
+    fprintf(stderr, "fuzz: config_load: %s\n", err);
+    abort();
+  }
+}
+
+/* What every config parser promises, success or not: counts within their
+ * arrays, every string terminated inside its field. */
+static inline void fuzz_check_config(const struct nc_config *cfg) {
+  FUZZ_CHECK(cfg->n_buckets >= 0 && cfg->n_buckets <= NC_MAX_BUCKETS);
+  FUZZ_CHECK(cfg->job.n_hosts >= 0 && cfg->job.n_hosts <= NC_MAX_HOSTS);
+  FUZZ_CHECK(cfg->job.n_outputs >= 0 && cfg->job.n_outputs <= NC_MAX_OUTPUTS);
+  FUZZ_CHECK(cfg->n_dns_servers >= 0 && cfg->n_dns_servers <= NC_MAX_SERVERS);
+  FUZZ_CHECK(cfg->n_egress_targets >= 0 && cfg->n_egress_targets <= NC_MAX_TARGETS);
+  FUZZ_CHECK(cfg->n_tcp_targets >= 0 && cfg->n_tcp_targets <= NC_MAX_TARGETS);
+  FUZZ_TERMINATED(cfg->job.name);
+  FUZZ_TERMINATED(cfg->job.arn);
+  FUZZ_TERMINATED(cfg->job.region);
+  FUZZ_TERMINATED(cfg->job.current_host);
+  FUZZ_TERMINATED(cfg->job.network_interface_name);
+  FUZZ_TERMINATED(cfg->region);
+  FUZZ_TERMINATED(cfg->ca_bundle);
+  FUZZ_TERMINATED(cfg->report_path);
+  for (int i = 0; i < cfg->n_buckets; i++) {
+    FUZZ_TERMINATED(cfg->buckets[i].name);
+    FUZZ_TERMINATED(cfg->buckets[i].prefix);
+    FUZZ_TERMINATED(cfg->buckets[i].source);
+    FUZZ_CHECK(cfg->buckets[i].name[0] != '\0');
+  }
+  for (int i = 0; i < cfg->job.n_hosts; i++)
+    FUZZ_TERMINATED(cfg->job.hosts[i]);
+  for (int i = 0; i < cfg->job.n_outputs; i++) {
+    FUZZ_TERMINATED(cfg->job.outputs[i].name);
+    FUZZ_TERMINATED(cfg->job.outputs[i].local_path);
+  }
+  for (int i = 0; i < cfg->n_dns_servers; i++)
+    FUZZ_TERMINATED(cfg->dns_servers[i]);
+  for (int i = 0; i < cfg->n_egress_targets; i++)
+    FUZZ_TERMINATED(cfg->egress_targets[i]);
+  for (int i = 0; i < cfg->n_tcp_targets; i++)
+    FUZZ_TERMINATED(cfg->tcp_targets[i]);
+}
+
+#endif

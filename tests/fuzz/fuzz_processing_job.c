@@ -1,0 +1,46 @@
+/*
+ * fuzz_processing_job.c - config_parse_processing_job() on arbitrary
+ * processingjobconfig.json text, then what consumes its result: the report
+ * path (built from the outputs' LocalPath and the host name) and the DNS
+ * plan (built from the buckets of the input and output S3 URIs).
+ */
+#include "fuzz.h"
+
+#include "netcheck/dns.h"
+#include "netcheck/report.h"
+
+static struct nc_config base, cfg;
+static char names[DNS_MAX_NAMES][NC_HOST_MAX];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  fuzz_quiet();
+  fuzz_config_defaults(&base);
+  return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  char err[256] = "";
+  char path[NC_PATH_MAX + 128];
+
+  cfg = base;
+  if (config_parse_processing_job(&cfg, (const char *)data, size, err, sizeof err) != 0)
+    FUZZ_CHECK(err[0] != '\0');
+  FUZZ_TERMINATED(err);
+  fuzz_check_config(&cfg);
+  FUZZ_CHECK(cfg.job.instance_count >= 0);
+
+  /* Only a region-shaped ARN component becomes the job's region. */
+  for (const char *r = cfg.job.region; *r; r++)
+    FUZZ_CHECK((*r >= 'a' && *r <= 'z') || (*r >= '0' && *r <= '9') || *r == '-');
+
+  if (report_path(&cfg, path, sizeof path) == 0)
+    FUZZ_TERMINATED(path);
+
+  int n = dns_plan_names(&cfg, names, DNS_MAX_NAMES);
+  FUZZ_CHECK(n >= 0 && n <= DNS_MAX_NAMES);
+  for (int i = 0; i < n; i++)
+    FUZZ_CHECK(names[i][0] != '\0' && fuzz_terminated(names[i], NC_HOST_MAX));
+  return 0;
+}
