@@ -28,6 +28,12 @@ struct dns_chan {
   ares_channel ch;
   char server[64]; /* "" = the configured servers */
   bool raw;        /* per-server diagnostics channel */
+  /* A private channel for one name whose query failed on a shared channel: c-ares 1.18
+   * (handle_error) fails every query in flight to a server when one TCP answer breaks, so a
+   * query that ends in ARES_ECONNREFUSED is asked once more, alone. Destroyed when idle. */
+  char name[256];
+  int inflight;
+  bool transient, idle;
   struct engine *e;
   struct dns_chan *next;
 };
@@ -59,9 +65,15 @@ struct req {
   struct curl_slist *hdrs, *resolve_list;
   char *url, *body_out;
   size_t body_cap, header_bytes;
+  int64_t tcp_up_ms; /* when curl first waited to read on a connected socket; 0 = not yet */
   struct http_resp resp;
   bool sensitive;
   struct nc_addrs addrs; /* resolve: source of the answer */
+  /* resolve and query: what was asked, to ask it once more on a private channel */
+  char q_name[256];
+  char q_server[64];
+  int q_type;
+  struct dns_chan *q_private; /* the private channel of the retry, NULL before */
   struct req *next;
 };
 

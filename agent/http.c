@@ -13,18 +13,34 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
 
+/* curl 7.88 reports CONNECT_TIME only once TLS is up too: remember when the TCP connection was
+ * established (curl then waits to read on a connected socket), so that a TLS handshake that
+ * stalls is not mistaken for a TCP connect that timed out. */
+static void note_tcp_up(CURL *easy, curl_socket_t s) {
+  struct req *r = NULL;
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (!easy || curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&r) != CURLE_OK || !r ||
+      r->tcp_up_ms)
+    return;
+  if (getpeername(s, (struct sockaddr *)&ss, &len) == 0)
+    r->tcp_up_ms = nc_now_ms();
+}
+
 static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp) {
   struct engine *e = userp;
-  (void)easy;
   (void)socketp;
   if (what == CURL_POLL_REMOVE) {
     engine_unwatch(e, s);
     return 0;
   }
+  if (what & CURL_POLL_IN)
+    note_tcp_up(easy, s);
   if (engine_watch_kind(e, s,
                         ((what & CURL_POLL_IN) ? EPOLLIN : 0u) |
                             ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u),
@@ -161,6 +177,8 @@ static void fill_info(struct req *r) {
   curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &tot);
   r->resp.t.dns = -1;
   r->resp.t.connect = phase_ms(conn, nl);
+  if (r->resp.t.connect < 0 && r->tcp_up_ms > 0) /* TCP is up, TLS is not */
+    r->resp.t.connect = (double)(r->tcp_up_ms - r->started_ms);
   r->resp.t.tls = conn > 0 ? phase_ms(app, conn) : -1;
   r->resp.t.first_byte = phase_ms(st, app > 0 ? app : conn);
   r->resp.t.total = (double)(nc_now_ms() - r->started_ms);
@@ -493,6 +511,17 @@ bool http_error_is_tls(const struct http_resp *r) {
   default:
     return false;
   }
+}
+
+bool http_answer_timed_out(const struct http_resp *r) {
+  return r->status > 0 && r->curl_code == CURLE_OPERATION_TIMEDOUT;
+}
+
+bool http_answer_unusable(const struct http_resp *r) {
+  return r->status > 0 &&
+         (r->headers_truncated ||
+          (r->curl_code != CURLE_OK && r->curl_code != CURLE_OPERATION_TIMEDOUT &&
+           r->curl_code != CURLE_FILESIZE_EXCEEDED));
 }
 
 bool http_error_is_no_route(const struct http_resp *r) {

@@ -15,6 +15,7 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 
 #include "netcheck/common.h"
@@ -209,7 +210,7 @@ static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writab
     NC_WARN("dns: cannot watch socket %d: %s", fd, strerror(errno));
 }
 
-static struct dns_chan *get_chan(struct engine *e, const char *server, bool raw) {
+static struct dns_chan *new_chan(struct engine *e, const char *server, bool raw) {
   struct dns_chan *c;
   struct ares_options o;
   int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS |
@@ -217,9 +218,6 @@ static struct dns_chan *get_chan(struct engine *e, const char *server, bool raw)
   const char *rc = getenv("NETCHECK_RESOLV_CONF");
   char csv[NC_MAX_SERVERS * 66] = "";
 
-  for (c = e->chans; c; c = c->next)
-    if (c->raw == raw && !strcmp(c->server, server ? server : ""))
-      return c;
   c = calloc(1, sizeof *c);
   if (!c)
     return NULL;
@@ -260,6 +258,47 @@ static struct dns_chan *get_chan(struct engine *e, const char *server, bool raw)
   return c;
 }
 
+static struct dns_chan *get_chan(struct engine *e, const char *server, bool raw) {
+  for (struct dns_chan *c = e->chans; c; c = c->next)
+    if (!c->transient && c->raw == raw && !strcmp(c->server, server ? server : ""))
+      return c;
+  return new_chan(e, server, raw);
+}
+
+/* The private channel for name (shared by its A and AAAA queries), created on demand. */
+static struct dns_chan *private_chan(struct engine *e, const char *server, bool raw,
+                                     const char *name) {
+  struct dns_chan *c;
+  for (c = e->chans; c; c = c->next)
+    if (c->transient && !c->idle && c->raw == raw && !strcmp(c->server, server) &&
+        !strcasecmp(c->name, name))
+      return c;
+  c = new_chan(e, server, raw);
+  if (c) {
+    c->transient = true;
+    nc_strlcpy(c->name, name, sizeof c->name);
+  }
+  return c;
+}
+
+static void private_done(struct req *r) {
+  if (r->q_private && --r->q_private->inflight == 0)
+    r->q_private->idle = true; /* destroyed by resolve_process_timeouts, outside c-ares */
+}
+
+/* A query that failed with ECONNREFUSED on a shared channel may only have shared the fate of
+ * another name's broken TCP answer: ask once more on a private channel. */
+static bool retry_alone(struct req *r, int status) {
+  if (status != ARES_ECONNREFUSED || r->cancelled || r->q_private || !r->q_name[0] ||
+      r->deadline_ms - nc_now_ms() < 100)
+    return false;
+  r->q_private = private_chan(r->e, r->q_server, r->kind == REQ_QUERY, r->q_name);
+  if (!r->q_private)
+    return false;
+  r->q_private->inflight++;
+  return true;
+}
+
 void resolve_on_event(struct engine *e, struct dns_chan *c, int fd, uint32_t events) {
   (void)e;
   ares_process_fd(c->ch, (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) ? fd : ARES_SOCKET_BAD,
@@ -283,6 +322,16 @@ int64_t resolve_next_deadline(struct engine *e, int64_t now) {
 void resolve_process_timeouts(struct engine *e) {
   for (struct dns_chan *c = e->chans; c; c = c->next)
     ares_process_fd(c->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+  for (struct dns_chan **pp = &e->chans; *pp;) {
+    struct dns_chan *c = *pp;
+    if (c->transient && c->idle) {
+      *pp = c->next;
+      ares_destroy(c->ch); /* no query left: no callback */
+      free(c);
+    } else {
+      pp = &c->next;
+    }
+  }
 }
 
 void resolve_free_all(struct engine *e) {
@@ -325,6 +374,17 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
   struct req *r = arg;
   struct nc_addrs addrs;
   (void)timeouts;
+  private_done(r);
+  if (retry_alone(r, status)) {
+    struct ares_addrinfo_hints hints;
+    if (ai)
+      ares_freeaddrinfo(ai);
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_flags = ARES_AI_NOSORT;
+    ares_getaddrinfo(r->q_private->ch, r->q_name, NULL, &hints, on_addrinfo, r);
+    return;
+  }
   memset(&addrs, 0, sizeof addrs);
   if (status == ARES_SUCCESS)
     addrs_from_ai(ai, &addrs);
@@ -368,6 +428,7 @@ struct req *resolve_start(struct engine *e, struct probe *p, const char *name, i
   r->owned = owned;
   r->owned_free = owned_free;
   nc_strlcpy(r->addrs.source, in_hosts_file(c, name) ? "hosts" : "dns", sizeof r->addrs.source);
+  nc_strlcpy(r->q_name, name, sizeof r->q_name);
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
   hints.ai_flags = ARES_AI_NOSORT;
@@ -385,6 +446,11 @@ int engine_resolve(struct engine *e, struct probe *p, const char *name, int time
 static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, int alen) {
   struct req *r = arg;
   (void)timeouts;
+  private_done(r);
+  if (retry_alone(r, status)) {
+    ares_query(r->q_private->ch, r->q_name, ns_c_in, r->q_type, on_query, r);
+    return;
+  }
   if (!r->cancelled && status != ARES_EDESTRUCTION) {
     r->cancelled = true;
     r->cb.query(r->p, status, abuf, alen, (double)(nc_now_ms() - r->started_ms), r->arg);
@@ -403,6 +469,9 @@ int engine_dns_query(struct engine *e, struct probe *p, const char *server, cons
     return -1;
   r->cb.query = cb;
   r->arg = arg;
+  nc_strlcpy(r->q_name, name, sizeof r->q_name);
+  nc_strlcpy(r->q_server, server ? server : "", sizeof r->q_server);
+  r->q_type = type;
   ares_query(c->ch, name, ns_c_in, type, on_query, r);
   return 0;
 }

@@ -491,7 +491,10 @@ static void dns_problem_phrase(const struct dns_server_result *s, enum dns_resul
     nc_snprintf(out, len, "sent an unusable answer to the %s", fam);
     break;
   case DNS_RES_UNREACHABLE:
-    nc_snprintf(out, len, "rejected the %s (port unreachable: nothing listens there)", fam);
+    nc_snprintf(out, len,
+                "refused or dropped the %s (port unreachable, or a TCP connection closed "
+                "without an answer)",
+                fam);
     break;
   case DNS_RES_TIMEOUT:
   case DNS_RES_PENDING:

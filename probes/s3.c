@@ -1033,11 +1033,46 @@ static void s3_finish_head_only(struct probe *p, struct s3_state *st, const char
   s3_finish_view(p, &v, why && head_ok ? &warn : NULL, suffix);
 }
 
+/* HeadBucket's status arrived but the rest of the answer was unusable (why). */
+static void s3_finish_unusable(struct probe *p, struct s3_state *st, const char *why) {
+  struct s3_response_view v;
+  char outcome[32];
+  char suffix[200];
+  const char *breg = s3_region_ok(st->head_region) ? st->head_region : "";
+  s3_view_init(p, st, &v, "HeadBucket");
+  nc_snprintf(outcome, sizeof(outcome), "http_%ld_unusable", st->head_status);
+  v.outcome = outcome;
+  v.status = st->head_status;
+  v.bucket_region = breg;
+  nc_snprintf(suffix, sizeof(suffix), ", but no S3 client can use that answer: %s", why);
+  s3_details(p, st, NULL, NULL, -1, breg);
+  const enum nc_verdict warn = NC_VERDICT_WARN;
+  bool head_ok = st->head_status >= 200 && st->head_status < 300;
+  s3_finish_view(p, &v, head_ok ? &warn : NULL, suffix);
+}
+
+static void s3_unusable_why(const struct http_resp *r, char *out, size_t len) {
+  if (r->headers_truncated)
+    nc_snprintf(out, len, "its response head exceeds %d KiB", NC_HTTP_HEADER_CAP / 1024);
+  else if (r->error[0])
+    nc_snprintf(out, len, "%s", r->error);
+  else
+    nc_snprintf(out, len, "a response head curl refuses (malformed, or one header over 100 KiB)");
+}
+
 static void s3_on_list(struct probe *p, const struct http_resp *r, void *arg) {
   struct s3_state *st = p->priv;
   struct outbound_obs o;
   (void)arg;
   outbound_observe(0, NULL, r, false, NC_S3_NO_ROUTE, &o);
+  if (o.stage == OUTBOUND_ANSWERED && http_answer_timed_out(r)) {
+    s3_finish_head_only(p, st, "response_timeout");
+    return;
+  }
+  if (o.stage == OUTBOUND_ANSWERED && http_answer_unusable(r)) {
+    s3_finish_head_only(p, st, r->headers_truncated ? "headers_too_large" : "bad_response");
+    return;
+  }
   if (o.stage != OUTBOUND_ANSWERED) {
     s3_finish_head_only(p, st, o.outcome);
     return;
@@ -1078,7 +1113,13 @@ static void s3_on_list(struct probe *p, const struct http_resp *r, void *arg) {
   else if (st->head_status >= 200 && st->head_status < 300)
     nc_snprintf(suffix, sizeof(suffix), "; HeadBucket itself succeeded (HTTP %ld)",
                 st->head_status);
-  s3_finish_view(p, &v, NULL, suffix);
+  /* S3 answers every ListObjectsV2 with a ListBucketResult that has a KeyCount */
+  bool not_s3 = r->status >= 200 && r->status < 300 && key_count < 0;
+  if (not_s3)
+    nc_snprintf(suffix, sizeof(suffix), ", but the body is not S3's ListBucketResult%s",
+                r->body_truncated ? " (cut at the body cap: it went on)" : "");
+  const enum nc_verdict warn = NC_VERDICT_WARN;
+  s3_finish_view(p, &v, not_s3 ? &warn : NULL, suffix);
 }
 
 static int s3_start_list(struct probe *p, struct s3_state *st) {
@@ -1102,6 +1143,12 @@ static void s3_on_head_answer(struct probe *p, int dns_status, const struct http
   struct s3_state *st = p->priv;
   struct outbound_obs o;
   outbound_observe(dns_status, st->have_addrs ? &st->addrs : NULL, r, false, NC_S3_NO_ROUTE, &o);
+  if (o.stage == OUTBOUND_ANSWERED && r && http_answer_timed_out(r)) {
+    /* a status line is not an answer: the head never completed */
+    o.stage = OUTBOUND_NO_CONNECT;
+    o.code = NC_TIMEOUT_BUDGET;
+    nc_strlcpy(o.outcome, "response_timeout", sizeof(o.outcome));
+  }
   if (r) {
     s3_note_address(st, r->primary_ip);
     if (st->n_tried <= 1)
@@ -1137,6 +1184,12 @@ static void s3_on_head_answer(struct probe *p, int dns_status, const struct http
   st->head_status = r->status;
   nc_strlcpy(st->head_region, r->bucket_region, sizeof(st->head_region));
   nc_strlcpy(st->head_request_id, r->request_id, sizeof(st->head_request_id));
+  if (http_answer_unusable(r)) {
+    char why[160];
+    s3_unusable_why(r, why, sizeof(why));
+    s3_finish_unusable(p, st, why);
+    return;
+  }
   /* a redirect already names the bucket's Region in x-amz-bucket-region;
    * every other answer needs the GET's body to say why */
   if ((r->status == 301 || r->status == 307) && s3_region_ok(r->bucket_region)) {

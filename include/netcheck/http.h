@@ -77,5 +77,11 @@ bool http_error_is_untrusted(const struct http_resp *r);
 bool http_error_is_tls(const struct http_resp *r);
 /* True when the connection timed out or the route dropped the packets. */
 bool http_error_is_no_route(const struct http_resp *r);
+/* A status line arrived, then the deadline: the head or the body never completed. */
+bool http_answer_timed_out(const struct http_resp *r);
+/* A status line arrived, then the rest was refused: more headers than the cap (ours, or
+ * curl's 100 KiB for one header), or a response curl could not parse. A body over the cap is
+ * not this. */
+bool http_answer_unusable(const struct http_resp *r);
 
 #endif

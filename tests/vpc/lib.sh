@@ -714,7 +714,7 @@ vpc_toggle() { # vpc_toggle NAME [ARGS]: apply one fault toggle by name (checked
   no_s3_endpoint | no_nat | internet_reachable | no_sts_logs | custom_dns | endpoint_policy_deny | \
     wrong_region | missing_bucket | repos_not_blocked | tls_interception | clock_skew | \
     signature_mismatch | creds_unavailable | isolated | sg_no_self_ref | pmtu_blackhole | \
-    peer_stranger | peer_never_starts)
+    peer_stranger | peer_never_starts | hostile_s3 | hostile_dns | hostile_peer)
     "$@" || return 1
     VPC_TOGGLES+=("$*")
     ;;
@@ -940,4 +940,210 @@ tb_healthy_basics() {
     "${sig[@]}" -d 'Action=GetCallerIdentity&Version=2011-06-15' "https://sts.$VPC_REGION.amazonaws.com/"
   tb_http "$h" 400 'MissingAuthenticationToken' - -- "https://logs.$VPC_REGION.amazonaws.com/"
   tb_http "$h" 200 'pip' - -- https://pypi.org/simple/
+}
+
+# ---- hostile peers (tests/vpc/hostile): servers that answer in the worst ways ----
+# Each toggle starts a bounded python3 server (max connections, max bytes, VPC_LIFETIME) inside
+# the emulated VPC's namespaces and points one part of the VPC at it; the rest stays healthy.
+
+VPC_HOSTILE_DIR=$VPC_DIR/hostile
+VPC_HOSTILE_S3_ADDR=(198.19.1.66 198.19.1.67) # hostile fronts of the input and output buckets
+VPC_HOSTILE_DNS=198.18.0.4                    # hostile nameserver (relays what it does not spoil)
+
+_hostile_log_has() { # _hostile_log_has LOGNAME REGEX COUNT: the log has COUNT lines matching
+  [[ $(grep -Ec -- "$2" "$VPC_RUN/log/$1.log" 2>/dev/null) -ge $3 ]]
+}
+
+_hostile_dig_is() { # _hostile_dig_is SERVER NAME ADDR: NAME's first A record at SERVER is ADDR
+  [[ $(vpc_exec dns dig +time=1 +tries=1 +short "@$1" "$2" A 2>/dev/null | head -n 1) == "$3" ]]
+}
+
+# _hostile_dns_repoint NAME=ADDR...: the VPC resolver answers NAME with ADDR (AAAA: NODATA).
+# dnsmasq reads address= lines only at start: the resolver is restarted (by its pid, checked to
+# live in this VPC's dns namespace) with the lines appended to its configuration.
+_hostile_dns_repoint() {
+  local c=$VPC_RUN/dns/vpc.conf kv pid="" ns=${VPC_PREFIX}dns
+  for kv in "$@"; do printf 'address=/%s/%s\nlocal=/%s/\n' "${kv%%=*}" "${kv#*=}" "${kv%%=*}"; done >>"$c"
+  read -r pid <"$VPC_RUN/dns/vpc.pid" 2>/dev/null || true
+  [[ -n $pid ]] && ip netns pids "$ns" | grep -qx -- "$pid" ||
+    _vpc_die "VPC resolver: no pid of ours in $VPC_RUN/dns/vpc.pid" || return 1
+  kill -TERM "$pid" || return 1
+  _vpc_wait "the VPC resolver to exit" 5 _vpc_pids_gone "$pid" || return 1
+  _vpc_spawn dns dnsmasq-vpc-repointed timeout "$VPC_LIFETIME" dnsmasq -k --conf-file="$c"
+  kv=$1
+  _vpc_wait "VPC resolver (re-pointed)" 10 _hostile_dig_is "$VPC_DNS" "${kv%%=*}" "${kv#*=}"
+}
+
+# hostile_s3 MODE-IN [MODE-OUT]: the job's input and output buckets resolve to hostile S3 fronts
+# (hostile/s3front.py: drip_tcp drip_http drip_headers drip_body endless_chunked endless_close
+# headers_many headers_line garbage garbage_record), at 198.19.1.66 and .67; the regional name,
+# the repos and everything else stay on the healthy front.
+hostile_s3() {
+  local in=${1:?hostile_s3 MODE-IN [MODE-OUT]} out=${2:-$1} r=$VPC_REGION a b
+  local svc=${VPC_PREFIX}svc ain=${VPC_HOSTILE_S3_ADDR[0]} aout=${VPC_HOSTILE_S3_ADDR[1]}
+  ip -n "$svc" addr add "$ain/16" dev eth0 || return 1
+  ip -n "$svc" addr add "$aout/16" dev eth0 || return 1
+  _vpc_spawn svc hostile-s3 timeout "$VPC_LIFETIME" /usr/bin/python3 "$VPC_HOSTILE_DIR/s3front.py" \
+    --lifetime "$VPC_LIFETIME" --cert "$VPC_RUN/ca/s3.crt" --key "$VPC_RUN/ca/s3.key" \
+    "$ain:443:$in" "$aout:443:$out"
+  _vpc_wait "hostile S3 fronts" 5 _hostile_log_has hostile-s3 '^s3front.py: listening' 2 || return 1
+  a=$VPC_INPUT_BUCKET b=$VPC_OUTPUT_BUCKET
+  _hostile_dns_repoint "$a.s3.$r.amazonaws.com=$ain" "$a.s3.dualstack.$r.amazonaws.com=$ain" \
+    "$b.s3.$r.amazonaws.com=$aout" "$b.s3.dualstack.$r.amazonaws.com=$aout"
+}
+
+# hostile_dns NAME=MODE...: the containers' resolv.conf names a hostile nameserver (198.18.0.4,
+# hostile/dns.py) that spoils the answers for these names (MODE: many[:N] ptrloop badptr count
+# trunc garbage qloop tcp_short tcp_silent) and relays every other query to the VPC resolver.
+hostile_dns() {
+  local kv h ns rules=() probe=$VPC_S3_HOST want=${VPC_SVC_ADDR[s3]}
+  [[ $# -gt 0 ]] || _vpc_die "hostile_dns NAME=MODE..." || return 1
+  for kv in "$@"; do
+    rules+=(--rule "$kv")
+    # readiness is checked with a name the rules leave alone
+    [[ ${kv%%=*} == "$VPC_S3_HOST" ]] && probe=pypi.org want=${VPC_SVC_ADDR[pypi]}
+  done
+  ip -n "${VPC_PREFIX}dns" addr add "$VPC_HOSTILE_DNS/24" dev eth0 || return 1
+  _vpc_spawn dns hostile-dns timeout "$VPC_LIFETIME" /usr/bin/python3 "$VPC_HOSTILE_DIR/dns.py" \
+    --listen "$VPC_HOSTILE_DNS" --upstream "$VPC_DNS" --lifetime "$VPC_LIFETIME" \
+    --first "${VPC_SVC_ADDR[s3]}" "${rules[@]}"
+  _vpc_wait "hostile nameserver" 10 _hostile_dig_is "$VPC_HOSTILE_DNS" "$probe" "$want" || return 1
+  while read -r h; do
+    ns=$(vpc_ns "$h")
+    sed -i "s/^nameserver .*/nameserver $VPC_HOSTILE_DNS/" "/etc/netns/$ns/resolv.conf" || return 1
+  done < <(vpc_hosts)
+}
+
+# hostile_peer flood|silent [HOST]: HOST (default algo-2) does not run netcheck; something else
+# holds its peer port (hostile/peer.py) and keeps connecting to every other host's peer port:
+# flood sends random bytes without end both ways, silent accepts/connects and never says a word.
+hostile_peer() {
+  local mode=${1:?hostile_peer flood|silent [HOST]} h=${2:-algo-2} t targets=()
+  while read -r t; do
+    [[ $t == "$h" ]] || targets+=(--connect "$(vpc_host_ip "$t"):$VPC_PEER_PORT")
+  done < <(vpc_hosts)
+  VPC_SKIP_HOSTS+=("$h")
+  _vpc_spawn "a${h#algo-}" "hostile-peer-$h" timeout "$VPC_LIFETIME" /usr/bin/python3 \
+    "$VPC_HOSTILE_DIR/peer.py" --mode "$mode" --lifetime "$VPC_LIFETIME" \
+    --listen "$(vpc_host_ip "$h"):$VPC_PEER_PORT" "${targets[@]}"
+  _vpc_wait "hostile peer on $h" 5 _hostile_log_has "hostile-peer-$h" '^peer.py: listening' 1
+}
+
+# ---- measuring netcheck: peak RSS and wall time (opt-in) ----
+# vpc_measure_wrapper BIN: prints the path of a wrapper that runs BIN under /usr/bin/time; give it
+# to vpc_run_netcheck in place of BIN. Per host, the run dir gets netcheck.time ("rss_kb=N
+# wall_s=S", after time's own line about a non-zero exit). The wrapper finds the run dir in the
+# flags vpc_run_netcheck always passes first (--sm-config-dir DIR/config).
+vpc_measure_wrapper() {
+  local w=$VPC_RUN/netcheck-measured
+  cat >"$w" <<EOW
+#!/bin/sh
+if [ "\$1" = --sm-config-dir ] && [ -d "\${2%/config}" ]; then
+  exec /usr/bin/time -o "\${2%/config}/netcheck.time" -f 'rss_kb=%M wall_s=%e' '$1' "\$@"
+fi
+exec '$1' "\$@"
+EOW
+  chmod 755 "$w"
+  printf '%s\n' "$w"
+}
+
+# vpc_measure_bound [NETCHECK-ARGS...]: the wall time (s) netcheck may take with these flags after
+# the runner's (--timeout 5 --peer-wait 15): --timeout + 1, or --peer-wait + 1 when larger and the
+# job has more than one host (a single-host job has no peer phase).
+vpc_measure_bound() {
+  local timeout=5 peer=15 a prev=""
+  for a in "$@"; do
+    case $prev in --timeout) timeout=$a ;; --peer-wait) peer=$a ;; esac
+    prev=$a
+  done
+  awk -v t="$timeout" -v p="$peer" -v n="$VPC_HOSTS" 'BEGIN { b = t; if (n > 1 && p > b) b = p; print b + 1 }'
+}
+
+# vpc_measure_read HOST: "RSS_KB WALL_S" of HOST's last measured run (nothing when unmeasured).
+vpc_measure_read() {
+  sed -n 's/^rss_kb=\([0-9]*\) wall_s=\([0-9.]*\)$/\1 \2/p' "$(vpc_host_dir "$1")/netcheck.time" 2>/dev/null | tail -n 1
+}
+
+# vpc_measure_judge RSS-LIMIT-KB WALL-LIMIT-S HOST...: one reason a line for a host whose netcheck
+# was not measured, peaked at RSS-LIMIT-KB or more, or ran longer than WALL-LIMIT-S.
+vpc_measure_judge() {
+  local rss_max=$1 wall_max=$2 h rss wall
+  shift 2
+  for h in "$@"; do
+    read -r rss wall < <(vpc_measure_read "$h") || true
+    if [[ -z ${rss:-} ]]; then
+      echo "$h: netcheck was not measured (no $(vpc_host_dir "$h")/netcheck.time)"
+      continue
+    fi
+    [[ $rss -lt $rss_max ]] || echo "$h: peak RSS ${rss} KiB, want under ${rss_max} KiB"
+    awk -v w="$wall" -v m="$wall_max" 'BEGIN { exit !(w <= m) }' ||
+      echo "$h: netcheck ran ${wall} s, want at most ${wall_max} s"
+  done
+}
+
+# vpc_measure_note HOST...: "rss 9.8 MiB 5.1 s" per measured host, for the verdict line.
+vpc_measure_note() {
+  local h rss wall out=""
+  for h in "$@"; do
+    read -r rss wall < <(vpc_measure_read "$h") || continue
+    out+="${out:+, }$h rss $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') MiB ${wall} s"
+  done
+  printf '%s' "$out"
+}
+
+# ---- test-bed checks of the hostile peers ----
+
+# tb_stream HOST MIN-BYTES -- CURL-ARGS...: a request streams at least MIN-BYTES within 2 s.
+tb_stream() {
+  local h=$1 min=$2 got
+  shift 2
+  [[ ${1:-} == -- ]] && shift
+  got=$(vpc_exec "$h" sh -c 'm=$1; shift; curl -s --cacert "$0" -m 2 "$@" | head -c "$m" | wc -c' \
+    "${TB_CA:-$VPC_RUN/ca.pem}" "$min" "$@" 2>/dev/null) || true
+  [[ ${got:-0} -ge $min ]]
+  _tb_result $? "$h: curl ${*: -1} streams at least $min bytes in 2 s" "got ${got:-0} bytes"
+}
+
+_tb_nameserver() { awk '$1 == "nameserver" { print $2; exit }' "/etc/netns/$(vpc_ns "$1")/resolv.conf"; }
+
+# tb_dns_answers HOST NAME COUNT: over TCP, NAME's A answer carries COUNT records.
+tb_dns_answers() {
+  local h=$1 name=$2 want=$3 server got
+  server=$(_tb_nameserver "$h")
+  got=$(vpc_exec "$h" dig +time=2 +tries=1 +tcp "@$server" "$name" A 2>&1 |
+    sed -n 's/.*ANSWER: \([0-9]*\),.*/\1/p') || true
+  [[ $got == "$want" ]]
+  _tb_result $? "$h: dig +tcp @$server $name -> $want A records" "got '${got:-no answer}'"
+}
+
+# tb_dns_truncated HOST NAME: over UDP (no EDNS, 512 bytes), NAME's A answer has the TC flag.
+tb_dns_truncated() {
+  local h=$1 name=$2 server flags
+  server=$(_tb_nameserver "$h")
+  flags=$(vpc_exec "$h" dig +time=2 +tries=1 +noedns +ignore "@$server" "$name" A 2>&1 |
+    sed -n 's/^;; flags: \([a-z ]*\);.*/\1/p') || true
+  [[ " $flags " == *" tc "* ]]
+  _tb_result $? "$h: dig +notcp @$server $name -> TC flag" "flags '${flags:-no answer}'"
+}
+
+# tb_dns_broken HOST NAME REGEX [DIG-ARGS...]: dig's complaint about NAME's answer matches REGEX.
+tb_dns_broken() {
+  local h=$1 name=$2 re=$3 server out
+  shift 3
+  server=$(_tb_nameserver "$h")
+  out=$(vpc_exec "$h" dig +time=2 +tries=1 "$@" "@$server" "$name" A 2>&1) || true
+  grep -Eq -- "$re" <<<"$out"
+  _tb_result $? "$h: dig @$server $name -> /$re/" "got: $(grep -E '^;; (Got|Warning|communications|flags)' <<<"$out" | head -n 2 | tr '\n' ' ')"
+}
+
+# tb_peer_talk FROM TO flood|silent: what TO's peer port sends in 2 s: over 1 MB, or nothing.
+tb_peer_talk() {
+  local got want=$3 rc=0
+  got=$(vpc_exec "$1" timeout 4 sh -c 'nc -w 2 "$0" "$1" </dev/null 2>/dev/null | head -c 1000000 | wc -c' \
+    "$(vpc_host_ip "$2")" "$VPC_PEER_PORT") || true
+  case $want in
+  flood) [[ ${got:-0} -ge 1000000 ]] || rc=1 ;;
+  silent) [[ ${got:-x} == 0 ]] || rc=1 ;;
+  esac
+  _tb_result "$rc" "$1: $2:$VPC_PEER_PORT is $want" "got ${got:-?} bytes"
 }

@@ -10,7 +10,9 @@
 # Environment: NETCHECK (binary), VPC_RESULTS (where reports and logs of each scenario are
 # copied; default tests/vpc/results), VPC_KEEP_RUN=1 (keep run directories), TB_VERBOSE=1
 # (print every test-bed check), NETCHECK_LIMIT (seconds per netcheck run, default 60),
-# VPC_JOBS or -j N (scenarios at the same time, each in its own VPC; default 1).
+# VPC_JOBS or -j N (scenarios at the same time, each in its own VPC; default 1), VPC_MEASURE=1
+# (run netcheck under /usr/bin/time in every scenario and print peak RSS and wall time; scenarios
+# with measure_rss are always measured, and judged).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -48,8 +50,15 @@ run_one() { # run_one NAME: prints the verdict line; returns 0 for PASS/PENDING,
     mapfile -t run < <(scenario_run_hosts)
     if [[ -z $reasons && -x $NETCHECK ]]; then
       mapfile -t args < <(scenario_netcheck_args)
-      vpc_run_netcheck "$NETCHECK" "$NETCHECK_LIMIT" "${run[*]}" "${args[@]}" -- /bin/true
+      local bin=$NETCHECK measure=${SC_RSS_KB:-${VPC_MEASURE:-}}
+      [[ -n $measure ]] && bin=$(vpc_measure_wrapper "$NETCHECK")
+      vpc_run_netcheck "$bin" "$NETCHECK_LIMIT" "${run[*]}" "${args[@]}" -- /bin/true
       reasons=$(scenario_judge "${run[@]}")
+      if [[ -n $SC_RSS_KB ]]; then
+        f=$(vpc_measure_judge "$SC_RSS_KB" "${SC_WALL_S:-$(vpc_measure_bound "${args[@]}")}" "${run[@]}")
+        [[ -z $f ]] || reasons+="${reasons:+$'\n'}$f"
+      fi
+      [[ -n $measure ]] && note=$(vpc_measure_note "${run[@]}")
       local files=()
       for h in "${run[@]}"; do
         f=$(vpc_host_dir "$h")
@@ -62,6 +71,7 @@ run_one() { # run_one NAME: prints the verdict line; returns 0 for PASS/PENDING,
         cp -r "$f/out/." "$out/" 2>/dev/null || true
         cp "$f/netcheck.out" "$out/$h.stdout" 2>/dev/null || true
         cp "$f/netcheck.err" "$out/$h.stderr" 2>/dev/null || true
+        cp "$f/netcheck.time" "$out/$h.time" 2>/dev/null || true
       done
     elif [[ -z $reasons ]]; then
       note="netcheck SKIP: $NETCHECK not built"
@@ -73,7 +83,7 @@ run_one() { # run_one NAME: prints the verdict line; returns 0 for PASS/PENDING,
   hosts="${SC_HOSTS}h"
   if [[ -n $reasons ]]; then
     verdict=FAIL
-  elif [[ -n $note ]]; then
+  elif [[ -n $note && ! -x $NETCHECK ]]; then
     verdict=PENDING
   else
     verdict=PASS

@@ -10,11 +10,15 @@
 #   netcheck_args ARG...            extra netcheck flags
 #   config_json 'JSON'              a --config file for netcheck
 #   expect HOST ID-GLOB CODES       HOST (or "all") must report probe(s) ID-GLOB, each with one of
-#                                   CODES ("A" or "A|B"); the glob must match at least one probe
+#                                   CODES ("A" or "A|B"; "A@warn": code A with verdict warn);
+#                                   the glob must match at least one probe
 #   allow HOST ID-GLOB CODES        the same without requiring that the probe exists
 #   pending FAMILY "REASON"         probes of FAMILY (env creds dns s3 repo egress aws clock peer)
 #                                   are not compared yet
 #   checks() { tb_... }             test-bed checks with plain tools; must pass without netcheck
+#   measure_rss KB [SECONDS]        run netcheck under /usr/bin/time: every host's peak RSS must
+#                                   stay under KB and its run within SECONDS (default: --timeout
+#                                   + 1, or --peer-wait + 1 when larger and hosts > 1)
 # Every probe in a report that no expect/allow line matches must have code "OK" and verdict
 # "pass" or "skip". The first matching line wins, so put specific ids before globs. netcheck's
 # exit status must be 0 (the workload, /bin/true, ran).
@@ -31,6 +35,8 @@ SC_ARGS=()
 SC_CONFIG=""
 SC_RULES=()   # "expect|allow<TAB>HOST<TAB>GLOB<TAB>CODES"
 declare -A SC_PENDING=()
+SC_RSS_KB="" # measure_rss: peak RSS limit (KiB) and wall time limit (s); "" = not measured
+SC_WALL_S=""
 
 describe() { SC_DESC=$*; }
 hosts() { SC_HOSTS=$1; }
@@ -41,6 +47,7 @@ config_json() { SC_CONFIG=$1; }
 expect() { SC_RULES+=("expect"$'\t'"$1"$'\t'"$2"$'\t'"$3"); }
 allow() { SC_RULES+=("allow"$'\t'"$1"$'\t'"$2"$'\t'"$3"); }
 pending() { SC_PENDING[$1]=${2:-pending}; }
+measure_rss() { SC_RSS_KB=$1 SC_WALL_S=${2:-}; }
 
 scenario_file() { printf '%s/scenarios/%s.sh' "$VPC_DIR" "$1"; }
 scenario_list() { local f; for f in "$VPC_DIR"/scenarios/*.sh; do basename "$f" .sh; done; }
@@ -51,6 +58,7 @@ scenario_load() { # scenario_load NAME: reset and read scenarios/NAME.sh
   [[ -f $f ]] || _vpc_die "no scenario '$1' (have: $(scenario_list | tr '\n' ' '))" || return 1
   SC_NAME=$1 SC_DESC="" SC_HOSTS=1 SC_TOGGLES=() SC_RUN_ON=() SC_ARGS=() SC_CONFIG="" SC_RULES=()
   SC_PENDING=()
+  SC_RSS_KB="" SC_WALL_S=""
   unset -f checks
   # shellcheck disable=SC2317 # replaced by the scenario's own checks()
   checks() { :; }
@@ -117,7 +125,13 @@ scenario_judge() {
         # shellcheck disable=SC2053 # glob match on purpose
         [[ $id == $glob ]] || continue
         matched=1
-        [[ "|$codes|" == *"|$code|"* ]] || echo "$h $id: code $code, want $codes"
+        if [[ "|$codes|" != *"|$code|"* && "|$codes|" != *"|$code@$verdict|"* ]]; then
+          if [[ $codes == *@* ]]; then
+            echo "$h $id: code $code, verdict $verdict, want $codes"
+          else
+            echo "$h $id: code $code, want $codes"
+          fi
+        fi
         break
       done
       [[ -n $matched ]] && continue
