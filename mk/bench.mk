@@ -1,0 +1,19 @@
+# Benchmarks (bench/README.md): netcheck against what people run instead (the shell way with dig,
+# curl, nc and the AWS CLI, one after another and in parallel; Prometheus blackbox_exporter) on the
+# emulated VPC of tests/vpc, and netcheck's footprint budgets. Never part of `make test`.
+#   make bench                      about 7 minutes; writes bench/RESULTS.md, raw data in build/bench/
+#   make bench BENCH_RUNS=5         fewer runs per scenario (at least 5 for medians)
+#   make bench BENCH_SCENARIOS="healthy blackhole"
+# A missed budget is printed (FAIL) and written to RESULTS.md; it does not fail the target.
+# Needs root (network namespaces).
+
+BENCH_RUNS      ?= 7
+BENCH_SCENARIOS ?= healthy blackhole slow_s3 healthy_sysca
+
+.PHONY: bench bench-deps
+
+bench-deps: $(DEPS_STAMP)
+	bench/install-deps.sh
+
+bench: bench-deps netcheck static
+	BENCH_RUNS=$(BENCH_RUNS) BENCH_SCENARIOS="$(BENCH_SCENARIOS)" bench/run.sh
