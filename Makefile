@@ -30,7 +30,8 @@ deps: $(DEPS_STAMP)
 
 build/obj/%.o: %.c $(wildcard include/netcheck/*.h agent/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 netcheck: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LIBS)

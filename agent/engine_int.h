@@ -89,6 +89,7 @@ struct engine {
   struct req *reqs;
   struct plan *plan;
   int interrupted;
+  char ca_file[1024]; /* the CA bundle every TLS connection uses, "" = curl's default */
   bool have_creds;
   struct aws_creds creds;
 };

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
@@ -56,6 +57,31 @@ static int timer_cb(CURLM *m, long timeout_ms, void *userp) {
   return 0;
 }
 
+/* Where the usual Linux images keep their CA bundle: Debian/Ubuntu, Amazon
+ * Linux/RHEL, Alpine/macOS-like, and the extracted Fedora/AL2023 bundle. */
+static const char *const ca_bundles[] = {
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+};
+
+/* One CA file for the whole run. With a file and no CA directory, libcurl
+ * loads the file once and shares the store across transfers (its CA cache
+ * needs CAPATH unset); otherwise every TLS connection parses the whole
+ * bundle again, on the loop: milliseconds each with a system bundle. */
+static void choose_ca_file(struct engine *e) {
+  if (e->cfg->ca_bundle[0]) {
+    nc_strlcpy(e->ca_file, e->cfg->ca_bundle, sizeof e->ca_file);
+    return;
+  }
+  for (size_t i = 0; i < NC_ARRAY_LEN(ca_bundles); i++)
+    if (access(ca_bundles[i], R_OK) == 0) {
+      nc_strlcpy(e->ca_file, ca_bundles[i], sizeof e->ca_file);
+      return;
+    }
+}
+
 int http_init(struct engine *e) {
   static bool global_done;
   if (!global_done) {
@@ -65,6 +91,7 @@ int http_init(struct engine *e) {
     }
     global_done = true;
   }
+  choose_ca_file(e);
   e->multi = curl_multi_init();
   if (!e->multi) {
     NC_ERROR("http: curl_multi_init failed");
@@ -318,8 +345,10 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-  curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+  if (!rq->keep_alive) { /* fresh connections keep every probe's timings honest */
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+  }
   curl_easy_setopt(h, CURLOPT_USERAGENT, NC_NAME "/" NC_VERSION);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(r->deadline_ms - r->started_ms));
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(r->deadline_ms - r->started_ms));
@@ -328,8 +357,10 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
   curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-  if (e->cfg->ca_bundle[0])
-    curl_easy_setopt(h, CURLOPT_CAINFO, e->cfg->ca_bundle);
+  if (e->ca_file[0]) {
+    curl_easy_setopt(h, CURLOPT_CAINFO, e->ca_file);
+    curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+  }
   if (rq->pin_ip && *rq->pin_ip) {
     char entry[400];
     nc_snprintf(entry, sizeof entry, strchr(rq->pin_ip, ':') ? "%s:%d:[%s]" : "%s:%d:%s", host,

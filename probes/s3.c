@@ -1127,6 +1127,7 @@ static int s3_start_list(struct probe *p, struct s3_state *st) {
   memset(&rq, 0, sizeof(rq));
   rq.method = "GET";
   rq.url = st->list_url;
+  rq.keep_alive = true; /* the HEAD's connection: one TLS handshake per bucket */
   rq.pin_ip = s3_probed_address(st);
   rq.body_cap = S3_BODY_CAP;
   rq.timeout_ms = s3_timeout(p);
@@ -1232,6 +1233,7 @@ static int s3_start_head(struct probe *p, struct s3_state *st, const char *pin) 
   memset(&rq, 0, sizeof(rq));
   rq.method = "HEAD";
   rq.url = st->head_url;
+  rq.keep_alive = true;
   rq.pin_ip = pin;
   rq.body_cap = S3_BODY_CAP;
   rq.timeout_ms = s3_timeout(p);

@@ -28,6 +28,8 @@ struct http_req {
   int timeout_ms;    /* whole transfer */
   bool connect_only; /* TCP + TLS handshake, no request */
   bool sensitive;    /* the body holds secrets: wiped before it is freed */
+  bool keep_alive;   /* reuse a kept connection to the same host and address, and keep
+                        this one for the next request (S3 HEAD, then ListObjectsV2) */
 };
 
 struct http_resp {
