@@ -39,21 +39,31 @@
  *   -> BULK x 256 (4096 bytes each, 1 MiB; the last one flagged LAST)
  *   <- BULK_ACK(1048576)                                   path MTU: large segments pass
  *   both sides close.
- * The client's HELLO_ACK wait and each PING round are bounded (3 s); the
- * bulk by min(5 s, what is left of --peer-wait): a bulk that stalls after
- * the small frames passed is a path-MTU black hole.
+ * The client's HELLO_ACK wait and each PING round are bounded (3 s). A bulk
+ * of which the listener's TCP acknowledged nothing within min(5 s, what is
+ * left of --peer-wait), after the small frames passed, is a path-MTU black
+ * hole; so is a session the listener closes during the bulk with nothing of
+ * it acknowledged (the listener gave up first: idle limit below). Once some
+ * of the bulk is acknowledged, large packets pass: the client awaits the
+ * BULK_ACK until the end of --peer-wait (many peers may send at once).
  *
  * Listener's rules (a stranger gets nothing and cannot stall anyone):
  *   - the first frame must be HELLO with this job's hash, within 2 s of the
  *     accept; otherwise the connection is closed without a byte sent back;
  *   - after HELLO: any PING/BULK order, at most 16 PINGs and 4 MiB of BULK,
- *     idle at most 5 s, 30 s in all; any other frame closes the connection;
+ *     idle at most 8 s (longer than the client's 5 s bulk bound, so that a
+ *     client normally judges its own stalled transfer first), 30 s in all;
+ *     any other frame closes the connection;
  *   - a reply that does not fit the per-connection reply buffer (the client
  *     does not read) closes the connection;
  *   - at most 4 x hosts connections at once (cap 1024); more are closed at
  *     once.
  * A listener counts host X as "confirmed inbound" when X's session reached
  * BULK_ACK with the full 1 MiB: X reaches us with small and large packets.
+ * A session of X that ends (idle limit, X closes or resets it, the peer
+ * phase ends) after X's PINGs and before its last BULK frame, with no BULK
+ * byte received, is X's bulk stalling on the way to us: the inbound half of
+ * a path-MTU black hole (with some received: an unfinished transfer).
  */
 #include "netcheck/peerproto.h"
 
@@ -309,7 +319,7 @@ int peerproto_srv_feed(struct peerproto_srv *s, const uint8_t *in, size_t len, u
       int rc = peerproto_decode(s->in + off, s->inlen - off, &f, &used);
       if (rc == PEERPROTO_NEED_MORE)
         break;
-      if (rc < 0)
+      if (rc != PEERPROTO_OK)
         return rc;
       rc = pp_srv_frame(s, &f, out, outcap, outlen);
       if (rc < 0)
@@ -324,6 +334,11 @@ int peerproto_srv_feed(struct peerproto_srv *s, const uint8_t *in, size_t len, u
     if (len == 0)
       return ev;
   }
+}
+
+int peerproto_srv_in_bulk(const struct peerproto_srv *s) {
+  return s->state == PEERPROTO_SRV_SESSION &&
+         (s->bulk_bytes > 0 || s->pings >= PEERPROTO_CLIENT_PINGS);
 }
 
 const char *peerproto_strerror(int status) {

@@ -28,6 +28,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,19 +46,28 @@
 #define PEER_RESOLVE_MS 5000
 #define PEER_CONNECT_MS 3000 /* a SYN answered later than this is as good as dropped */
 #define PEER_REPLY_MS 3000   /* HELLO_ACK, and each PONG */
-#define PEER_BULK_MS 5000    /* 1 MiB in 5 s: 1.7 Mbit/s is the least a link must carry */
+/* Some of the bulk must be acknowledged within 5 s: none is a path-MTU black
+ * hole (every full-size segment vanishes). Once some is, large packets pass
+ * and the BULK_ACK is awaited until the peer deadline: 99 peers sending at
+ * once share a host's link and CPU (peer_bulk_passes). */
+#define PEER_BULK_MS 5000
 #define PEER_RETRY_REFUSED_MS 500
 #define PEER_RETRY_MS 1000
-#define PEER_PING_ROUNDS 3
+#define PEER_PING_ROUNDS PEERPROTO_CLIENT_PINGS
 #define PEER_FOLD_MIN_MS 1000 /* an attempt cut by the deadline counts after this long */
 
 /* Listener side. */
 #define PEER_HELLO_MS 2000
-#define PEER_IDLE_MS 5000
+/* Longer than the client's bulk bound (plus a PONG's worth), so that an
+ * honest client whose bulk stalls judges it first; either way, a stalled
+ * bulk is recorded as such on both ends (peer_conn_end, peer_bulk_lost). */
+#define PEER_IDLE_MS (PEER_BULK_MS + PEER_REPLY_MS)
 #define PEER_SESSION_MS 30000
 #define PEER_CONNS_PER_HOST 4
 #define PEER_CONNS_CAP 1024
-#define PEER_BACKLOG 128
+#define PEER_CONNS_MIN 16
+#define PEER_FD_RESERVE 64      /* descriptors left to the other families, resolver, stdio */
+#define PEER_BACKLOG 128        /* at least; more with more hosts (all may connect at once) */
 #define PEER_READS_PER_EVENT 16 /* one fast client must not hog the loop */
 #define PEER_ACCEPT_PAUSE_MS 1000
 #define PEER_CONN_OUT 512 /* HELLO_ACK plus a few PONGs; an honest client reads */
@@ -79,12 +90,18 @@ enum peer_out {
   PEER_OUT_UNREACHABLE,
   PEER_OUT_REFUSED,
   PEER_OUT_NOT_NETCHECK,
-  PEER_OUT_BROKEN, /* the session broke after HELLO_ACK */
-  PEER_OUT_STALLED,
+  PEER_OUT_BROKEN,  /* the session broke after HELLO_ACK */
+  PEER_OUT_STALLED, /* none of the bulk got through: path-MTU black hole */
+  PEER_OUT_LATE,    /* the bulk got through (in part), no BULK_ACK by the deadline */
   PEER_OUT_OK
 };
 
-enum peer_in { PEER_IN_NONE, PEER_IN_HELLO, PEER_IN_OK };
+/* Inbound, in the order of how far the peer's sessions got. STALLED: a
+ * session ended during the bulk (after the PINGs) with no BULK byte
+ * received: the peer's large packets do not reach us. PARTIAL: bulk bytes
+ * arrived (large packets pass), but not all of them before the session
+ * ended: an overloaded host or link, not a black hole. */
+enum peer_in { PEER_IN_NONE, PEER_IN_HELLO, PEER_IN_STALLED, PEER_IN_PARTIAL, PEER_IN_OK };
 
 enum peer_phase {
   PEER_PH_IDLE, /* next attempt at retry_at */
@@ -108,7 +125,7 @@ struct peer_state {
   int64_t phase_ms, phase_deadline, retry_at;
 
   bool resolved;
-  const char *resolved_from;
+  char resolved_from[8]; /* "literal", "hosts" or "dns" (a copy: the resolver's is gone) */
   struct nc_addrs addrs;
   int addr_next, attempts;
   char addr[46];
@@ -120,6 +137,9 @@ struct peer_state {
   uint8_t tx[PEERPROTO_HELLO_MAX];
   size_t txlen, txoff;
   size_t bulk_off;
+  int64_t
+      bulk_acked; /* of the recorded stall: bulk bytes the peer's TCP acknowledged, -1 unknown */
+  size_t bulk_written; /* of the recorded stall */
 
   int64_t t0_us, ping_us, bulk_us;
   uint64_t token;
@@ -130,13 +150,14 @@ struct peer_state {
 
   enum peer_in in;
   char in_addr[46];
+  char in_detail[192]; /* what the furthest inbound session that failed saw */
 };
 
 struct peer_conn {
   struct peer_conn *next;
   int fd;
   uint32_t watching;
-  int64_t accepted_ms, deadline_ms;
+  int64_t accepted_ms, deadline_ms, last_rx_ms;
   char addr[46];
   bool done; /* BULK_ACK queued: close once flushed */
   size_t outlen, outoff;
@@ -277,7 +298,11 @@ static int peer_listen_open(const struct nc_config *cfg) {
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (ss.ss_family == AF_INET6)
       setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-    if (bind(fd, (struct sockaddr *)&ss, len) == 0 && listen(fd, PEER_BACKLOG) == 0)
+    /* Every peer may connect in the same moment (they retry a refused
+     * port every 500 ms until this one opens); the kernel caps the
+     * backlog at net.core.somaxconn. */
+    int backlog = pf.max_conns > PEER_BACKLOG ? pf.max_conns : PEER_BACKLOG;
+    if (bind(fd, (struct sockaddr *)&ss, len) == 0 && listen(fd, backlog) == 0)
       return fd;
     saved = errno;
     close(fd);
@@ -342,12 +367,31 @@ static void peer_family_hand_over(struct probe *to) {
   }
 }
 
+/* The listener's bound: 4 x hosts, at most 1024, and within the descriptor
+ * limit: one outbound socket per peer and a reserve for the rest come
+ * first, so a crowd of inbound connections (strangers included) cannot
+ * starve this host's own probes of descriptors. */
+static int peer_max_conns(int hosts) {
+  int n = hosts * PEER_CONNS_PER_HOST;
+  struct rlimit rl;
+  if (n > PEER_CONNS_CAP)
+    n = PEER_CONNS_CAP;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    long room = (long)rl.rlim_cur - hosts - PEER_FD_RESERVE;
+    if (room < n)
+      n = room > PEER_CONNS_MIN ? (int)room : PEER_CONNS_MIN;
+    if (room < hosts)
+      NC_WARN("peer: the descriptor limit (%ld) is low for %d hosts: raise it (ulimit -n)",
+              (long)rl.rlim_cur, hosts);
+  }
+  return n;
+}
+
 static void peer_family_join(struct peer_state *st) {
   struct probe *p = st->p;
   if (!pf.live) {
     pf.job_hash = peerproto_job_hash(p->cfg->job.name[0] ? p->cfg->job.name : p->cfg->job.arn);
-    int n = p->cfg->job.n_hosts * PEER_CONNS_PER_HOST;
-    pf.max_conns = n < PEER_CONNS_CAP ? n : PEER_CONNS_CAP;
+    pf.max_conns = peer_max_conns(p->cfg->job.n_hosts);
     peer_build_chunks();
     pf.has_self = peer_literal(p->cfg->job.current_host, &pf.self);
     pf.owner = p;
@@ -394,13 +438,17 @@ static void peer_family_leave(struct peer_state *st) {
     peer_family_close();
 }
 
-/* Credits an inbound session of host name (at least this far). */
-static void peer_credit(const char *name, enum peer_in level, const char *addr) {
+/* Credits an inbound session of host name (at least this far); detail says
+ * what a session that did not finish saw. */
+static void peer_credit(const char *name, enum peer_in level, const char *addr,
+                        const char *detail) {
   struct peer_state *s = peer_find_live(name);
   if (!s || s->in >= level)
     return;
   s->in = level;
   nc_strlcpy(s->in_addr, addr, sizeof(s->in_addr));
+  if (detail)
+    nc_strlcpy(s->in_detail, detail, sizeof(s->in_detail));
   /* Its netcheck is up now: no need to wait out the retry delay. */
   if (s->phase == PEER_PH_IDLE)
     s->retry_at = nc_now_ms();
@@ -422,6 +470,7 @@ static void peer_accept(void) {
   for (;;) {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
+    memset(&ss, 0, sizeof(ss));
     int fd = accept4(pf.listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -446,16 +495,40 @@ static void peer_accept(void) {
     c->fd = fd;
     c->accepted_ms = nc_now_ms();
     c->deadline_ms = c->accepted_ms + PEER_HELLO_MS;
+    const struct in6_addr *a6 = &((const struct sockaddr_in6 *)&ss)->sin6_addr;
     if (ss.ss_family == AF_INET)
       inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, c->addr, sizeof(c->addr));
+    else if (IN6_IS_ADDR_V4MAPPED(a6)) /* the dual-stack listener: say 198.18.0.12 */
+      inet_ntop(AF_INET, a6->s6_addr + 12, c->addr, sizeof(c->addr));
     else
-      inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, c->addr, sizeof(c->addr));
+      inet_ntop(AF_INET6, a6, c->addr, sizeof(c->addr));
     peerproto_srv_init(&c->srv, pf.job_hash, pf.owner->cfg->job.current_host);
     c->next = pf.conns;
     pf.conns = c;
     pf.n_conns++;
     peer_watch(pf.owner, fd, &c->watching, EPOLLIN);
   }
+}
+
+/* Closes an inbound connection whose session did not finish, first
+ * crediting what it showed, whoever gives up first: a session that ends
+ * during the bulk (after the PINGs, before the last BULK frame) with no
+ * BULK byte received is the peer's large packets vanishing on their way
+ * here (STALLED); with some received, an unfinished transfer (PARTIAL).
+ * how: "nothing more for 8.0 s", "algo-2 closed the connection"... */
+static void peer_conn_end(struct peer_conn *c, const char *how) {
+  if (peerproto_srv_in_bulk(&c->srv)) {
+    char why[192];
+    bool none = c->srv.bulk_bytes == 0;
+    nc_snprintf(why, sizeof(why),
+                "%s's 1 MiB transfer %s after the handshake and %u PING(s): %llu of %u bytes "
+                "arrived, then %s",
+                c->srv.peer, none ? "stalled" : "did not finish", c->srv.pings,
+                (unsigned long long)c->srv.bulk_bytes, PEERPROTO_BULK_BYTES, how);
+    NC_DEBUG("peer: session from %s (%s): %s", c->srv.peer, c->addr, why);
+    peer_credit(c->srv.peer, none ? PEER_IN_STALLED : PEER_IN_PARTIAL, c->addr, why);
+  }
+  peer_conn_close(c);
 }
 
 /* Writes what is queued for an inbound connection. 0, or -1: close it. */
@@ -477,10 +550,16 @@ static void peer_conn_event(struct peer_conn *c, uint32_t events) {
       ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
         break;
-      if (n <= 0) {
-        peer_conn_close(c); /* EOF or error: the client is gone */
+      if (n <= 0) { /* EOF or error: the client is gone */
+        char how[96];
+        if (n < 0)
+          nc_snprintf(how, sizeof(how), "the connection failed (%s)", strerror(errno));
+        else
+          nc_snprintf(how, sizeof(how), "%s closed the connection", c->srv.peer);
+        peer_conn_end(c, how);
         return;
       }
+      c->last_rx_ms = nc_now_ms();
       int rc = peerproto_srv_feed(&c->srv, buf, (size_t)n, c->out, sizeof(c->out), &c->outlen);
       if (rc < 0) {
         NC_DEBUG("peer: closing connection from %s: %s", c->addr, peerproto_strerror(rc));
@@ -488,7 +567,7 @@ static void peer_conn_event(struct peer_conn *c, uint32_t events) {
         return;
       }
       if (rc & PEERPROTO_EV_HELLO)
-        peer_credit(c->srv.peer, PEER_IN_HELLO, c->addr);
+        peer_credit(c->srv.peer, PEER_IN_HELLO, c->addr, NULL);
       if (rc & PEERPROTO_EV_BULK_DONE)
         c->done = true;
       if (c->srv.state != PEERPROTO_SRV_HELLO) {
@@ -498,13 +577,15 @@ static void peer_conn_event(struct peer_conn *c, uint32_t events) {
     }
   }
   if (peer_conn_flush(c) != 0) {
-    peer_conn_close(c);
+    char how[96];
+    nc_snprintf(how, sizeof(how), "the connection failed (%s)", strerror(errno));
+    peer_conn_end(c, how);
     return;
   }
   if (c->done && c->outlen == 0) {
     /* The BULK_ACK is with the kernel: the client reaches us both ways. */
     if (c->srv.bulk_bytes >= PEERPROTO_BULK_BYTES)
-      peer_credit(c->srv.peer, PEER_IN_OK, c->addr);
+      peer_credit(c->srv.peer, PEER_IN_OK, c->addr, NULL);
     peer_conn_close(c);
     return;
   }
@@ -516,9 +597,12 @@ static void peer_conns_expire(int64_t now) {
   while (c) {
     struct peer_conn *next = c->next;
     if (now >= c->deadline_ms) {
+      char how[64];
       NC_DEBUG("peer: closing connection from %s: %s", c->addr,
                c->srv.state == PEERPROTO_SRV_HELLO ? "no HELLO in time" : "idle");
-      peer_conn_close(c);
+      nc_snprintf(how, sizeof(how), "nothing more for %.1f s",
+                  (double)(now - (c->last_rx_ms ? c->last_rx_ms : c->accepted_ms)) / 1000.0);
+      peer_conn_end(c, how);
     }
     c = next;
   }
@@ -528,11 +612,39 @@ static void peer_conns_expire(int64_t now) {
 
 /* ---- outbound ---- */
 
+/* Bulk bytes the peer's TCP acknowledged on the open connection (what left
+ * the send queue), or -1 when unknown. HELLO and PINGs were acknowledged
+ * before the bulk began (their answers came back). */
+static int64_t peer_bulk_acked(const struct peer_state *st) {
+  int queued = 0;
+  struct tcp_info ti;
+  socklen_t len = sizeof(ti);
+  if (st->fd < 0 || ioctl(st->fd, TIOCOUTQ, &queued) != 0 || queued < 0)
+    return -1;
+  /* A reset connection has dropped its send queue: nothing to tell. */
+  if (getsockopt(st->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 || ti.tcpi_state == TCP_CLOSE)
+    return -1;
+  return (size_t)queued >= st->bulk_off ? 0 : (int64_t)(st->bulk_off - (size_t)queued);
+}
+
+/* Records an outcome when it got at least as far as the recorded one. A
+ * bulk outcome (STALLED, LATE) is measured on the connection, so call this
+ * before closing it; detail then says how the bulk ended. */
 static void peer_note(struct peer_state *st, enum peer_out out, const char *detail) {
-  static const int stage[] = {0, 1, 2, 2, 2, 3, 4, 5, 6};
+  static const int stage[] = {0, 1, 2, 2, 2, 3, 4, 5, 6, 7};
   if (stage[out] < stage[st->out])
     return;
   st->out = out;
+  if (out == PEER_OUT_STALLED || out == PEER_OUT_LATE) {
+    char acked[48] = "";
+    st->bulk_written = st->bulk_off;
+    st->bulk_acked = peer_bulk_acked(st);
+    if (st->bulk_acked >= 0)
+      nc_snprintf(acked, sizeof(acked), ", %lld acknowledged", (long long)st->bulk_acked);
+    nc_snprintf(st->fail_detail, sizeof(st->fail_detail), "%zu bytes written%s, %s",
+                st->bulk_written, acked, detail ? detail : "no BULK_ACK");
+    return;
+  }
   nc_strlcpy(st->fail_detail, detail ? detail : "", sizeof(st->fail_detail));
 }
 
@@ -550,8 +662,8 @@ static enum peer_out peer_errno_out(int err) {
 /* Ends the current attempt; final stops retrying. */
 static void peer_attempt_end(struct peer_state *st, enum peer_out out, bool final,
                              const char *detail) {
-  peer_close_out(st);
   peer_note(st, out, detail);
+  peer_close_out(st);
   if (final) {
     st->out_final = true;
     st->phase = PEER_PH_DONE;
@@ -593,7 +705,7 @@ static bool peer_parse_literal(struct peer_state *st) {
     return false;
   st->addrs.n = 1;
   st->resolved = true;
-  st->resolved_from = "literal";
+  nc_strlcpy(st->resolved_from, "literal", sizeof(st->resolved_from));
   return true;
 }
 
@@ -611,7 +723,9 @@ static void peer_on_resolved(struct probe *p, int status, const struct nc_addrs 
     if (st->addrs.n > NC_MAX_ADDRS)
       st->addrs.n = NC_MAX_ADDRS;
     st->resolved = true;
-    st->resolved_from = addrs->source[0] ? addrs->source : "dns";
+    /* A copy: addrs (and its source) live only during this call. */
+    nc_strlcpy(st->resolved_from, addrs->source[0] ? addrs->source : "dns",
+               sizeof(st->resolved_from));
     st->phase = PEER_PH_IDLE;
     peer_connect(st);
   }
@@ -764,19 +878,49 @@ static enum peer_out peer_phase_out(enum peer_phase ph) {
   }
 }
 
+/* The listener closed (err 0) or reset (err) the connection mid-session.
+ * During the bulk, after HELLO and the PINGs passed, with nothing of the
+ * bulk acknowledged, that is the stall seen from the other end (the
+ * listener gave up on a bulk that never arrived before we did): recorded
+ * as a stall, whichever end gives up first, and retried (a later attempt
+ * may still succeed). */
+static void peer_session_lost(struct peer_state *st, int err) {
+  char why[160];
+  const char *peer = st->p->target;
+  if (st->phase == PEER_PH_BULK) {
+    int64_t acked = err ? -1 : peer_bulk_acked(st);
+    if (acked == 0) {
+      nc_snprintf(why, sizeof(why), "then %s closed the connection without a BULK_ACK", peer);
+      peer_attempt_end(st, PEER_OUT_STALLED, false, why);
+      return;
+    }
+    /* Bulk bytes got through, or a reset: the listener closed with our
+     * bytes unread, so they arrived. Large packets pass: a broken session. */
+    if (acked > 0)
+      nc_snprintf(why, sizeof(why),
+                  "closed the connection during the 1 MiB transfer (%lld bytes acknowledged)",
+                  (long long)acked);
+    else
+      nc_snprintf(why, sizeof(why), "reset the connection during the 1 MiB transfer (%s)",
+                  strerror(err));
+    peer_attempt_end(st, PEER_OUT_BROKEN, false, why);
+    return;
+  }
+  if (err)
+    nc_strlcpy(why, strerror(err), sizeof(why));
+  else
+    nc_snprintf(why, sizeof(why), "closed the connection %s",
+                st->phase == PEER_PH_HELLO ? "without a HELLO_ACK" : "during the session");
+  peer_attempt_end(st, peer_phase_out(st->phase), false, why);
+}
+
 static void peer_client_read(struct peer_state *st) {
   for (;;) {
     ssize_t n = recv(st->fd, st->rx + st->rxlen, sizeof(st->rx) - st->rxlen, 0);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
       return;
     if (n <= 0) {
-      char why[128];
-      nc_snprintf(why, sizeof(why), "closed the connection %s",
-                  st->phase == PEER_PH_HELLO ? "without a HELLO_ACK" : "during the session");
-      /* A listener that closes mid-bulk did not stall: retry. */
-      enum peer_out o = peer_phase_out(st->phase);
-      peer_attempt_end(st, o == PEER_OUT_STALLED ? PEER_OUT_BROKEN : o, false,
-                       n < 0 ? strerror(errno) : why);
+      peer_session_lost(st, n < 0 ? errno : 0);
       return;
     }
     st->rxlen += (size_t)n;
@@ -826,8 +970,10 @@ static void peer_out_event(struct peer_state *st, uint32_t events) {
   }
   if (peer_flush(st) != 0) {
     int err = errno;
-    peer_attempt_end(st, st->phase == PEER_PH_HELLO ? PEER_OUT_NOT_NETCHECK : PEER_OUT_BROKEN,
-                     false, strerror(err));
+    if (st->phase == PEER_PH_HELLO)
+      peer_attempt_end(st, PEER_OUT_NOT_NETCHECK, false, strerror(err));
+    else
+      peer_session_lost(st, err);
     return;
   }
   peer_sync_watch(st);
@@ -837,7 +983,7 @@ static void peer_out_event(struct peer_state *st, uint32_t events) {
 
 static const char *peer_out_word(enum peer_out o) {
   static const char *const words[] = {"none",         "dns",    "timeout", "unreachable", "refused",
-                                      "not_netcheck", "broken", "stalled", "ok"};
+                                      "not_netcheck", "broken", "stalled", "late",        "ok"};
   return words[o];
 }
 
@@ -862,7 +1008,9 @@ static double peer_round(double v, double scale) {
 static void peer_fill_details(struct peer_state *st) {
   struct probe *p = st->p;
   cJSON *d = probe_details(p);
-  static const char *const in_words[] = {"missing", "hello_only", "ok"};
+  /* "hello_only" also for a stalled bulk (inbound_error tells): the word
+   * the merge and older reports know for "handshake passed, bulk did not". */
+  static const char *const in_words[] = {"missing", "hello_only", "hello_only", "partial", "ok"};
   if (!d)
     return;
   cJSON_AddStringToObject(d, "address", st->addr);
@@ -880,6 +1028,8 @@ static void peer_fill_details(struct peer_state *st) {
   cJSON_AddStringToObject(d, "inbound", in_words[st->in]);
   if (st->in != PEER_IN_NONE)
     cJSON_AddStringToObject(d, "inbound_address", st->in_addr);
+  if ((st->in == PEER_IN_STALLED || st->in == PEER_IN_PARTIAL) && st->in_detail[0])
+    cJSON_AddStringToObject(d, "inbound_error", st->in_detail);
   if (pf.listen_errno)
     cJSON_AddStringToObject(d, "listen_error", strerror(pf.listen_errno));
   if (st->remote_name[0])
@@ -892,9 +1042,11 @@ static void peer_fill_details(struct peer_state *st) {
   if (st->out == PEER_OUT_OK) {
     cJSON_AddNumberToObject(d, "bulk_bytes", PEERPROTO_BULK_BYTES);
     cJSON_AddNumberToObject(d, "bulk_mbps", peer_round(peer_mbps(st), 10));
-  } else if (st->out == PEER_OUT_STALLED) {
+  } else if (st->out == PEER_OUT_STALLED || st->out == PEER_OUT_LATE) {
     cJSON_AddNumberToObject(d, "bulk_bytes", 0);
-    cJSON_AddNumberToObject(d, "bulk_written", (double)st->bulk_off);
+    cJSON_AddNumberToObject(d, "bulk_written", (double)st->bulk_written);
+    if (st->bulk_acked >= 0)
+      cJSON_AddNumberToObject(d, "bulk_acked", (double)st->bulk_acked);
   }
 }
 
@@ -985,13 +1137,21 @@ static enum nc_code peer_out_failure(const struct peer_state *st, char *msg, siz
     nc_snprintf(msg, len, "%s reaches netcheck on %s:%d but the session broke: %s", self, peer,
                 port, st->fail_detail[0] ? st->fail_detail : "no answer in time");
     return NC_PEER_BLOCKED;
+  case PEER_OUT_LATE:
+    *outcome = "bulk_unanswered";
+    nc_snprintf(msg, len,
+                "%s reaches %s on port %d with small and large packets, but the 1 MiB transfer "
+                "was not confirmed before the peer deadline (%s): the host or the link is "
+                "overloaded",
+                self, peer, port, st->fail_detail);
+    return NC_TIMEOUT_BUDGET;
   case PEER_OUT_STALLED:
   default:
     *outcome = "bulk_stalled";
     nc_snprintf(msg, len,
                 "%s reaches %s on port %d with small packets, but the 1 MiB transfer stalled "
-                "(%zu bytes written, no BULK_ACK): large packets vanish (path-MTU black hole)",
-                self, peer, port, st->bulk_off);
+                "(%s): large packets vanish (path-MTU black hole)",
+                self, peer, port, st->fail_detail);
     return NC_PEER_PMTU_BLACKHOLE;
   }
 }
@@ -1008,8 +1168,30 @@ static void peer_conclude(struct peer_state *st) {
   /* An attempt still running counts when it is all we have, or when it
    * had time to show something (not when it began just before the end). */
   if (!st->out_final && st->phase != PEER_PH_IDLE &&
-      (st->out == PEER_OUT_NONE || nc_now_ms() - st->phase_ms >= PEER_FOLD_MIN_MS))
-    peer_note(st, peer_phase_out(st->phase), "no answer before the peer deadline");
+      (st->out == PEER_OUT_NONE || nc_now_ms() - st->phase_ms >= PEER_FOLD_MIN_MS)) {
+    enum peer_out o = peer_phase_out(st->phase);
+    if (o == PEER_OUT_STALLED && peer_bulk_acked(st) > 0)
+      o = PEER_OUT_LATE;
+    peer_note(st, o,
+              st->phase == PEER_PH_BULK ? "no BULK_ACK before the peer deadline"
+                                        : "no answer before the peer deadline");
+  }
+  /* Likewise an inbound session still in its bulk: with bytes arrived, it
+   * did not finish in time; with none for that long, it stalled. */
+  for (struct peer_conn *c = pf.conns; c && st->in < PEER_IN_STALLED; c = c->next) {
+    int64_t quiet = nc_now_ms() - c->last_rx_ms;
+    if (peerproto_srv_in_bulk(&c->srv) && strcasecmp(c->srv.peer, peer) == 0 &&
+        (c->srv.bulk_bytes > 0 || quiet >= PEER_FOLD_MIN_MS)) {
+      char how[96];
+      if (c->srv.bulk_bytes > 0)
+        nc_strlcpy(how, "the peer deadline came", sizeof(how));
+      else
+        nc_snprintf(how, sizeof(how), "nothing more for %.1f s before the peer deadline",
+                    (double)quiet / 1000.0);
+      peer_conn_end(c, how);
+      break; /* c is gone */
+    }
+  }
   p->t.total = (double)(nc_now_ms() - p->started_ms);
   peer_fill_details(st);
   bool out_ok = st->out == PEER_OUT_OK, in_ok = st->in == PEER_IN_OK;
@@ -1018,13 +1200,20 @@ static void peer_conclude(struct peer_state *st) {
     nc_snprintf(msg, sizeof(msg),
                 "%s and %s reach each other on port %d (rtt %.2f ms, 1 MiB at %.0f Mbit/s)", self,
                 peer, port, peer_rtt(st, 0), peer_mbps(st));
-  } else if (out_ok && st->in == PEER_IN_HELLO) {
+  } else if (out_ok && (st->in == PEER_IN_HELLO || st->in == PEER_IN_STALLED)) {
     code = NC_PEER_PMTU_BLACKHOLE;
     outcome = "inbound_bulk_stalled";
     nc_snprintf(msg, sizeof(msg),
                 "%s's 1 MiB transfer to %s on port %d stalled after its handshake passed (%s "
                 "reaches %s): large packets from %s vanish (path-MTU black hole)",
                 peer, self, port, self, peer, peer);
+  } else if (out_ok && st->in == PEER_IN_PARTIAL) {
+    code = NC_TIMEOUT_BUDGET;
+    outcome = "inbound_bulk_incomplete";
+    nc_snprintf(msg, sizeof(msg),
+                "%s's 1 MiB transfer to %s on port %d got through in part but did not finish (%s "
+                "reaches %s): the host or the link is overloaded",
+                peer, self, port, self, peer);
   } else if (out_ok && pf.listen_errno) {
     code = NC_PEER_REFUSED;
     outcome = "listen_failed";
@@ -1042,8 +1231,14 @@ static void peer_conclude(struct peer_state *st) {
     code = peer_out_failure(st, why, sizeof(why), &outcome);
     if (in_ok)
       nc_snprintf(msg, sizeof(msg), "%s (%s reaches %s)", why, peer, self);
-    else if (st->in == PEER_IN_HELLO)
+    else if (st->in == PEER_IN_STALLED)
       nc_snprintf(msg, sizeof(msg), "%s; %s's transfer to %s stalled too", why, peer, self);
+    else if (st->in == PEER_IN_PARTIAL)
+      nc_snprintf(msg, sizeof(msg), "%s; %s's transfer to %s did not finish either", why, peer,
+                  self);
+    else if (st->in == PEER_IN_HELLO)
+      nc_snprintf(msg, sizeof(msg), "%s; %s's session to %s did not finish either", why, peer,
+                  self);
     else
       nc_snprintf(msg, sizeof(msg), "%s; %s did not reach %s either", why, peer, self);
   }
@@ -1133,6 +1328,18 @@ static void peer_on_event(struct probe *p, int fd, uint32_t events) {
   peer_after();
 }
 
+/* At the bulk bound: when some of the bulk was acknowledged, large packets
+ * pass and the transfer is only slow (a busy host or link: 99 peers may
+ * send at once); the BULK_ACK is then awaited until the peer deadline,
+ * where the attempt counts as late. Only a bulk of which nothing got
+ * through is a stall. True when the attempt goes on. */
+static bool peer_bulk_passes(struct peer_state *st) {
+  if (peer_bulk_acked(st) <= 0)
+    return false;
+  st->phase_deadline = st->p->deadline_ms;
+  return true;
+}
+
 static void peer_on_timer(struct probe *p) {
   struct peer_state *st = p->priv;
   int64_t now = nc_now_ms();
@@ -1147,7 +1354,8 @@ static void peer_on_timer(struct probe *p) {
                                       "no PONG in time",
                                       "no BULK_ACK in time"};
     enum peer_out o = peer_phase_out(st->phase);
-    peer_attempt_end(st, o, o == PEER_OUT_STALLED, why[st->phase]);
+    if (o != PEER_OUT_STALLED || !peer_bulk_passes(st))
+      peer_attempt_end(st, o, o == PEER_OUT_STALLED, why[st->phase]);
   }
   if (p == pf.owner)
     peer_conns_expire(now);

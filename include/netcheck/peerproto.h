@@ -22,7 +22,8 @@
 #define PEERPROTO_U64_FRAME (PEERPROTO_HDR + 8)        /* PING, PONG, BULK_ACK */
 #define PEERPROTO_BULK_BYTES (1024u * 1024u)           /* payload bytes a client sends */
 #define PEERPROTO_BULK_CAP (4u * PEERPROTO_BULK_BYTES) /* most a listener accepts */
-#define PEERPROTO_PINGS_MAX 16 /* most PINGs a listener answers per connection */
+#define PEERPROTO_PINGS_MAX 16   /* most PINGs a listener answers per connection */
+#define PEERPROTO_CLIENT_PINGS 3 /* PING rounds a client makes before its BULK */
 
 enum peerproto_type {
   PEERPROTO_HELLO = 1,
@@ -105,6 +106,13 @@ void peerproto_srv_init(struct peerproto_srv *s, uint64_t job_hash, const char *
  * byte after the last BULK frame is an error. */
 int peerproto_srv_feed(struct peerproto_srv *s, const uint8_t *in, size_t len, uint8_t *out,
                        size_t outcap, size_t *outlen);
+
+/* True when the client of this session has done its PINGs (or begun its
+ * BULK) and the last BULK frame has not arrived: the session is in the bulk
+ * transfer. A session that goes quiet or away in this state is the path-MTU
+ * black-hole signature seen from the listener (small frames passed, the
+ * large ones do not arrive). */
+int peerproto_srv_in_bulk(const struct peerproto_srv *s);
 
 /* "wrong magic" etc. for logs and the report. */
 const char *peerproto_strerror(int status);

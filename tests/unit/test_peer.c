@@ -9,10 +9,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -310,6 +312,35 @@ static void test_listener_gives_up_on_a_client_that_does_not_read(void **state) 
   assert_int_equal(rc, PEERPROTO_ERR_LIMIT);
 }
 
+/* The listener tells when a session is in the bulk transfer: after the
+ * client's PINGs (or its first BULK frame), until the last BULK frame. */
+static void test_listener_knows_when_a_session_is_in_its_bulk(void **state) {
+  struct session s;
+  uint8_t buf[PEERPROTO_MAX_FRAME];
+  (void)state;
+  memset(&s, 0, sizeof s);
+  peerproto_srv_init(&s.srv, JOB_HASH, "algo-1");
+  assert_false(peerproto_srv_in_bulk(&s.srv)); /* no HELLO yet */
+  assert_int_equal(feed(&s, buf, hello(buf, "algo-2")), PEERPROTO_EV_HELLO);
+  for (int i = 0; i < PEERPROTO_CLIENT_PINGS; i++) {
+    assert_false(peerproto_srv_in_bulk(&s.srv)); /* still in the PINGs */
+    assert_int_equal(feed(&s, buf, peerproto_encode_u64(buf, sizeof buf, PEERPROTO_PING, 1)), 0);
+  }
+  assert_true(peerproto_srv_in_bulk(&s.srv)); /* PINGs done, bulk not arrived: a stall */
+  assert_int_equal(feed(&s, buf, peerproto_encode_bulk(buf, sizeof buf, 100, 0)), 0);
+  assert_true(peerproto_srv_in_bulk(&s.srv));
+  assert_int_equal(feed(&s, buf, peerproto_encode_bulk(buf, sizeof buf, 100, PEERPROTO_FLAG_LAST)),
+                   PEERPROTO_EV_BULK_DONE);
+  assert_false(peerproto_srv_in_bulk(&s.srv)); /* done */
+
+  /* A bulk frame without PINGs starts the bulk too. */
+  memset(&s, 0, sizeof s);
+  session_start(&s);
+  assert_false(peerproto_srv_in_bulk(&s.srv));
+  assert_int_equal(feed(&s, buf, peerproto_encode_bulk(buf, sizeof buf, 1, 0)), 0);
+  assert_true(peerproto_srv_in_bulk(&s.srv));
+}
+
 /* ---- plan ---- */
 
 static struct nc_config *config_new(const char *self, const char *const *hosts, int n) {
@@ -381,8 +412,14 @@ struct run {
   char outcome[64];
   char message[512];
   char outbound[32], inbound[32];
+  char resolved_from[32], outbound_error[192], inbound_error[256];
   int64_t ms;
 };
+
+static void detail_str(const cJSON *details, const char *key, char *dst, size_t len) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(details, key);
+  nc_strlcpy(dst, cJSON_IsString(v) ? v->valuestring : "", len);
+}
 
 /* Runs this host's peer phase (one peer) and returns what its probe said. */
 static struct run run_peer_phase(const char *self, const char *peer, int port, int wait_ms) {
@@ -392,7 +429,6 @@ static struct run run_peer_phase(const char *self, const char *peer, int port, i
   struct engine *e;
   struct run r;
   int64_t t0 = nc_now_ms();
-  const cJSON *v;
 
   cfg->peer_port = port;
   cfg->peer_wait_ms = wait_ms;
@@ -408,10 +444,11 @@ static struct run run_peer_phase(const char *self, const char *peer, int port, i
   r.code = pl.head->code;
   nc_strlcpy(r.outcome, pl.head->outcome, sizeof r.outcome);
   nc_strlcpy(r.message, pl.head->message, sizeof r.message);
-  v = cJSON_GetObjectItemCaseSensitive(pl.head->details, "outbound");
-  nc_strlcpy(r.outbound, cJSON_IsString(v) ? v->valuestring : "", sizeof r.outbound);
-  v = cJSON_GetObjectItemCaseSensitive(pl.head->details, "inbound");
-  nc_strlcpy(r.inbound, cJSON_IsString(v) ? v->valuestring : "", sizeof r.inbound);
+  detail_str(pl.head->details, "outbound", r.outbound, sizeof r.outbound);
+  detail_str(pl.head->details, "inbound", r.inbound, sizeof r.inbound);
+  detail_str(pl.head->details, "resolved_from", r.resolved_from, sizeof r.resolved_from);
+  detail_str(pl.head->details, "outbound_error", r.outbound_error, sizeof r.outbound_error);
+  detail_str(pl.head->details, "inbound_error", r.inbound_error, sizeof r.inbound_error);
   plan_free(&pl);
   engine_free(e);
   free(cfg);
@@ -445,7 +482,17 @@ static int connect_to(const char *ip, int port) {
   return fd;
 }
 
-enum fake { FAKE_GARBAGE, FAKE_SILENT, FAKE_BLACKHOLE, FAKE_SERVE_ONLY };
+/* FAKE_BLACKHOLE: answers HELLO and the PINGs, then reads nothing more (its
+ * kernel still acknowledges what fits in the receive buffer: a peer that
+ * stops reading, not a black hole). FAKE_CLOSE_AT_BULK: answers HELLO and
+ * the PINGs, the last PONG and its FIN in one segment, before any bulk byte
+ * could arrive: a listener that gave up on a bulk of which nothing came
+ * (what it sees in a path-MTU black hole) before the client did. */
+enum fake { FAKE_GARBAGE, FAKE_SILENT, FAKE_BLACKHOLE, FAKE_SERVE_ONLY, FAKE_CLOSE_AT_BULK };
+
+static bool at_bulk_mode(enum fake mode) {
+  return mode == FAKE_BLACKHOLE || mode == FAKE_CLOSE_AT_BULK;
+}
 
 /* A fake peer on PEER:port, in a child, for ms milliseconds. */
 static pid_t fake_peer(enum fake mode, int port, int ms) {
@@ -484,15 +531,22 @@ static pid_t fake_peer(enum fake mode, int port, int ms) {
     peerproto_srv_init(&srv, peerproto_job_hash("job-test"), PEER);
     for (;;) {
       size_t outlen = 0;
-      ssize_t r = read(c, buf, mode == FAKE_BLACKHOLE ? PEERPROTO_U64_FRAME : sizeof buf);
+      bool at_bulk = at_bulk_mode(mode);
+      ssize_t r = read(c, buf, at_bulk ? PEERPROTO_U64_FRAME : sizeof buf);
       if (r <= 0 || peerproto_srv_feed(&srv, buf, (size_t)r, out, sizeof out, &outlen) < 0)
         break;
+      if (mode == FAKE_CLOSE_AT_BULK && srv.pings == 3) {
+        int one = 1; /* hold the PONG back; shutdown sends it with the FIN */
+        setsockopt(c, IPPROTO_TCP, TCP_CORK, &one, sizeof one);
+      }
       if (outlen && write(c, out, outlen) != (ssize_t)outlen)
         break;
-      if (srv.state == PEERPROTO_SRV_DONE || (mode == FAKE_BLACKHOLE && srv.pings == 3))
+      if (mode == FAKE_CLOSE_AT_BULK && srv.pings == 3)
+        shutdown(c, SHUT_WR);
+      if (srv.state == PEERPROTO_SRV_DONE || (at_bulk && srv.pings == 3))
         break;
     }
-    if (mode == FAKE_BLACKHOLE && n_held < 8)
+    if (at_bulk_mode(mode) && n_held < 8)
       held[n_held++] = c; /* keep it open: nothing more is read */
     else
       close(c);
@@ -566,14 +620,131 @@ static void test_silent_listener_is_not_netcheck(void **state) {
   assert_int_equal(r.code, NC_PEER_NOT_NETCHECK);
 }
 
-static void test_bulk_stall_after_the_handshake_is_a_pmtu_black_hole(void **state) {
+/* The peer's kernel acknowledges bulk bytes (large packets pass) but its
+ * netcheck never answers: late (an overloaded host), not a black hole,
+ * however long it takes. */
+static void test_peer_that_stops_reading_the_bulk_is_late_not_a_black_hole(void **state) {
   int port = test_port();
   pid_t pid = fake_peer(FAKE_BLACKHOLE, port, 3000);
   struct run r = run_peer_phase(SELF, PEER, port, 1500);
   (void)state;
   reap(pid);
+  assert_int_equal(r.code, NC_TIMEOUT_BUDGET);
+  assert_string_equal(r.outcome, "bulk_unanswered");
+  assert_string_equal(r.outbound, "late");
+  assert_non_null(strstr(r.outbound_error, "acknowledged, no BULK_ACK before the peer deadline"));
+  assert_null(strstr(r.outbound_error, " 0 acknowledged"));
+}
+
+/* The listener gives up on the stalled bulk first and closes the session,
+ * nothing of the bulk acknowledged: still the black-hole signature (small
+ * frames passed, the bulk did not), not a broken session or a blocked port. */
+static void test_listener_closing_during_the_bulk_is_a_pmtu_black_hole(void **state) {
+  int port = test_port();
+  pid_t pid = fake_peer(FAKE_CLOSE_AT_BULK, port, 3000);
+  struct run r = run_peer_phase(SELF, PEER, port, 1500);
+  (void)state;
+  reap(pid);
   assert_int_equal(r.code, NC_PEER_PMTU_BLACKHOLE);
+  assert_string_equal(r.outcome, "bulk_stalled");
   assert_string_equal(r.outbound, "stalled");
+  assert_non_null(strstr(r.outbound_error, "0 acknowledged, then " PEER " closed the connection"));
+  assert_non_null(strstr(r.message, "path-MTU black hole"));
+}
+
+/* A peer (a forked child) connects to our port, passes HELLO and the PINGs,
+ * sends bulk_frames BULK frames (not the last) and gives up (closes), while
+ * a fake peer serves our own session to it: returns what our probe said. */
+static struct run inbound_gives_up(int bulk_frames) {
+  int port = test_port(), status;
+  pid_t server = fake_peer(FAKE_SERVE_ONLY, port, 4000);
+  pid_t client = fork();
+  assert_true(client >= 0);
+  if (client == 0) {
+    uint8_t buf[PEERPROTO_MAX_FRAME], in[PEERPROTO_HELLO_MAX];
+    struct peerproto_frame f;
+    size_t used, n = 0, len;
+    int fd = -1;
+    alarm(5);
+    for (int i = 0; i < 100 && fd < 0; i++) {
+      fd = connect_to(SELF, port);
+      if (fd < 0)
+        poll(NULL, 0, 20);
+    }
+    if (fd < 0)
+      _exit(2);
+    len = peerproto_encode_hello(buf, sizeof buf, PEERPROTO_HELLO, peerproto_job_hash("job-test"),
+                                 PEER);
+    if (write(fd, buf, len) != (ssize_t)len)
+      _exit(3);
+    for (int want = 0; want < 1 + PEERPROTO_CLIENT_PINGS; want++) {
+      for (;;) { /* one answer: HELLO_ACK, then a PONG per PING */
+        if (n && peerproto_decode(in, n, &f, &used) == PEERPROTO_OK)
+          break;
+        ssize_t r = read(fd, in + n, sizeof in - n);
+        if (r <= 0)
+          _exit(4);
+        n += (size_t)r;
+      }
+      memmove(in, in + used, n - used);
+      n -= used;
+      if (want < PEERPROTO_CLIENT_PINGS) {
+        len = peerproto_encode_u64(buf, sizeof buf, PEERPROTO_PING, (uint64_t)want);
+        if (write(fd, buf, len) != (ssize_t)len)
+          _exit(5);
+      }
+    }
+    len = peerproto_encode_bulk(buf, sizeof buf, PEERPROTO_MAX_PAYLOAD, 0);
+    for (int i = 0; i < bulk_frames; i++)
+      if (write(fd, buf, len) != (ssize_t)len)
+        _exit(6);
+    poll(NULL, 0, 100);
+    close(fd); /* gives up before the last BULK frame */
+    _exit(0);
+  }
+  struct run r = run_peer_phase(SELF, PEER, port, 1500);
+  waitpid(client, &status, 0);
+  reap(server);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  return r;
+}
+
+/* Nothing of the peer's bulk arrives after its handshake and PINGs passed:
+ * the inbound half of a black hole. Our own session to it succeeds, so this
+ * host reports the black hole from the inbound side, and says what it saw. */
+static void test_peer_whose_bulk_to_us_never_arrives_is_an_inbound_black_hole(void **state) {
+  struct run r = inbound_gives_up(0);
+  (void)state;
+  assert_int_equal(r.code, NC_PEER_PMTU_BLACKHOLE);
+  assert_string_equal(r.outcome, "inbound_bulk_stalled");
+  assert_string_equal(r.outbound, "ok");
+  assert_string_equal(r.inbound, "hello_only");
+  assert_non_null(strstr(r.inbound_error, "stalled after the handshake and 3 PING(s): 0 of 1048576 "
+                                          "bytes arrived, then " PEER " closed the connection"));
+}
+
+/* Part of the peer's bulk arrives (large packets pass), then it gives up:
+ * an unfinished transfer (an overloaded host or link), not a black hole. */
+static void test_peer_whose_bulk_to_us_stops_midway_is_incomplete(void **state) {
+  struct run r = inbound_gives_up(2);
+  (void)state;
+  assert_int_equal(r.code, NC_TIMEOUT_BUDGET);
+  assert_string_equal(r.outcome, "inbound_bulk_incomplete");
+  assert_string_equal(r.inbound, "partial");
+  assert_non_null(strstr(r.inbound_error, "8192 of 1048576 bytes arrived"));
+}
+
+/* details.resolved_from names where the address came from, also after the
+ * resolver's answer is gone (it was a pointer into it: garbage bytes). */
+static void test_resolved_from_says_where_the_address_came_from(void **state) {
+  /* localhost is in /etc/hosts; nothing listens on 127.0.0.1:port. */
+  struct run r = run_peer_phase(PEER, "localhost", test_port(), 1200);
+  (void)state;
+  assert_int_equal(r.code, NC_PEER_REFUSED);
+  assert_string_equal(r.resolved_from, "hosts");
+  r = run_peer_phase(SELF, PEER, test_port(), 600);
+  assert_string_equal(r.resolved_from, "literal");
 }
 
 static void test_peer_that_never_connects_back_is_reported_blocked_inbound(void **state) {
@@ -607,7 +778,7 @@ static void test_a_stranger_on_the_port_gets_nothing(void **state) {
     for (int i = 0; i < 100 && fd < 0; i++) {
       fd = connect_to(SELF, port);
       if (fd < 0)
-        usleep(20000);
+        poll(NULL, 0, 20);
     }
     int quiet = connect_to(SELF, port);
     if (fd < 0 || quiet < 0)
@@ -646,12 +817,12 @@ static void test_strangers_holding_every_slot_do_not_keep_a_peer_out(void **stat
     for (int i = 0; i < 100 && fd < 0; i++) {
       fd = connect_to(SELF, port);
       if (fd < 0)
-        usleep(20000);
+        poll(NULL, 0, 20);
     }
     held[0] = fd;
     for (int i = 1; i < 9; i++) /* one more than the 2 x 4 slots */
       held[i] = connect_to(SELF, port);
-    usleep(200000); /* all accepted, none says HELLO */
+    poll(NULL, 0, 200); /* all accepted, none says HELLO */
     fd = connect_to(SELF, port);
     if (fd < 0 || held[8] < 0)
       _exit(2);
@@ -696,6 +867,7 @@ int main(void) {
       cmocka_unit_test(test_listener_limits_pings),
       cmocka_unit_test(test_listener_limits_bulk_bytes),
       cmocka_unit_test(test_listener_gives_up_on_a_client_that_does_not_read),
+      cmocka_unit_test(test_listener_knows_when_a_session_is_in_its_bulk),
       cmocka_unit_test(test_single_host_job_has_no_peer_phase),
       cmocka_unit_test(test_plan_has_one_probe_per_other_host),
       cmocka_unit_test(test_no_peer_phase_without_a_current_host),
@@ -704,7 +876,11 @@ int main(void) {
       cmocka_unit_test(test_name_that_never_resolves_is_peer_dns),
       cmocka_unit_test(test_garbage_answer_is_not_netcheck),
       cmocka_unit_test(test_silent_listener_is_not_netcheck),
-      cmocka_unit_test(test_bulk_stall_after_the_handshake_is_a_pmtu_black_hole),
+      cmocka_unit_test(test_peer_that_stops_reading_the_bulk_is_late_not_a_black_hole),
+      cmocka_unit_test(test_listener_closing_during_the_bulk_is_a_pmtu_black_hole),
+      cmocka_unit_test(test_peer_whose_bulk_to_us_never_arrives_is_an_inbound_black_hole),
+      cmocka_unit_test(test_peer_whose_bulk_to_us_stops_midway_is_incomplete),
+      cmocka_unit_test(test_resolved_from_says_where_the_address_came_from),
       cmocka_unit_test(test_peer_that_never_connects_back_is_reported_blocked_inbound),
       cmocka_unit_test(test_a_stranger_on_the_port_gets_nothing),
       cmocka_unit_test(test_strangers_holding_every_slot_do_not_keep_a_peer_out),
