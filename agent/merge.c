@@ -247,6 +247,11 @@ static void mg_direction(struct merge_cell *c, const cJSON *out, const cJSON *in
       c->rtt_ms = mg_rtt(in);
       c->code = !strcmp(i, "ok") ? "OK" : "PEER_PMTU_BLACKHOLE";
       c->verdict = mg_judge(in, !strcmp(i, "ok"));
+    } else if (!strcmp(i, "partial")) { /* the bulk started, then stopped short */
+      c->probe = in;
+      c->rtt_ms = mg_rtt(in);
+      c->code = "TIMEOUT_BUDGET";
+      c->verdict = mg_judge(in, false);
     }
   }
 }
