@@ -102,7 +102,7 @@ int nc_read_file(const char *path, size_t max, char **out, size_t *out_len) {
   if (out_len)
     *out_len = len;
   return 0;
-fail: {
+fail : {
   int saved = errno;
   free(buf);
   close(fd);
@@ -120,7 +120,11 @@ void nc_utf8_trim_tail(char *s) {
   while (start > 0 && n - start < 4 && ((unsigned char)s[start] & 0xc0) == 0x80)
     start--;
   lead = (unsigned char)s[start];
-  need = lead < 0x80 ? 1 : (lead & 0xe0) == 0xc0 ? 2 : (lead & 0xf0) == 0xe0 ? 3 : (lead & 0xf8) == 0xf0 ? 4 : 0;
+  need = lead < 0x80             ? 1
+         : (lead & 0xe0) == 0xc0 ? 2
+         : (lead & 0xf0) == 0xe0 ? 3
+         : (lead & 0xf8) == 0xf0 ? 4
+                                 : 0;
   if (need != n - start)
     s[start] = '\0';
 }

@@ -22,8 +22,8 @@
 #define ENV_SM_CONFIG_DIR "NETCHECK_SM_CONFIG_DIR"
 #define ENV_MESSAGE_FILE "NETCHECK_MESSAGE_FILE"
 
-static const char *const family_names[NC_FAM_COUNT] = {
-    "env", "creds", "dns", "s3", "repo", "egress", "aws", "clock", "peer"};
+static const char *const family_names[NC_FAM_COUNT] = {"env",    "creds", "dns",   "s3",  "repo",
+                                                       "egress", "aws",   "clock", "peer"};
 
 const char *config_family_name(enum nc_family f) {
   return (unsigned)f < NC_FAM_COUNT ? family_names[f] : "?";
@@ -257,8 +257,7 @@ static int jarr(struct jctx *c, const cJSON *obj, const char *key, const char *p
   return 1;
 }
 
-static int jnum(struct jctx *c, const cJSON *obj, const char *key, const char *path,
-                double *out) {
+static int jnum(struct jctx *c, const cJSON *obj, const char *key, const char *path, double *out) {
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
   if (!it || cJSON_IsNull(it))
     return 0;
@@ -464,12 +463,10 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
     return -1;
 
   for (it = root->child; it; it = it->next) {
-    static const char *const known[] = {"region",      "buckets",        "expect",
-                                        "skip",        "egress_targets", "tcp_targets",
-                                        "dns_servers", "timeout",        "peer_wait",
-                                        "peer_port",   "ca_bundle",      "on_fail",
-                                        "report",      "summary",        "$schema",
-                                        "comment",     "internet"};
+    static const char *const known[] = {
+        "region",      "buckets", "expect",    "skip",      "egress_targets", "tcp_targets",
+        "dns_servers", "timeout", "peer_wait", "peer_port", "ca_bundle",      "on_fail",
+        "report",      "summary", "$schema",   "comment",   "internet"};
     size_t k;
     for (k = 0; k < NC_ARRAY_LEN(known); k++)
       if (it->string && !strcmp(it->string, known[k]))
@@ -542,8 +539,9 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
     cJSON_ArrayForEach(it, arr) {
       int f = cJSON_IsString(it) ? config_family_from_name(it->valuestring) : -1;
       if (f < 0) {
-        seterr(err, errlen, "%s: skip: expected probe family names (env, creds, dns, s3, repo, "
-                            "egress, aws, clock, peer)",
+        seterr(err, errlen,
+               "%s: skip: expected probe family names (env, creds, dns, s3, repo, "
+               "egress, aws, clock, peer)",
                c.file);
         goto done;
       }
@@ -565,8 +563,8 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
     cJSON_ArrayForEach(it, arr) {
       if (!cJSON_IsString(it) ||
           add_string(lists[l].arr, lists[l].n, NC_MAX_TARGETS, it->valuestring)) {
-        seterr(err, errlen, "%s: %s: expected at most %d non-empty strings", c.file,
-               lists[l].key, NC_MAX_TARGETS);
+        seterr(err, errlen, "%s: %s: expected at most %d non-empty strings", c.file, lists[l].key,
+               NC_MAX_TARGETS);
         goto done;
       }
     }
@@ -717,79 +715,77 @@ enum {
   OPT_LIST,
 };
 
-static const struct option long_opts[] = {
-    {OPT_SM_CONFIG_DIR, required_argument, NULL, OPT_SM_DIR},
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"report", required_argument, NULL, OPT_REPORT},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"on-fail", required_argument, NULL, OPT_ON_FAIL},
-    {"region", required_argument, NULL, OPT_REGION},
-    {"bucket", required_argument, NULL, OPT_BUCKET},
-    {"dns-server", required_argument, NULL, OPT_DNS},
-    {"ca-bundle", required_argument, NULL, OPT_CA},
-    {"peer-port", required_argument, NULL, OPT_PEER_PORT},
-    {"peer-wait", required_argument, NULL, OPT_PEER_WAIT},
-    {"summary", required_argument, NULL, OPT_SUMMARY},
-    {"expect", required_argument, NULL, OPT_EXPECT},
-    {"skip", required_argument, NULL, OPT_SKIP},
-    {"egress-target", required_argument, NULL, OPT_EGRESS},
-    {"message-file", required_argument, NULL, OPT_MESSAGE},
-    {"init", no_argument, NULL, OPT_INIT},
-    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-    {"list-probes", no_argument, NULL, OPT_LIST},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0}};
+static const struct option long_opts[] = {{OPT_SM_CONFIG_DIR, required_argument, NULL, OPT_SM_DIR},
+                                          {"config", required_argument, NULL, OPT_CONFIG},
+                                          {"report", required_argument, NULL, OPT_REPORT},
+                                          {"timeout", required_argument, NULL, OPT_TIMEOUT},
+                                          {"on-fail", required_argument, NULL, OPT_ON_FAIL},
+                                          {"region", required_argument, NULL, OPT_REGION},
+                                          {"bucket", required_argument, NULL, OPT_BUCKET},
+                                          {"dns-server", required_argument, NULL, OPT_DNS},
+                                          {"ca-bundle", required_argument, NULL, OPT_CA},
+                                          {"peer-port", required_argument, NULL, OPT_PEER_PORT},
+                                          {"peer-wait", required_argument, NULL, OPT_PEER_WAIT},
+                                          {"summary", required_argument, NULL, OPT_SUMMARY},
+                                          {"expect", required_argument, NULL, OPT_EXPECT},
+                                          {"skip", required_argument, NULL, OPT_SKIP},
+                                          {"egress-target", required_argument, NULL, OPT_EGRESS},
+                                          {"message-file", required_argument, NULL, OPT_MESSAGE},
+                                          {"init", no_argument, NULL, OPT_INIT},
+                                          {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+                                          {"list-probes", no_argument, NULL, OPT_LIST},
+                                          {"verbose", no_argument, NULL, 'v'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {"version", no_argument, NULL, 'V'},
+                                          {NULL, 0, NULL, 0}};
 
 void config_usage(void *stream) {
-  fputs(
-      "Usage: netcheck [OPTIONS] [-- COMMAND [ARG...]]\n"
-      "       netcheck merge [--json | --html FILE] REPORT.json...\n"
-      "       netcheck explain CODE | --all\n"
-      "\n"
-      "Tests the network of a SageMaker Processing container the way the job will use it\n"
-      "(DNS, S3 through the VPC endpoint, package repositories, egress, AWS endpoints,\n"
-      "peers), writes a JSON report, prints a verdict, then execs COMMAND.\n"
-      "\n"
-      "Options:\n"
-      "  --sm-config-dir DIR   SageMaker config directory (default /opt/ml/config,\n"
-      "                        or $NETCHECK_SM_CONFIG_DIR)\n"
-      "  --config FILE         JSON file with extra targets, expectations and skips\n"
-      "  --report PATH|-|none  where to write the JSON report (default: the output named\n"
-      "                        'netcheck', else <first output LocalPath>/netcheck/HOST.json)\n"
-      "  --timeout SEC         deadline for every check but the peer phase (default 15)\n"
-      "  --on-fail warn|abort  on a failed expectation: start COMMAND anyway (warn, the\n"
-      "                        default) or exit 1 without starting it (abort)\n"
-      "  --region REGION       AWS region (default: from the job ARN, AWS_REGION,\n"
-      "                        AWS_DEFAULT_REGION, else us-east-1)\n"
-      "  --bucket NAME[/PREFIX] also probe this bucket (repeatable)\n"
-      "  --dns-server IP[:PORT] query this nameserver instead of resolv.conf (repeatable)\n"
-      "  --ca-bundle FILE      CA certificates for TLS (default $AWS_CA_BUNDLE or system)\n"
-      "  --peer-port N         port of the peer check (default 7191)\n"
-      "  --peer-wait SEC       how long to wait for peers that start late (default 120)\n"
-      "  --expect FAMILY=reachable|blocked|any\n"
-      "                        expectation for a probe family (repeatable)\n"
-      "  --skip FAMILY         do not run a probe family (repeatable)\n"
-      "  --egress-target HOST  public target for the egress check (repeatable;\n"
-      "                        default pypi.org)\n"
-      "  --summary text|json|junit|none\n"
-      "                        what to print on stderr at the end (default text)\n"
-      "  --message-file PATH   failure reason file for --on-fail abort\n"
-      "                        (default /opt/ml/output/message)\n"
-      "  --init                stay as PID 1: forward signals, reap zombies\n"
-      "  --list-probes         list the probe families and exit\n"
-      "  --dry-run             print the plan (every probe, target, expectation) and exit\n"
-      "  -v, --verbose         log more (repeatable)\n"
-      "  -h, --help            show this help and exit\n"
-      "  -V, --version         show the version and exit\n"
-      "\n"
-      "Probe families: env creds dns s3 repo egress aws clock peer\n"
-      "\n"
-      "Exit codes: 0 all expectations met; 1 an expectation failed; 2 usage or\n"
-      "configuration error; 3 internal error. With -- COMMAND: COMMAND's status\n"
-      "(127 not found, 126 not executable); 128+N when stopped by signal N.\n",
-      (FILE *)stream);
+  fputs("Usage: netcheck [OPTIONS] [-- COMMAND [ARG...]]\n"
+        "       netcheck merge [--json | --html FILE] REPORT.json...\n"
+        "       netcheck explain CODE | --all\n"
+        "\n"
+        "Tests the network of a SageMaker Processing container the way the job will use it\n"
+        "(DNS, S3 through the VPC endpoint, package repositories, egress, AWS endpoints,\n"
+        "peers), writes a JSON report, prints a verdict, then execs COMMAND.\n"
+        "\n"
+        "Options:\n"
+        "  --sm-config-dir DIR   SageMaker config directory (default /opt/ml/config,\n"
+        "                        or $NETCHECK_SM_CONFIG_DIR)\n"
+        "  --config FILE         JSON file with extra targets, expectations and skips\n"
+        "  --report PATH|-|none  where to write the JSON report (default: the output named\n"
+        "                        'netcheck', else <first output LocalPath>/netcheck/HOST.json)\n"
+        "  --timeout SEC         deadline for every check but the peer phase (default 15)\n"
+        "  --on-fail warn|abort  on a failed expectation: start COMMAND anyway (warn, the\n"
+        "                        default) or exit 1 without starting it (abort)\n"
+        "  --region REGION       AWS region (default: from the job ARN, AWS_REGION,\n"
+        "                        AWS_DEFAULT_REGION, else us-east-1)\n"
+        "  --bucket NAME[/PREFIX] also probe this bucket (repeatable)\n"
+        "  --dns-server IP[:PORT] query this nameserver instead of resolv.conf (repeatable)\n"
+        "  --ca-bundle FILE      CA certificates for TLS (default $AWS_CA_BUNDLE or system)\n"
+        "  --peer-port N         port of the peer check (default 7191)\n"
+        "  --peer-wait SEC       how long to wait for peers that start late (default 120)\n"
+        "  --expect FAMILY=reachable|blocked|any\n"
+        "                        expectation for a probe family (repeatable)\n"
+        "  --skip FAMILY         do not run a probe family (repeatable)\n"
+        "  --egress-target HOST  public target for the egress check (repeatable;\n"
+        "                        default pypi.org)\n"
+        "  --summary text|json|junit|none\n"
+        "                        what to print on stderr at the end (default text)\n"
+        "  --message-file PATH   failure reason file for --on-fail abort\n"
+        "                        (default /opt/ml/output/message)\n"
+        "  --init                stay as PID 1: forward signals, reap zombies\n"
+        "  --list-probes         list the probe families and exit\n"
+        "  --dry-run             print the plan (every probe, target, expectation) and exit\n"
+        "  -v, --verbose         log more (repeatable)\n"
+        "  -h, --help            show this help and exit\n"
+        "  -V, --version         show the version and exit\n"
+        "\n"
+        "Probe families: env creds dns s3 repo egress aws clock peer\n"
+        "\n"
+        "Exit codes: 0 all expectations met; 1 an expectation failed; 2 usage or\n"
+        "configuration error; 3 internal error. With -- COMMAND: COMMAND's status\n"
+        "(127 not found, 126 not executable); 128+N when stopped by signal N.\n",
+        (FILE *)stream);
 }
 
 static int parse_flags(struct flags *f, int argc, char **argv, int *verbose, char *err,
@@ -847,8 +843,7 @@ static int parse_flags(struct flags *f, int argc, char **argv, int *verbose, cha
       else if (!strcmp(optarg, "junit"))
         f->summary = NC_SUMMARY_JUNIT;
       else {
-        seterr(err, errlen, "--summary: expected text, json, junit or none, got \"%.32s\"",
-               optarg);
+        seterr(err, errlen, "--summary: expected text, json, junit or none, got \"%.32s\"", optarg);
         return -1;
       }
       break;
@@ -918,8 +913,7 @@ static int parse_flags(struct flags *f, int argc, char **argv, int *verbose, cha
     }
   }
   if (optind < argc) {
-    seterr(err, errlen, "unexpected argument '%.64s' (the workload goes after --)",
-           argv[optind]);
+    seterr(err, errlen, "unexpected argument '%.64s' (the workload goes after --)", argv[optind]);
     return -1;
   }
   return 0;

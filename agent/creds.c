@@ -27,21 +27,19 @@
 
 #define CREDS_MAX_JSON ((size_t)64 * 1024)
 
-static void wipe(void *p, size_t n)
-{
+static void wipe(void *p, size_t n) {
   volatile unsigned char *v = p;
   while (n--)
     *v++ = 0;
 }
 
-void creds_clear(struct aws_creds *c)
-{
+void creds_clear(struct aws_creds *c) {
   if (c)
     wipe(c, sizeof *c);
 }
 
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt,
+                                                          ...) {
   if (!err || errlen == 0)
     return;
   va_list ap;
@@ -52,8 +50,7 @@ __attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errl
 }
 
 /* Control characters would let a value split an HTTP header. */
-static bool has_control_chars(const char *s, size_t n)
-{
+static bool has_control_chars(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     unsigned char ch = (unsigned char)s[i];
     if (ch < 0x20 || ch == 0x7f)
@@ -63,8 +60,7 @@ static bool has_control_chars(const char *s, size_t n)
 }
 
 /* Copies src whole into dst[cap], or fails: never truncates. */
-static int copy_whole(char *dst, size_t cap, const char *src)
-{
+static int copy_whole(char *dst, size_t cap, const char *src) {
   size_t n = strnlen(src, cap);
   if (n == cap)
     return -1;
@@ -75,8 +71,7 @@ static int copy_whole(char *dst, size_t cap, const char *src)
 
 /* ---- environment ---- */
 
-static int env_field(const char *name, char *dst, size_t cap, bool required)
-{
+static int env_field(const char *name, char *dst, size_t cap, bool required) {
   const char *v = getenv(name);
   if (!v || !v[0])
     return required ? -1 : 0;
@@ -85,14 +80,12 @@ static int env_field(const char *name, char *dst, size_t cap, bool required)
   return copy_whole(dst, cap, v);
 }
 
-int creds_from_env(struct aws_creds *c)
-{
+int creds_from_env(struct aws_creds *c) {
   if (!c)
     return -1;
   creds_clear(c);
   if (env_field(ENV_ACCESS_KEY_ID, c->access_key_id, sizeof c->access_key_id, true) ||
-      env_field(ENV_SECRET_ACCESS_KEY, c->secret_access_key, sizeof c->secret_access_key,
-                true) ||
+      env_field(ENV_SECRET_ACCESS_KEY, c->secret_access_key, sizeof c->secret_access_key, true) ||
       env_field(ENV_SESSION_TOKEN, c->session_token, sizeof c->session_token, false)) {
     creds_clear(c);
     return -1;
@@ -106,8 +99,7 @@ int creds_from_env(struct aws_creds *c)
 /* Reads one string field. Returns 0 when it was copied (or, when optional,
  * is missing or null), -1 with a reason naming the field otherwise. */
 static int json_field(const cJSON *root, const char *key, char *dst, size_t cap, bool required,
-                      char *err, size_t errlen)
-{
+                      char *err, size_t errlen) {
   const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, key);
   dst[0] = '\0';
   if (!item || cJSON_IsNull(item)) {
@@ -139,16 +131,14 @@ static int json_field(const cJSON *root, const char *key, char *dst, size_t cap,
 }
 
 /* cJSON frees its strings without wiping them: wipe them first. */
-static void wipe_json_strings(cJSON *root)
-{
+static void wipe_json_strings(cJSON *root) {
   for (cJSON *it = root ? root->child : NULL; it; it = it->next)
     if (cJSON_IsString(it) && it->valuestring)
       wipe(it->valuestring, strlen(it->valuestring));
 }
 
 int creds_parse_container_json(const char *buf, size_t len, struct aws_creds *c, char *err,
-                               size_t errlen)
-{
+                               size_t errlen) {
   char *copy = NULL;
   cJSON *root = NULL;
   const char *end = NULL;
@@ -194,12 +184,10 @@ int creds_parse_container_json(const char *buf, size_t len, struct aws_creds *c,
   }
   if (json_field(root, JSON_ACCESS_KEY_ID, c->access_key_id, sizeof c->access_key_id, true, err,
                  errlen) ||
-      json_field(root, JSON_SECRET_ACCESS_KEY, c->secret_access_key,
-                 sizeof c->secret_access_key, true, err, errlen) ||
-      json_field(root, JSON_TOKEN, c->session_token, sizeof c->session_token, false, err,
-                 errlen) ||
-      json_field(root, JSON_EXPIRATION, c->expiration, sizeof c->expiration, false, err,
-                 errlen) ||
+      json_field(root, JSON_SECRET_ACCESS_KEY, c->secret_access_key, sizeof c->secret_access_key,
+                 true, err, errlen) ||
+      json_field(root, JSON_TOKEN, c->session_token, sizeof c->session_token, false, err, errlen) ||
+      json_field(root, JSON_EXPIRATION, c->expiration, sizeof c->expiration, false, err, errlen) ||
       json_field(root, JSON_ROLE_ARN, c->role_arn, sizeof c->role_arn, false, err, errlen))
     goto done;
   memcpy(c->source, "container", sizeof "container");

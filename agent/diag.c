@@ -36,8 +36,7 @@ struct diag_page {
 };
 
 #define NC_DIAG_NAME(name) #name,
-static const char *const diag_names[NC_CODE_COUNT] = {
-    NC_DIAG_CODES(NC_DIAG_NAME)};
+static const char *const diag_names[NC_CODE_COUNT] = {NC_DIAG_CODES(NC_DIAG_NAME)};
 #undef NC_DIAG_NAME
 
 /* The pages are laid out by hand: keep clang-format off them. */
@@ -1064,13 +1063,10 @@ struct diag_para {
   int words;
 };
 
-static int diag_valid(enum nc_code code) {
-  return (unsigned)code < (unsigned)NC_CODE_COUNT;
-}
+static int diag_valid(enum nc_code code) { return (unsigned)code < (unsigned)NC_CODE_COUNT; }
 
 /* Columns the word takes once rendered: plain text drops the backticks. */
-static size_t diag_word_cols(const struct diag_para *p, const char *w,
-                             size_t n) {
+static size_t diag_word_cols(const struct diag_para *p, const char *w, size_t n) {
   size_t cols = n;
   if (p->style == DIAG_TEXT)
     for (size_t i = 0; i < n; i++)
@@ -1092,8 +1088,7 @@ static int diag_md_opens_block(const char *w, size_t n) {
   return i > 0 && i + 1 == n && (w[i] == '.' || w[i] == ')');
 }
 
-static void diag_para_open(struct diag_para *p, FILE *out,
-                           enum diag_style style, const char *first,
+static void diag_para_open(struct diag_para *p, FILE *out, enum diag_style style, const char *first,
                            const char *indent) {
   p->out = out;
   p->style = style;
@@ -1138,16 +1133,15 @@ static void diag_para_close(struct diag_para *p) { fputc('\n', p->out); }
 
 /* Writes a paragraph: `first` before the first line, `indent` before the
  * others. */
-static void diag_put_para(FILE *out, enum diag_style style, const char *first,
-                          const char *indent, const char *text) {
+static void diag_put_para(FILE *out, enum diag_style style, const char *first, const char *indent,
+                          const char *text) {
   struct diag_para p;
   diag_para_open(&p, out, style, first, indent);
   diag_para_text(&p, text);
   diag_para_close(&p);
 }
 
-static void diag_put_verbatim(FILE *out, enum diag_style style,
-                              const char *block) {
+static void diag_put_verbatim(FILE *out, enum diag_style style, const char *block) {
   const char *indent = style == DIAG_MARKDOWN ? "  " : "      ";
   if (style == DIAG_MARKDOWN)
     fprintf(out, "\n  ```%s\n", block[0] == '{' ? "json" : "sh");
@@ -1163,8 +1157,7 @@ static void diag_put_verbatim(FILE *out, enum diag_style style,
 }
 
 /* Writes a bullet list; verbatim items belong to the bullet before them. */
-static void diag_put_list(FILE *out, enum diag_style style,
-                          const char *const *items) {
+static void diag_put_list(FILE *out, enum diag_style style, const char *const *items) {
   int after_block = 0;
   for (; *items; items++) {
     if ((*items)[0] == DIAG_VERBATIM_MARK) {
@@ -1187,16 +1180,13 @@ static void diag_put_list(FILE *out, enum diag_style style,
 static void diag_anchor(char *dst, size_t size, const char *name) {
   size_t i;
   for (i = 0; name[i] && i + 1 < size; i++)
-    dst[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a'
-                                                     : name[i]);
+    dst[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
   dst[i] = '\0';
 }
 
-static void diag_put_see_also(FILE *out, enum diag_style style,
-                              const enum nc_code *codes) {
+static void diag_put_see_also(FILE *out, enum diag_style style, const enum nc_code *codes) {
   struct diag_para p;
-  diag_para_open(&p, out, style,
-                 style == DIAG_MARKDOWN ? "**See also:** " : "See also: ",
+  diag_para_open(&p, out, style, style == DIAG_MARKDOWN ? "**See also:** " : "See also: ",
                  style == DIAG_MARKDOWN ? "" : "  ");
   for (; *codes != NC_CODE_COUNT; codes++) {
     const char *name = diag_names[*codes];
@@ -1240,9 +1230,7 @@ static void diag_put_page(FILE *out, enum nc_code code, enum diag_style style) {
   diag_put_see_also(out, style, pg->see_also);
 }
 
-const char *diag_name(enum nc_code code) {
-  return diag_valid(code) ? diag_names[code] : NULL;
-}
+const char *diag_name(enum nc_code code) { return diag_valid(code) ? diag_names[code] : NULL; }
 
 int diag_from_name(const char *name) {
   if (!name)
@@ -1291,8 +1279,7 @@ void diag_markdown(FILE *out) {
   for (int i = 0; i < NC_CODE_COUNT; i++) {
     char anchor[64];
     diag_anchor(anchor, sizeof(anchor), diag_names[i]);
-    fprintf(out, "| [`%s`](#%s) | %s |\n", diag_names[i], anchor,
-            diag_pages[i].summary);
+    fprintf(out, "| [`%s`](#%s) | %s |\n", diag_names[i], anchor, diag_pages[i].summary);
   }
   for (int i = 0; i < NC_CODE_COUNT; i++) {
     fputc('\n', out);

@@ -229,8 +229,7 @@ static void start_ready(struct engine *e, struct plan *pl, int64_t global_deadli
       p->state = NC_PROBE_WAITING;
       continue;
     }
-    probe_begin(e, p, now, (p->ops->flags & NC_PROBE_PEER_PHASE) ? peer_deadline
-                                                                  : global_deadline);
+    probe_begin(e, p, now, (p->ops->flags & NC_PROBE_PEER_PHASE) ? peer_deadline : global_deadline);
   }
 }
 

@@ -42,10 +42,9 @@ static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *soc
   }
   if (what & CURL_POLL_IN)
     note_tcp_up(easy, s);
-  if (engine_watch_kind(e, s,
-                        ((what & CURL_POLL_IN) ? EPOLLIN : 0u) |
-                            ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u),
-                        WATCH_CURL, NULL))
+  if (engine_watch_kind(
+          e, s, ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u),
+          WATCH_CURL, NULL))
     return -1;
   return 0;
 }
@@ -174,8 +173,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
     return 0;
   }
   header_value(data, n, "date", r->resp.date, sizeof r->resp.date);
-  header_value(data, n, "x-amz-bucket-region", r->resp.bucket_region,
-               sizeof r->resp.bucket_region);
+  header_value(data, n, "x-amz-bucket-region", r->resp.bucket_region, sizeof r->resp.bucket_region);
   header_value(data, n, "x-amz-request-id", r->resp.request_id, sizeof r->resp.request_id);
   header_value(data, n, "server", r->resp.server, sizeof r->resp.server);
   header_value(data, n, "location", r->resp.location, sizeof r->resp.location);
@@ -549,10 +547,9 @@ bool http_answer_timed_out(const struct http_resp *r) {
 }
 
 bool http_answer_unusable(const struct http_resp *r) {
-  return r->status > 0 &&
-         (r->headers_truncated ||
-          (r->curl_code != CURLE_OK && r->curl_code != CURLE_OPERATION_TIMEDOUT &&
-           r->curl_code != CURLE_FILESIZE_EXCEEDED));
+  return r->status > 0 && (r->headers_truncated ||
+                           (r->curl_code != CURLE_OK && r->curl_code != CURLE_OPERATION_TIMEDOUT &&
+                            r->curl_code != CURLE_FILESIZE_EXCEEDED));
 }
 
 bool http_error_is_no_route(const struct http_resp *r) {

@@ -52,7 +52,8 @@ static int explain_main(int argc, char **argv) {
   }
   code = diag_from_name(argv[1]);
   if (code < 0) {
-    fprintf(stderr, NC_NAME ": unknown diagnosis code '%.64s' (netcheck explain --all lists them)\n",
+    fprintf(stderr,
+            NC_NAME ": unknown diagnosis code '%.64s' (netcheck explain --all lists them)\n",
             argv[1]);
     return NC_EXIT_USAGE;
   }

@@ -97,8 +97,8 @@ struct probe *plan_add(struct plan *pl, const struct nc_config *cfg, const struc
 
 int plan_build(struct plan *pl, const struct nc_config *cfg) {
   static int (*const families[NC_FAM_COUNT])(struct plan *, const struct nc_config *) = {
-      env_plan, creds_plan, dns_plan, s3_plan, repo_plan,
-      egress_plan, aws_plan, clock_plan, peer_plan};
+      env_plan,    creds_plan, dns_plan,   s3_plan,  repo_plan,
+      egress_plan, aws_plan,   clock_plan, peer_plan};
   memset(pl, 0, sizeof *pl);
   for (int f = 0; f < NC_FAM_COUNT; f++) {
     if (cfg->skip[f])

@@ -8,11 +8,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <stdbool.h>
 #include <unistd.h>
 
 #include "netcheck/common.h"
@@ -205,9 +205,8 @@ int report_path(const struct nc_config *cfg, char *path, size_t len) {
       return nc_snprintf(path, len, "%s/%s.json", out->local_path, host) ? 1 : 0;
     }
   if (cfg->job.n_outputs > 0)
-    return nc_snprintf(path, len, "%s/netcheck/%s.json", cfg->job.outputs[0].local_path, host)
-               ? 1
-               : 0;
+    return nc_snprintf(path, len, "%s/netcheck/%s.json", cfg->job.outputs[0].local_path, host) ? 1
+                                                                                               : 0;
   return 1;
 }
 
@@ -396,9 +395,10 @@ void report_print_summary(FILE *out, const struct nc_config *cfg, const struct p
     bool fail = p->verdict == NC_VERDICT_FAIL;
     if (!fail && p->verdict != NC_VERDICT_WARN)
       continue;
-    fprintf(out, NC_NAME ": %s%s%s %-*s  %-*s  %s%s%s\n", colour ? (fail ? "\033[31m" : "\033[33m") : "",
-            fail ? "FAIL" : "WARN", colour ? "\033[0m" : "", wcode, diag_name(p->code), wid, p->id,
-            p->message, p->remediation[0] ? " Fix: " : "", p->remediation);
+    fprintf(out, NC_NAME ": %s%s%s %-*s  %-*s  %s%s%s\n",
+            colour ? (fail ? "\033[31m" : "\033[33m") : "", fail ? "FAIL" : "WARN",
+            colour ? "\033[0m" : "", wcode, diag_name(p->code), wid, p->id, p->message,
+            p->remediation[0] ? " Fix: " : "", p->remediation);
   }
   first = first_failure(pl);
   fprintf(out, NC_NAME ": %sverdict %s%s: %d passed, %d failed, %d warnings, %d skipped in %lld ms",

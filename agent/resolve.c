@@ -205,8 +205,8 @@ static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writab
     engine_unwatch(c->e, fd);
     return;
   }
-  if (engine_watch_kind(c->e, fd, (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0),
-                        WATCH_ARES, c))
+  if (engine_watch_kind(c->e, fd, (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0), WATCH_ARES,
+                        c))
     NC_WARN("dns: cannot watch socket %d: %s", fd, strerror(errno));
 }
 

@@ -48,16 +48,14 @@ struct sbuf {
   bool failed;
 };
 
-static void sbuf_init(struct sbuf *b, size_t max)
-{
+static void sbuf_init(struct sbuf *b, size_t max) {
   memset(b, 0, sizeof *b);
   b->max = max;
 }
 
 /* Grows by copying into a new block so that the old one can be wiped: the
  * canonical request may hold the session token. */
-static bool sbuf_reserve(struct sbuf *b, size_t extra)
-{
+static bool sbuf_reserve(struct sbuf *b, size_t extra) {
   if (b->failed)
     return false;
   if (extra > b->max - b->len) {
@@ -85,8 +83,7 @@ static bool sbuf_reserve(struct sbuf *b, size_t extra)
   return true;
 }
 
-static void sbuf_add(struct sbuf *b, const void *data, size_t n)
-{
+static void sbuf_add(struct sbuf *b, const void *data, size_t n) {
   if (!sbuf_reserve(b, n))
     return;
   memcpy(b->p + b->len, data, n);
@@ -94,18 +91,11 @@ static void sbuf_add(struct sbuf *b, const void *data, size_t n)
   b->p[b->len] = '\0';
 }
 
-static void sbuf_adds(struct sbuf *b, const char *s)
-{
-  sbuf_add(b, s, strlen(s));
-}
+static void sbuf_adds(struct sbuf *b, const char *s) { sbuf_add(b, s, strlen(s)); }
 
-static void sbuf_addc(struct sbuf *b, char c)
-{
-  sbuf_add(b, &c, 1);
-}
+static void sbuf_addc(struct sbuf *b, char c) { sbuf_add(b, &c, 1); }
 
-static void sbuf_free(struct sbuf *b)
-{
+static void sbuf_free(struct sbuf *b) {
   if (b->p) {
     OPENSSL_cleanse(b->p, b->cap);
     free(b->p);
@@ -119,19 +109,16 @@ static void sbuf_free(struct sbuf *b)
 static const char hexdigits_upper[] = "0123456789ABCDEF";
 static const char hexdigits_lower[] = "0123456789abcdef";
 
-static bool is_unreserved(unsigned char ch)
-{
+static bool is_unreserved(unsigned char ch) {
   return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
          ch == '-' || ch == '.' || ch == '_' || ch == '~';
 }
 
-static bool keeps_byte(unsigned char ch, bool encode_slash)
-{
+static bool keeps_byte(unsigned char ch, bool encode_slash) {
   return is_unreserved(ch) || (ch == '/' && !encode_slash);
 }
 
-int sigv4_uri_encode(const char *in, size_t inlen, bool encode_slash, char *out, size_t outlen)
-{
+int sigv4_uri_encode(const char *in, size_t inlen, bool encode_slash, char *out, size_t outlen) {
   if (!out || outlen == 0 || (!in && inlen))
     return -1;
   size_t o = 0;
@@ -154,8 +141,7 @@ int sigv4_uri_encode(const char *in, size_t inlen, bool encode_slash, char *out,
   return 0;
 }
 
-static void sbuf_add_encoded(struct sbuf *b, const unsigned char *in, size_t n, bool encode_slash)
-{
+static void sbuf_add_encoded(struct sbuf *b, const unsigned char *in, size_t n, bool encode_slash) {
   for (size_t i = 0; i < n; i++) {
     if (keeps_byte(in[i], encode_slash)) {
       sbuf_addc(b, (char)in[i]);
@@ -167,8 +153,7 @@ static void sbuf_add_encoded(struct sbuf *b, const unsigned char *in, size_t n, 
   }
 }
 
-static int hexval(char ch)
-{
+static int hexval(char ch) {
   if (ch >= '0' && ch <= '9')
     return ch - '0';
   if (ch >= 'a' && ch <= 'f')
@@ -181,8 +166,7 @@ static int hexval(char ch)
 /* Decodes %XY escapes of in[0..n) into out (at least n bytes); a '%' that
  * does not start a valid escape stays literal. '+' stays '+': SigV4 callers
  * write a space as %20. Returns the decoded length. */
-static size_t pct_decode(const char *in, size_t n, unsigned char *out)
-{
+static size_t pct_decode(const char *in, size_t n, unsigned char *out) {
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {
     int hi, lo;
@@ -197,8 +181,7 @@ static size_t pct_decode(const char *in, size_t n, unsigned char *out)
   return o;
 }
 
-static void hex_lower(const unsigned char *in, size_t n, char *out)
-{
+static void hex_lower(const unsigned char *in, size_t n, char *out) {
   for (size_t i = 0; i < n; i++) {
     out[2 * i] = hexdigits_lower[in[i] >> 4];
     out[2 * i + 1] = hexdigits_lower[in[i] & 0x0f];
@@ -208,8 +191,7 @@ static void hex_lower(const unsigned char *in, size_t n, char *out)
 
 /* ---- crypto ---- */
 
-void sigv4_sha256_hex(const void *data, size_t len, char out[65])
-{
+void sigv4_sha256_hex(const void *data, size_t len, char out[65]) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0;
   static const unsigned char empty[1] = {0};
@@ -228,8 +210,7 @@ void sigv4_sha256_hex(const void *data, size_t len, char out[65])
 }
 
 static int hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
-                       unsigned char out[SIGV4_SHA256_LEN])
-{
+                       unsigned char out[SIGV4_SHA256_LEN]) {
   unsigned int outlen = 0;
   if (keylen > INT32_MAX)
     return -1;
@@ -242,8 +223,7 @@ static int hmac_sha256(const void *key, size_t keylen, const void *msg, size_t m
 /* kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service),
  * "aws4_request"), then the signature over the string to sign. */
 static int compute_signature(const char *secret, const char *date8, const char *region,
-                             const char *service, const char *sts, char out[65])
-{
+                             const char *service, const char *sts, char out[65]) {
   unsigned char kseed[4 + sizeof(((struct aws_creds *)0)->secret_access_key)];
   unsigned char k1[SIGV4_SHA256_LEN], k2[SIGV4_SHA256_LEN];
   unsigned char sig[SIGV4_SHA256_LEN];
@@ -253,8 +233,8 @@ static int compute_signature(const char *secret, const char *date8, const char *
   if (slen > sizeof kseed - 4)
     goto done;
   /* A binary HMAC key, not a string. */
-  memcpy(kseed, "AWS4", 4);         /* NOLINT(bugprone-not-null-terminated-result) */
-  memcpy(kseed + 4, secret, slen);  /* NOLINT(bugprone-not-null-terminated-result) */
+  memcpy(kseed, "AWS4", 4);        /* NOLINT(bugprone-not-null-terminated-result) */
+  memcpy(kseed + 4, secret, slen); /* NOLINT(bugprone-not-null-terminated-result) */
   if (hmac_sha256(kseed, 4 + slen, date8, strlen(date8), k1) ||
       hmac_sha256(k1, sizeof k1, region, strlen(region), k2) ||
       hmac_sha256(k2, sizeof k2, service, strlen(service), k1) ||
@@ -279,8 +259,7 @@ struct segment {
 
 /* Non-S3 services: remove "." and ".." segments and empty segments (what
  * AWS services and botocore do), then encode the wire path once more. */
-static int add_normalised_path(struct sbuf *b, const char *path, size_t n)
-{
+static int add_normalised_path(struct sbuf *b, const char *path, size_t n) {
   size_t max_segments = n / 2 + 1;
   struct segment *seg = calloc(max_segments, sizeof *seg);
   size_t nseg = 0;
@@ -319,8 +298,7 @@ static int add_normalised_path(struct sbuf *b, const char *path, size_t n)
 
 /* S3: the key is taken as it is (no dot or slash handling) and encoded once:
  * decode the wire form, then encode per SigV4 keeping '/'. */
-static int add_s3_path(struct sbuf *b, const char *path, size_t n)
-{
+static int add_s3_path(struct sbuf *b, const char *path, size_t n) {
   unsigned char *dec = malloc(n ? n : 1);
   if (!dec)
     return -1;
@@ -330,8 +308,7 @@ static int add_s3_path(struct sbuf *b, const char *path, size_t n)
   return 0;
 }
 
-static int add_canonical_uri(struct sbuf *b, const struct sigv4_request *rq)
-{
+static int add_canonical_uri(struct sbuf *b, const struct sigv4_request *rq) {
   const char *path = rq->path && rq->path[0] ? rq->path : "/";
   size_t n = strnlen(path, SIGV4_MAX_PATH + 1);
   if (n > SIGV4_MAX_PATH || path[0] != '/')
@@ -346,8 +323,7 @@ struct qparam {
   const char *value;
 };
 
-static int qparam_cmp(const void *a, const void *b)
-{
+static int qparam_cmp(const void *a, const void *b) {
   const struct qparam *x = a, *y = b;
   int c = strcmp(x->name, y->name);
   return c ? c : strcmp(x->value, y->value);
@@ -355,8 +331,7 @@ static int qparam_cmp(const void *a, const void *b)
 
 /* Writes the decoded-then-encoded form of in[0..n) at arena + *used. */
 static const char *arena_encode(char *arena, size_t *used, size_t arena_len, unsigned char *tmp,
-                                const char *in, size_t n)
-{
+                                const char *in, size_t n) {
   size_t dn = pct_decode(in, n, tmp);
   char *dst = arena + *used;
   if (sigv4_uri_encode((const char *)tmp, dn, true, dst, arena_len - *used))
@@ -365,8 +340,7 @@ static const char *arena_encode(char *arena, size_t *used, size_t arena_len, uns
   return dst;
 }
 
-static int add_canonical_query(struct sbuf *b, const char *query)
-{
+static int add_canonical_query(struct sbuf *b, const char *query) {
   if (!query || !query[0])
     return 0;
   size_t qlen = strnlen(query, SIGV4_MAX_QUERY + 1);
@@ -438,8 +412,7 @@ struct hentry {
   size_t order; /* position given: duplicates keep their order */
 };
 
-static int hentry_cmp(const void *a, const void *b)
-{
+static int hentry_cmp(const void *a, const void *b) {
   const struct hentry *x = a, *y = b;
   int c = strcmp(x->name, y->name);
   if (c)
@@ -447,16 +420,12 @@ static int hentry_cmp(const void *a, const void *b)
   return (x->order > y->order) - (x->order < y->order);
 }
 
-static bool is_blank(char ch)
-{
-  return ch == ' ' || ch == '\t';
-}
+static bool is_blank(char ch) { return ch == ' ' || ch == '\t'; }
 
 #define HTTP_SEPARATORS "()<>@,;:\\\"/[]?={}"
 
 /* Token characters of RFC 9110, lowercased into out. */
-static int lower_header_name(const char *name, char out[SIGV4_MAX_HEADER_NAME])
-{
+static int lower_header_name(const char *name, char out[SIGV4_MAX_HEADER_NAME]) {
   if (!name)
     return -1;
   size_t n = strnlen(name, SIGV4_MAX_HEADER_NAME);
@@ -474,8 +443,7 @@ static int lower_header_name(const char *name, char out[SIGV4_MAX_HEADER_NAME])
   return 0;
 }
 
-static void trim_span(const char *s, size_t n, const char **start, size_t *len)
-{
+static void trim_span(const char *s, size_t n, const char **start, size_t *len) {
   const char *e = s + n;
   while (s < e && is_blank(*s))
     s++;
@@ -488,8 +456,7 @@ static void trim_span(const char *s, size_t n, const char **start, size_t *len)
 /* Trims the value and collapses runs of blanks into one space. A value
  * folded over several lines (obsolete line folding, the suite's
  * get-header-value-multiline) becomes its non-empty lines joined with ','. */
-static void add_header_value(struct sbuf *b, const char *v)
-{
+static void add_header_value(struct sbuf *b, const char *v) {
   bool wrote_line = false;
   for (const char *p = v;;) {
     size_t linelen = strcspn(p, "\r\n");
@@ -518,8 +485,7 @@ static void add_header_value(struct sbuf *b, const char *v)
   }
 }
 
-static const struct sigv4_header *find_header(const struct sigv4_request *rq, const char *lname)
-{
+static const struct sigv4_header *find_header(const struct sigv4_request *rq, const char *lname) {
   for (size_t i = 0; i < rq->n_headers; i++)
     if (rq->headers[i].name && strcasecmp(rq->headers[i].name, lname) == 0)
       return &rq->headers[i];
@@ -528,8 +494,7 @@ static const struct sigv4_header *find_header(const struct sigv4_request *rq, co
 
 /* ---- validation ---- */
 
-static bool is_scope_part(const char *s)
-{
+static bool is_scope_part(const char *s) {
   size_t n = s ? strnlen(s, SIGV4_MAX_SCOPE_PART + 1) : 0;
   if (n == 0 || n > SIGV4_MAX_SCOPE_PART)
     return false;
@@ -542,8 +507,7 @@ static bool is_scope_part(const char *s)
   return true;
 }
 
-static bool is_method(const char *s)
-{
+static bool is_method(const char *s) {
   size_t n = s ? strnlen(s, SIGV4_MAX_METHOD + 1) : 0;
   if (n == 0 || n > SIGV4_MAX_METHOD)
     return false;
@@ -555,8 +519,7 @@ static bool is_method(const char *s)
 
 /* Printable ASCII without the characters that would break the
  * Authorization header's Credential=AKID/scope syntax. */
-static bool is_access_key_id(const char *s, size_t cap)
-{
+static bool is_access_key_id(const char *s, size_t cap) {
   size_t n = strnlen(s, cap);
   if (n == 0 || n == cap)
     return false;
@@ -568,8 +531,7 @@ static bool is_access_key_id(const char *s, size_t cap)
   return true;
 }
 
-static bool is_printable_field(const char *s, size_t cap, bool allow_empty)
-{
+static bool is_printable_field(const char *s, size_t cap, bool allow_empty) {
   size_t n = strnlen(s, cap);
   if (n == cap || (n == 0 && !allow_empty))
     return false;
@@ -581,8 +543,7 @@ static bool is_printable_field(const char *s, size_t cap, bool allow_empty)
   return true;
 }
 
-static bool creds_usable(const struct aws_creds *c)
-{
+static bool creds_usable(const struct aws_creds *c) {
   return is_access_key_id(c->access_key_id, sizeof c->access_key_id) &&
          is_printable_field(c->secret_access_key, sizeof c->secret_access_key, false) &&
          is_printable_field(c->session_token, sizeof c->session_token, true);
@@ -590,8 +551,7 @@ static bool creds_usable(const struct aws_creds *c)
 
 /* ---- signing ---- */
 
-static int format_amz_date(time_t now, char out[17])
-{
+static int format_amz_date(time_t now, char out[17]) {
   struct tm tm;
   if (!gmtime_r(&now, &tm))
     return -1;
@@ -603,8 +563,7 @@ static int format_amz_date(time_t now, char out[17])
 /* Fills out->content_sha256: the caller's x-amz-content-sha256 if given,
  * else UNSIGNED-PAYLOAD or the payload's hash. */
 static int payload_hash(const struct sigv4_request *rq, const struct sigv4_header *given,
-                        struct sigv4_signed *out)
-{
+                        struct sigv4_signed *out) {
   if (given) {
     const char *s;
     size_t n;
@@ -630,8 +589,7 @@ static int payload_hash(const struct sigv4_request *rq, const struct sigv4_heade
 /* Collects the caller's headers plus the ones sigv4 adds, lowercased and
  * sorted by name (stable for duplicates). */
 static int collect_headers(const struct sigv4_request *rq, const struct aws_creds *c,
-                           const struct sigv4_signed *out, struct hentry *h, size_t *nh)
-{
+                           const struct sigv4_signed *out, struct hentry *h, size_t *nh) {
   size_t n = 0;
   for (size_t i = 0; i < rq->n_headers; i++) {
     const char *v = rq->headers[i].value;
@@ -670,8 +628,7 @@ static int collect_headers(const struct sigv4_request *rq, const struct aws_cred
 /* Appends "name:v1,v2\n" per distinct name to creq and "a;b;c" to
  * out->signed_headers. */
 static int add_canonical_headers(struct sbuf *creq, const struct hentry *h, size_t nh,
-                                 struct sigv4_signed *out)
-{
+                                 struct sigv4_signed *out) {
   struct sbuf sh;
   int rc = -1;
   sbuf_init(&sh, sizeof out->signed_headers - 1);
@@ -700,8 +657,7 @@ done:
   return rc;
 }
 
-static int check_given_date(const struct sigv4_header *given, const char *amz_date)
-{
+static int check_given_date(const struct sigv4_header *given, const char *amz_date) {
   const char *s;
   size_t n;
   if (!given)
@@ -712,8 +668,8 @@ static int check_given_date(const struct sigv4_header *given, const char *amz_da
   return (n == strlen(amz_date) && memcmp(s, amz_date, n) == 0) ? 0 : -1;
 }
 
-int sigv4_sign(const struct sigv4_request *rq, const struct aws_creds *c, struct sigv4_signed *out)
-{
+int sigv4_sign(const struct sigv4_request *rq, const struct aws_creds *c,
+               struct sigv4_signed *out) {
   struct sbuf creq, sts;
   struct hentry *h = NULL;
   size_t nh = 0;
@@ -783,10 +739,10 @@ int sigv4_sign(const struct sigv4_request *rq, const struct aws_creds *c, struct
     goto done;
 
   n = snprintf(out->authorization, sizeof out->authorization,
-                   SIGV4_ALGORITHM " Credential=%s/%s/%s/%s/" SIGV4_TERMINATOR
-                                   ", SignedHeaders=%s, Signature=%s",
-                   c->access_key_id, date8, rq->region, rq->service, out->signed_headers,
-                   out->signature);
+               SIGV4_ALGORITHM " Credential=%s/%s/%s/%s/" SIGV4_TERMINATOR
+                               ", SignedHeaders=%s, Signature=%s",
+               c->access_key_id, date8, rq->region, rq->service, out->signed_headers,
+               out->signature);
   if (n < 0 || (size_t)n >= sizeof out->authorization)
     goto done;
 
@@ -806,8 +762,7 @@ done:
   return rc;
 }
 
-void sigv4_signed_free(struct sigv4_signed *out)
-{
+void sigv4_signed_free(struct sigv4_signed *out) {
   if (!out)
     return;
   if (out->canonical_request) {

@@ -277,9 +277,8 @@ static int creds_env_start(struct probe *p) {
   }
   nc_strlcpy(c.source, "env", sizeof c.source);
   creds_accept(p, &c, prefix, sizeof prefix);
-  probe_finish(p, probe_judge(p, true), NC_OK, "env",
-               "credentials from the environment (%s %s%s)", CREDS_ENV_KEY_ID, prefix,
-               c.session_token[0] ? ", with a session token" : "");
+  probe_finish(p, probe_judge(p, true), NC_OK, "env", "credentials from the environment (%s %s%s)",
+               CREDS_ENV_KEY_ID, prefix, c.session_token[0] ? ", with a session token" : "");
   creds_clear(&c);
   return 0;
 }
@@ -481,7 +480,6 @@ int creds_plan(struct plan *pl, const struct nc_config *cfg) {
     }
   }
   nc_snprintf(id, sizeof id, "creds:%s", src);
-  return plan_add(pl, cfg, ops, id, target, NULL, cfg->expect[NC_FAM_CREDS], cfg->timeout_ms)
-             ? 0
-             : -1;
+  return plan_add(pl, cfg, ops, id, target, NULL, cfg->expect[NC_FAM_CREDS], cfg->timeout_ms) ? 0
+                                                                                              : -1;
 }

@@ -11,8 +11,8 @@
  */
 #include "netcheck/dns.h"
 
-#include <arpa/inet.h>
 #include <ares.h>
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -55,8 +55,8 @@ static bool dns_valid_name(const char *s) {
       label = 0;
       continue;
     }
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_'))
       return false;
     if (++label > DNS_LABEL_MAX)
       return false;
@@ -187,7 +187,8 @@ static enum dns_result dns_result_from_status(int status) {
 
 /* Addresses of a NOERROR response; c-ares follows CNAME chains and checks the
  * question. */
-static enum dns_result dns_parse_addrs(const unsigned char *abuf, int alen, struct dns_answer *out) {
+static enum dns_result dns_parse_addrs(const unsigned char *abuf, int alen,
+                                       struct dns_answer *out) {
   int n = NC_MAX_ADDRS, st;
   if (out->type == DNS_TYPE_AAAA) {
     struct ares_addr6ttl ttls[NC_MAX_ADDRS];
@@ -207,7 +208,8 @@ static enum dns_result dns_parse_addrs(const unsigned char *abuf, int alen, stru
   return st == ARES_ENODATA ? DNS_RES_NODATA : DNS_RES_ERROR;
 }
 
-void dns_parse_answer(int ares_status, const unsigned char *abuf, int alen, struct dns_answer *out) {
+void dns_parse_answer(int ares_status, const unsigned char *abuf, int alen,
+                      struct dns_answer *out) {
   out->n = 0;
   out->rcode = -1;
   if (!abuf || alen < DNS_HEADER_LEN) {
@@ -471,8 +473,8 @@ static const char *dns_families(const struct dns_server_result *s, enum dns_resu
 }
 
 /* "did not answer the A query within 5000 ms", ... for server s. */
-static void dns_problem_phrase(const struct dns_server_result *s, enum dns_result r,
-                               int timeout_ms, char *out, size_t len) {
+static void dns_problem_phrase(const struct dns_server_result *s, enum dns_result r, int timeout_ms,
+                               char *out, size_t len) {
   const char *fam = dns_families(s, r);
   switch (r) {
   case DNS_RES_NXDOMAIN:
@@ -512,8 +514,7 @@ static double dns_answer_latency(const struct dns_server_result *s) {
 }
 
 int dns_message(const char *name, const struct dns_server_result *s, int n,
-                const struct dns_eval *ev, const char *cls, int timeout_ms, char *out,
-                size_t len) {
+                const struct dns_eval *ev, const char *cls, int timeout_ms, char *out, size_t len) {
   char problem[160];
   if (n <= 0)
     return nc_snprintf(out, len,
@@ -659,8 +660,8 @@ static void dns_details_addrs(struct probe *p, const struct nc_addrs *all) {
 }
 
 static cJSON *dns_details_query(const struct dns_answer *q) {
-  static const char *const rcodes[] = {"NOERROR", "FORMERR", "SERVFAIL",
-                                       "NXDOMAIN", "NOTIMP", "REFUSED"};
+  static const char *const rcodes[] = {"NOERROR",  "FORMERR", "SERVFAIL",
+                                       "NXDOMAIN", "NOTIMP",  "REFUSED"};
   cJSON *o = cJSON_CreateObject(), *arr;
   if (!o)
     return NULL;
@@ -764,9 +765,9 @@ static bool dns_try_hosts(struct probe *p) {
     nc_snprintf(more, sizeof more, " and %d more", found.n - 1);
   p->t.dns = 0;
   p->t.total = 0;
-  probe_finish(p, probe_judge(p, true), NC_OK, "hosts", "%s is %s%s (%s) in " DNS_HOSTS_PATH
-               "; not queried",
-               p->target, found.a[0].text, more, dns_class_phrase(cls));
+  probe_finish(p, probe_judge(p, true), NC_OK, "hosts",
+               "%s is %s%s (%s) in " DNS_HOSTS_PATH "; not queried", p->target, found.a[0].text,
+               more, dns_class_phrase(cls));
   return true;
 }
 

@@ -125,8 +125,8 @@ static void add_routes(cJSON *env) {
     char d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN], dest[64];
     cJSON *o;
     /* The kernel's own fixed format; a line that does not match is skipped. */
-    if (sscanf(line, "%31s %x %x %x %*d %*d %d %x", ifname, &dst, &gw, &flags, &metric, // NOLINT(cert-err34-c)
-               &mask) != 6)
+    // NOLINTNEXTLINE(cert-err34-c)
+    if (sscanf(line, "%31s %x %x %x %*d %*d %d %x", ifname, &dst, &gw, &flags, &metric, &mask) != 6)
       continue;
     a.s_addr = dst;
     inet_ntop(AF_INET, &a, d, sizeof d);
@@ -202,8 +202,9 @@ static int env_start(struct probe *p) {
                  "no network interface but lo: the job runs with network isolation");
     return 0;
   }
-  probe_finish(p, NC_VERDICT_PASS, NC_OK, "ok", "%d network interface%s besides lo; %d nameserver%s%s",
-               others, others == 1 ? "" : "s", rc.n_nameservers, rc.n_nameservers == 1 ? "" : "s",
+  probe_finish(p, NC_VERDICT_PASS, NC_OK, "ok",
+               "%d network interface%s besides lo; %d nameserver%s%s", others,
+               others == 1 ? "" : "s", rc.n_nameservers, rc.n_nameservers == 1 ? "" : "s",
                resolv_ok ? "" : " (resolv.conf unreadable)");
   return 0;
 }
@@ -214,7 +215,6 @@ static const struct probe_ops env_ops = {
 };
 
 int env_plan(struct plan *pl, const struct nc_config *cfg) {
-  return plan_add(pl, cfg, &env_ops, "env:network", "local", NULL, cfg->expect[NC_FAM_ENV], 0)
-             ? 0
-             : -1;
+  return plan_add(pl, cfg, &env_ops, "env:network", "local", NULL, cfg->expect[NC_FAM_ENV], 0) ? 0
+                                                                                               : -1;
 }

@@ -47,8 +47,8 @@ struct sigv4_header {
 
 struct sigv4_request {
   const char *method;
-  const char *path;  /* as sent on the wire (already percent-encoded), e.g. "/" */
-  const char *query; /* as sent, without '?', may be NULL or "" */
+  const char *path;                   /* as sent on the wire (already percent-encoded), e.g. "/" */
+  const char *query;                  /* as sent, without '?', may be NULL or "" */
   const struct sigv4_header *headers; /* every header to sign, including Host */
   size_t n_headers;
   const void *payload;
@@ -72,13 +72,13 @@ struct sigv4_request {
 };
 
 struct sigv4_signed {
-  char amz_date[17];            /* X-Amz-Date: YYYYMMDDTHHMMSSZ */
-  char content_sha256[65];      /* hex payload hash or "UNSIGNED-PAYLOAD" */
-  char authorization[1024];     /* full Authorization header value */
+  char amz_date[17];        /* X-Amz-Date: YYYYMMDDTHHMMSSZ */
+  char content_sha256[65];  /* hex payload hash or "UNSIGNED-PAYLOAD" */
+  char authorization[1024]; /* full Authorization header value */
   char signed_headers[512];
   char signature[65];
-  char *canonical_request;      /* heap, for tests and debugging */
-  char *string_to_sign;         /* heap */
+  char *canonical_request; /* heap, for tests and debugging */
+  char *string_to_sign;    /* heap */
 };
 
 /* Signs rq with c. The caller sends Host, X-Amz-Date (out->amz_date),

@@ -25,8 +25,7 @@ enum nc_log_level { NC_LOG_ERROR, NC_LOG_WARN, NC_LOG_INFO, NC_LOG_DEBUG };
 extern int nc_log_level;
 
 /* Writes "netcheck: LEVEL: message\n" to stderr when level <= nc_log_level. */
-void nc_log(enum nc_log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void nc_log(enum nc_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define NC_ERROR(...) nc_log(NC_LOG_ERROR, __VA_ARGS__)
 #define NC_WARN(...) nc_log(NC_LOG_WARN, __VA_ARGS__)
@@ -40,8 +39,7 @@ int64_t nc_now_ms(void);
 size_t nc_strlcpy(char *dst, const char *src, size_t size);
 
 /* snprintf that never overflows and returns 0 on success, 1 on truncation. */
-int nc_snprintf(char *dst, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int nc_snprintf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Drops an incomplete UTF-8 sequence at the end of s (left by a cut). */
 void nc_utf8_trim_tail(char *s);

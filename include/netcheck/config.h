@@ -92,7 +92,7 @@ struct nc_config {
   int n_buckets;
   char dns_servers[NC_MAX_SERVERS][64]; /* "IP" or "IP:PORT"; empty = resolv.conf */
   int n_dns_servers;
-  char ca_bundle[NC_PATH_MAX];          /* "" = system default */
+  char ca_bundle[NC_PATH_MAX];                      /* "" = system default */
   char egress_targets[NC_MAX_TARGETS][NC_HOST_MAX]; /* "host" or "https://host/path" */
   int n_egress_targets;
   char tcp_targets[NC_MAX_TARGETS][NC_HOST_MAX]; /* "host:port" */
@@ -118,8 +118,10 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
 
 /* Parsers used by config_load and by the fuzz targets; each returns 0 or -1
  * with a one-line reason in err. buf need not be NUL-terminated. */
-int config_parse_processing_job(struct nc_config *cfg, const char *buf, size_t len, char *err, size_t errlen);
-int config_parse_resource(struct nc_config *cfg, const char *buf, size_t len, char *err, size_t errlen);
+int config_parse_processing_job(struct nc_config *cfg, const char *buf, size_t len, char *err,
+                                size_t errlen);
+int config_parse_resource(struct nc_config *cfg, const char *buf, size_t len, char *err,
+                          size_t errlen);
 int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *err, size_t errlen);
 
 /* Splits "s3://bucket/prefix" into bucket and prefix; 0 or -1. */

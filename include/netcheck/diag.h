@@ -7,32 +7,32 @@
 
 #include <stdio.h>
 
-#define NC_DIAG_CODES(X)                                                       \
-  X(OK)                                                                        \
-  X(DNS_NO_RESOLVER)                                                           \
-  X(DNS_TIMEOUT)                                                               \
-  X(DNS_NXDOMAIN)                                                              \
-  X(DNS_SERVFAIL)                                                              \
-  X(S3_NO_ROUTE)                                                               \
-  X(S3_DENIED_ENDPOINT_POLICY)                                                 \
-  X(S3_DENIED)                                                                 \
-  X(S3_NO_SUCH_BUCKET)                                                         \
-  X(S3_WRONG_REGION)                                                           \
-  X(S3_SIGNATURE_MISMATCH)                                                     \
-  X(TLS_UNTRUSTED)                                                             \
-  X(TLS_HANDSHAKE)                                                             \
-  X(CLOCK_SKEW)                                                                \
-  X(CREDS_UNAVAILABLE)                                                         \
-  X(REPO_NOT_BLOCKED)                                                          \
-  X(EGRESS_BLOCKED)                                                            \
-  X(EGRESS_UNEXPECTED)                                                         \
-  X(AWS_ENDPOINT_UNREACHABLE)                                                  \
-  X(PEER_DNS)                                                                  \
-  X(PEER_BLOCKED)                                                              \
-  X(PEER_REFUSED)                                                              \
-  X(PEER_NOT_NETCHECK)                                                         \
-  X(PEER_PMTU_BLACKHOLE)                                                       \
-  X(NETWORK_ISOLATED)                                                          \
+#define NC_DIAG_CODES(X)                                                                           \
+  X(OK)                                                                                            \
+  X(DNS_NO_RESOLVER)                                                                               \
+  X(DNS_TIMEOUT)                                                                                   \
+  X(DNS_NXDOMAIN)                                                                                  \
+  X(DNS_SERVFAIL)                                                                                  \
+  X(S3_NO_ROUTE)                                                                                   \
+  X(S3_DENIED_ENDPOINT_POLICY)                                                                     \
+  X(S3_DENIED)                                                                                     \
+  X(S3_NO_SUCH_BUCKET)                                                                             \
+  X(S3_WRONG_REGION)                                                                               \
+  X(S3_SIGNATURE_MISMATCH)                                                                         \
+  X(TLS_UNTRUSTED)                                                                                 \
+  X(TLS_HANDSHAKE)                                                                                 \
+  X(CLOCK_SKEW)                                                                                    \
+  X(CREDS_UNAVAILABLE)                                                                             \
+  X(REPO_NOT_BLOCKED)                                                                              \
+  X(EGRESS_BLOCKED)                                                                                \
+  X(EGRESS_UNEXPECTED)                                                                             \
+  X(AWS_ENDPOINT_UNREACHABLE)                                                                      \
+  X(PEER_DNS)                                                                                      \
+  X(PEER_BLOCKED)                                                                                  \
+  X(PEER_REFUSED)                                                                                  \
+  X(PEER_NOT_NETCHECK)                                                                             \
+  X(PEER_PMTU_BLACKHOLE)                                                                           \
+  X(NETWORK_ISOLATED)                                                                              \
   X(TIMEOUT_BUDGET)
 
 #define NC_DIAG_ENUM(name) NC_##name,

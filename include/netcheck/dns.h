@@ -37,9 +37,9 @@ enum dns_result {
 
 /* One query (A or AAAA) against one server. */
 struct dns_answer {
-  int type;  /* DNS_TYPE_A or DNS_TYPE_AAAA */
+  int type; /* DNS_TYPE_A or DNS_TYPE_AAAA */
   enum dns_result result;
-  int rcode; /* from the response header; -1 without a response */
+  int rcode;         /* from the response header; -1 without a response */
   double latency_ms; /* negative without a response */
   int n;
   struct nc_addr addrs[NC_MAX_ADDRS];
@@ -95,13 +95,11 @@ void dns_collect_addrs(const struct dns_server_result *s, int n, struct nc_addrs
  * first address when ev->resolved; timeout_ms words timeouts. 0, or 1 when
  * truncated. */
 int dns_message(const char *name, const struct dns_server_result *s, int n,
-                const struct dns_eval *ev, const char *cls, int timeout_ms, char *out,
-                size_t len);
+                const struct dns_eval *ev, const char *cls, int timeout_ms, char *out, size_t len);
 
 /* What to change, in VPC terms, for problem r on name. 0, or 1 when truncated;
  * "" for an answer. */
-int dns_remediation(const char *name, const char *region, enum dns_result r, char *out,
-                    size_t len);
+int dns_remediation(const char *name, const char *region, enum dns_result r, char *out, size_t len);
 
 /* "inside the VPC: interface endpoint" for "inside_vpc", ... */
 const char *dns_class_phrase(const char *cls);

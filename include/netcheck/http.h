@@ -20,7 +20,7 @@
 struct http_req {
   const char *method; /* "GET", "HEAD", "POST" */
   const char *url;
-  const char *pin_ip; /* address to connect to, NULL = resolve with curl */
+  const char *pin_ip;                       /* address to connect to, NULL = resolve with curl */
   const char *headers[NC_HTTP_MAX_HEADERS]; /* "Name: value", NULL-terminated */
   const char *body;
   size_t body_len;
@@ -56,7 +56,8 @@ typedef void (*http_cb)(struct probe *p, const struct http_resp *r, void *arg);
 
 /* Starts a request; cb runs once, on the loop, unless p finishes first.
  * All strings are copied. 0 or -1. */
-int engine_http(struct engine *e, struct probe *p, const struct http_req *rq, http_cb cb, void *arg);
+int engine_http(struct engine *e, struct probe *p, const struct http_req *rq, http_cb cb,
+                void *arg);
 
 /* Resolve-then-request, the step most probes share: resolves the URL's host
  * with engine_resolve() (timed into r->t.dns), pins the first address and

@@ -17,10 +17,10 @@
 struct cJSON;
 
 struct report_run {
-  long long started_wall_ms;  /* CLOCK_REALTIME, for timestamps */
+  long long started_wall_ms; /* CLOCK_REALTIME, for timestamps */
   long long finished_wall_ms;
-  long long duration_ms;      /* monotonic */
-  int interrupted; /* signal number, 0 if none */
+  long long duration_ms; /* monotonic */
+  int interrupted;       /* signal number, 0 if none */
 };
 
 struct report_counts {

@@ -21,13 +21,12 @@
 
 #define CLI_MAX_HEADERS 64
 
-#define USAGE                                                                                  \
-  "usage: sigv4_cli --method M --path P [--query Q] --region R --service S\n"                \
-  "                 --time YYYYMMDDTHHMMSSZ [--header 'Name: value']... [--payload DATA]\n" \
+#define USAGE                                                                                      \
+  "usage: sigv4_cli --method M --path P [--query Q] --region R --service S\n"                      \
+  "                 --time YYYYMMDDTHHMMSSZ [--header 'Name: value']... [--payload DATA]\n"        \
   "                 [--s3] [--unsigned-payload] [--token-unsigned] [--debug]\n"
 
-static int parse_time(const char *s, time_t *out)
-{
+static int parse_time(const char *s, time_t *out) {
   struct tm tm;
   memset(&tm, 0, sizeof tm);
   const char *end = strptime(s, "%Y%m%dT%H%M%SZ", &tm);
@@ -37,15 +36,20 @@ static int parse_time(const char *s, time_t *out)
   return 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
   static const struct option opts[] = {
-      {"method", required_argument, NULL, 'm'},  {"path", required_argument, NULL, 'p'},
-      {"query", required_argument, NULL, 'q'},   {"region", required_argument, NULL, 'r'},
-      {"service", required_argument, NULL, 's'}, {"time", required_argument, NULL, 't'},
-      {"header", required_argument, NULL, 'H'},  {"payload", required_argument, NULL, 'd'},
-      {"s3", no_argument, NULL, '3'},            {"unsigned-payload", no_argument, NULL, 'u'},
-      {"token-unsigned", no_argument, NULL, 'T'}, {"debug", no_argument, NULL, 'D'},
+      {"method", required_argument, NULL, 'm'},
+      {"path", required_argument, NULL, 'p'},
+      {"query", required_argument, NULL, 'q'},
+      {"region", required_argument, NULL, 'r'},
+      {"service", required_argument, NULL, 's'},
+      {"time", required_argument, NULL, 't'},
+      {"header", required_argument, NULL, 'H'},
+      {"payload", required_argument, NULL, 'd'},
+      {"s3", no_argument, NULL, '3'},
+      {"unsigned-payload", no_argument, NULL, 'u'},
+      {"token-unsigned", no_argument, NULL, 'T'},
+      {"debug", no_argument, NULL, 'D'},
       {NULL, 0, NULL, 0},
   };
   struct sigv4_header headers[CLI_MAX_HEADERS];
@@ -57,19 +61,37 @@ int main(int argc, char **argv)
   rq.headers = headers;
   while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (ch) {
-    case 'm': rq.method = optarg; break;
-    case 'p': rq.path = optarg; break;
-    case 'q': rq.query = optarg; break;
-    case 'r': rq.region = optarg; break;
-    case 's': rq.service = optarg; break;
+    case 'm':
+      rq.method = optarg;
+      break;
+    case 'p':
+      rq.path = optarg;
+      break;
+    case 'q':
+      rq.query = optarg;
+      break;
+    case 'r':
+      rq.region = optarg;
+      break;
+    case 's':
+      rq.service = optarg;
+      break;
     case 'd':
       rq.payload = optarg;
       rq.payload_len = strlen(optarg);
       break;
-    case '3': rq.s3 = true; break;
-    case 'u': rq.unsigned_payload = true; break;
-    case 'T': rq.token_unsigned = true; break;
-    case 'D': debug = true; break;
+    case '3':
+      rq.s3 = true;
+      break;
+    case 'u':
+      rq.unsigned_payload = true;
+      break;
+    case 'T':
+      rq.token_unsigned = true;
+      break;
+    case 'D':
+      debug = true;
+      break;
     case 't':
       if (parse_time(optarg, &rq.now)) {
         fprintf(stderr, "sigv4_cli: bad --time %s\n%s", optarg, USAGE);
@@ -89,7 +111,9 @@ int main(int argc, char **argv)
       rq.n_headers++;
       break;
     }
-    default: fputs(USAGE, stderr); return 2;
+    default:
+      fputs(USAGE, stderr);
+      return 2;
     }
   }
   if (optind != argc || !rq.method || !rq.path || !rq.region || !rq.service || !have_time) {

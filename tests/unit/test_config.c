@@ -65,7 +65,8 @@ static void test_wrong_type_names_the_field(void **state) {
   assert_non_null(strstr(err, "ProcessingInputs[0].S3Input.S3Uri: expected a string"));
   assert_int_equal(parse_job("{\"ProcessingInputs\": {}}"), -1);
   assert_non_null(strstr(err, "ProcessingInputs: expected an array"));
-  assert_int_equal(parse_job("{\"ProcessingResources\": {\"ClusterConfig\": {\"InstanceCount\": \"2\"}}}"), -1);
+  assert_int_equal(
+      parse_job("{\"ProcessingResources\": {\"ClusterConfig\": {\"InstanceCount\": \"2\"}}}"), -1);
   assert_non_null(strstr(err, "InstanceCount: expected a number"));
 }
 
@@ -104,7 +105,9 @@ static void test_resource_config_hosts_must_be_strings(void **state) {
 static void test_region_from_arn(void **state) {
   char r[32];
   (void)state;
-  assert_int_equal(config_region_from_arn("arn:aws:sagemaker:ap-southeast-2:1:processing-job/x", r, sizeof r), 0);
+  assert_int_equal(
+      config_region_from_arn("arn:aws:sagemaker:ap-southeast-2:1:processing-job/x", r, sizeof r),
+      0);
   assert_string_equal(r, "ap-southeast-2");
   assert_int_equal(config_region_from_arn("arn:aws:sagemaker::1:x", r, sizeof r), -1);
   assert_int_equal(config_region_from_arn("not-an-arn", r, sizeof r), -1);
@@ -143,9 +146,19 @@ static void test_host_names_are_sanitised(void **state) {
 static void test_flags_override_file_override_discovery(void **state) {
   char *argv1[] = {"netcheck", "--sm-config-dir", "tests/fixtures/sm-two-hosts", "--config",
                    "tests/fixtures/config-example.json"};
-  char *argv2[] = {"netcheck", "--sm-config-dir", "tests/fixtures/sm-two-hosts", "--config",
-                   "tests/fixtures/config-example.json", "--region", "sa-east-1", "--expect",
-                   "egress=any", "--timeout", "2.5", "--peer-wait", "0"};
+  char *argv2[] = {"netcheck",
+                   "--sm-config-dir",
+                   "tests/fixtures/sm-two-hosts",
+                   "--config",
+                   "tests/fixtures/config-example.json",
+                   "--region",
+                   "sa-east-1",
+                   "--expect",
+                   "egress=any",
+                   "--timeout",
+                   "2.5",
+                   "--peer-wait",
+                   "0"};
   (void)state;
   assert_int_equal(load(5, argv1), 0);
   assert_string_equal(cfg.region, "ap-south-1");

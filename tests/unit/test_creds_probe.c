@@ -28,14 +28,13 @@ int creds_probe_auth_header(const char *token, size_t token_len, char *out, size
 void creds_probe_key_prefix(const char *akid, char *out, size_t len);
 void creds_probe_failure_reason(const struct http_resp *r, char *out, size_t len);
 
-static const char *const creds_vars[] = {
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"};
+static const char *const creds_vars[] = {"AWS_ACCESS_KEY_ID",
+                                         "AWS_SECRET_ACCESS_KEY",
+                                         "AWS_SESSION_TOKEN",
+                                         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                                         "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                         "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                                         "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"};
 
 static int clear_env(void **state) {
   (void)state;
@@ -80,8 +79,8 @@ static void test_empty_variables_count_as_unset(void **state) {
 static void test_relative_uri_goes_to_the_container_endpoint(void **state) {
   char url[256], err[256];
   (void)state;
-  assert_int_equal(creds_probe_container_url("/v2/credentials/abc", "https://other.example/x",
-                                             url, sizeof url, err, sizeof err),
+  assert_int_equal(creds_probe_container_url("/v2/credentials/abc", "https://other.example/x", url,
+                                             sizeof url, err, sizeof err),
                    0);
   assert_string_equal(url, "http://169.254.170.2/v2/credentials/abc");
 }
@@ -92,17 +91,16 @@ static void test_relative_uri_must_be_a_clean_path(void **state) {
   assert_int_equal(creds_probe_container_url("v2/creds", NULL, url, sizeof url, err, sizeof err),
                    -1);
   assert_int_equal(
-      creds_probe_container_url("/v2/x\r\nHost: evil", NULL, url, sizeof url, err, sizeof err),
-      -1);
+      creds_probe_container_url("/v2/x\r\nHost: evil", NULL, url, sizeof url, err, sizeof err), -1);
   assert_null(strstr(err, "evil")); /* names the variable, not its value */
 }
 
 static void test_full_uri_accepts_https_and_local_http(void **state) {
   char url[256], err[256];
   (void)state;
-  assert_int_equal(creds_probe_container_url(NULL, "https://creds.example/c", url, sizeof url, err,
-                                             sizeof err),
-                   0);
+  assert_int_equal(
+      creds_probe_container_url(NULL, "https://creds.example/c", url, sizeof url, err, sizeof err),
+      0);
   assert_string_equal(url, "https://creds.example/c");
   assert_int_equal(creds_probe_container_url(NULL, "http://169.254.170.23/v1/credentials", url,
                                              sizeof url, err, sizeof err),
@@ -120,9 +118,8 @@ static void test_full_uri_refuses_other_schemes_and_remote_http(void **state) {
   assert_int_equal(
       creds_probe_container_url(NULL, "http://10.0.0.5/creds", url, sizeof url, err, sizeof err),
       -1);
-  assert_int_equal(creds_probe_container_url(NULL, "https:///nohost", url, sizeof url, err,
-                                             sizeof err),
-                   -1);
+  assert_int_equal(
+      creds_probe_container_url(NULL, "https:///nohost", url, sizeof url, err, sizeof err), -1);
   assert_null(strstr(err, "nohost"));
 }
 
@@ -207,7 +204,8 @@ static void test_failure_reason_names_the_transport_error(void **state) {
   (void)state;
   memset(&r, 0, sizeof r);
   r.curl_code = 7;
-  snprintf(r.error, sizeof r.error, "Failed to connect to 169.254.170.2 port 80: Connection refused");
+  snprintf(r.error, sizeof r.error,
+           "Failed to connect to 169.254.170.2 port 80: Connection refused");
   creds_probe_failure_reason(&r, out, sizeof out);
   assert_string_equal(out, "Failed to connect to 169.254.170.2 port 80: Connection refused");
   r.error[0] = '\0';

@@ -40,8 +40,7 @@ static char *read_docs(size_t *len) {
   char *buf = NULL;
   long size;
   if (!in)
-    fail_msg("cannot open %s (run the test from the repository root)",
-             DOCS_PATH);
+    fail_msg("cannot open %s (run the test from the repository root)", DOCS_PATH);
   assert_int_equal(fseek(in, 0, SEEK_END), 0);
   size = ftell(in);
   assert_true(size >= 0);
@@ -81,8 +80,7 @@ static void every_code_has_an_upper_case_name(void **state) {
     assert_non_null(name);
     assert_true(name[0] != '\0');
     for (const char *c = name; *c; c++)
-      assert_true((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-                  *c == '_');
+      assert_true((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_');
   }
   assert_string_equal(diag_name(NC_OK), "OK");
   assert_string_equal(diag_name(NC_S3_DENIED), "S3_DENIED");
@@ -97,13 +95,11 @@ static void names_round_trip_in_any_case(void **state) {
     size_t n = strlen(name);
     assert_true(n < sizeof(lower));
     for (size_t k = 0; k <= n; k++)
-      lower[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] - 'A' + 'a'
-                                                         : name[k]);
+      lower[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] - 'A' + 'a' : name[k]);
     assert_int_equal(diag_from_name(name), i);
     assert_int_equal(diag_from_name(lower), i);
   }
-  assert_int_equal(diag_from_name("s3_Denied_Endpoint_Policy"),
-                   NC_S3_DENIED_ENDPOINT_POLICY);
+  assert_int_equal(diag_from_name("s3_Denied_Endpoint_Policy"), NC_S3_DENIED_ENDPOINT_POLICY);
 }
 
 static void unknown_names_give_minus_one(void **state) {
@@ -170,11 +166,9 @@ static void explain_pages_are_ascii_and_fit_80_columns(void **state) {
     while (*line) {
       size_t n = strcspn(line, "\n");
       for (size_t k = 0; k < n; k++)
-        assert_true((unsigned char)line[k] >= 0x20 &&
-                    (unsigned char)line[k] < 0x7f);
+        assert_true((unsigned char)line[k] >= 0x20 && (unsigned char)line[k] < 0x7f);
       if (n > 80)
-        fail_msg("%s: line of %zu columns: %.*s", diag_name((enum nc_code)i), n,
-                 (int)n, line);
+        fail_msg("%s: line of %zu columns: %.*s", diag_name((enum nc_code)i), n, (int)n, line);
       line += n;
       if (*line)
         line++;
@@ -202,8 +196,7 @@ static void see_also_names_only_real_codes(void **state) {
     n = strlen(see);
     assert_true(n > 1 && n < sizeof(list));
     memcpy(list, see, n + 1);
-    for (tok = strtok_r(list, ", \n", &save); tok;
-         tok = strtok_r(NULL, ", \n", &save)) {
+    for (tok = strtok_r(list, ", \n", &save); tok; tok = strtok_r(NULL, ", \n", &save)) {
       int code = diag_from_name(tok);
       assert_true(code >= 0);
       assert_int_not_equal(code, i);
@@ -237,8 +230,7 @@ static void endpoint_policy_page_quotes_both_s3_messages(void **state) {
   char *page = squashed_page(NC_S3_DENIED_ENDPOINT_POLICY);
   (void)state;
   assert_non_null(strstr(page, "because no VPC endpoint policy allows"));
-  assert_non_null(
-      strstr(page, "with an explicit deny in a VPC endpoint policy"));
+  assert_non_null(strstr(page, "with an explicit deny in a VPC endpoint policy"));
   assert_non_null(strstr(page, "anonymous requests only ever get a plain "
                                "\"Access Denied\""));
   free(page);

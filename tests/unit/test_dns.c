@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <ares.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,9 +230,8 @@ static void test_hosts_file_gives_every_address_once(void **state) {
   struct nc_addrs a;
   (void)state;
   memset(&a, 0, sizeof a);
-  assert_int_equal(dns_hosts_lookup(hosts_file, strlen(hosts_file), "s3.us-east-1.amazonaws.com",
-                                    &a),
-                   2);
+  assert_int_equal(
+      dns_hosts_lookup(hosts_file, strlen(hosts_file), "s3.us-east-1.amazonaws.com", &a), 2);
   assert_string_equal(a.a[0].text, "198.18.0.10");
   assert_string_equal(a.a[1].text, "2001:db8::10");
   assert_int_equal(a.a[1].family, AF_INET6);
@@ -414,9 +413,8 @@ static void test_message_names_address_class_and_latency(void **state) {
   (void)state;
   set_server(&s[0], "198.18.0.2:53", DNS_RES_ANSWER, "198.19.1.10", DNS_RES_NODATA);
   dns_evaluate(s, 1, &ev);
-  assert_int_equal(dns_message("s3.us-east-1.amazonaws.com", s, 1, &ev, "outside", 5000, msg,
-                               sizeof msg),
-                   0);
+  assert_int_equal(
+      dns_message("s3.us-east-1.amazonaws.com", s, 1, &ev, "outside", 5000, msg, sizeof msg), 0);
   assert_string_equal(msg, "s3.us-east-1.amazonaws.com resolved to 198.19.1.10 (outside the VPC: "
                            "gateway endpoint or internet) in 3 ms");
 }
@@ -487,8 +485,8 @@ static void test_remediation_for_aws_names_points_at_amazon_dns(void **state) {
 static void test_remediation_for_bucket_names_mentions_the_wildcard(void **state) {
   char fix[1536];
   (void)state;
-  dns_remediation("nc-input-bucket.s3.us-east-1.amazonaws.com", "us-east-1", DNS_RES_NXDOMAIN,
-                  fix, sizeof fix);
+  dns_remediation("nc-input-bucket.s3.us-east-1.amazonaws.com", "us-east-1", DNS_RES_NXDOMAIN, fix,
+                  sizeof fix);
   assert_non_null(strstr(fix, "*.s3.us-east-1.amazonaws.com"));
 }
 

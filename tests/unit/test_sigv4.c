@@ -48,8 +48,7 @@
 /* helpers                                                             */
 /* ------------------------------------------------------------------ */
 
-static time_t suite_time(void)
-{
+static time_t suite_time(void) {
   struct tm tm = {0};
   tm.tm_year = 2015 - 1900;
   tm.tm_mon = 7;
@@ -59,8 +58,7 @@ static time_t suite_time(void)
   return timegm(&tm);
 }
 
-static void suite_creds(struct aws_creds *c, const char *token)
-{
+static void suite_creds(struct aws_creds *c, const char *token) {
   memset(c, 0, sizeof *c);
   snprintf(c->access_key_id, sizeof c->access_key_id, "%s", SUITE_AKID);
   snprintf(c->secret_access_key, sizeof c->secret_access_key, "%s", SUITE_SECRET);
@@ -70,8 +68,7 @@ static void suite_creds(struct aws_creds *c, const char *token)
 
 /* Reads a whole file (at most SUITE_MAX_FILE bytes) into a NUL-terminated
  * heap buffer. */
-static char *read_text(const char *path, size_t *len_out)
-{
+static char *read_text(const char *path, size_t *len_out) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return NULL;
@@ -90,8 +87,7 @@ static char *read_text(const char *path, size_t *len_out)
 }
 
 /* Line idx (0-based) of text into out, without its newline. */
-static void nth_line(const char *text, int idx, char *out, size_t outlen)
-{
+static void nth_line(const char *text, int idx, char *out, size_t outlen) {
   const char *p = text;
   for (int i = 0; i < idx && p; i++) {
     p = strchr(p, '\n');
@@ -109,8 +105,7 @@ static void nth_line(const char *text, int idx, char *out, size_t outlen)
   out[n] = '\0';
 }
 
-static const char *last_line(const char *text)
-{
+static const char *last_line(const char *text) {
   const char *nl = strrchr(text, '\n');
   return nl ? nl + 1 : text;
 }
@@ -134,8 +129,7 @@ struct suite_request {
   size_t body_len;
 };
 
-static int parse_request(char *buf, size_t len, struct suite_request *r)
-{
+static int parse_request(char *buf, size_t len, struct suite_request *r) {
   memset(r, 0, sizeof *r);
   r->buf = buf;
   char *end = buf + len;
@@ -193,8 +187,7 @@ static int parse_request(char *buf, size_t len, struct suite_request *r)
   return 0;
 }
 
-static const char *request_header(const struct suite_request *r, const char *name)
-{
+static const char *request_header(const struct suite_request *r, const char *name) {
   for (size_t i = 0; i < r->n_headers; i++)
     if (strcasecmp(r->headers[i].name, name) == 0) {
       const char *v = r->headers[i].value;
@@ -211,22 +204,20 @@ static const char *request_header(const struct suite_request *r, const char *nam
 
 struct suite_case {
   char dir[PATH_MAX];
-  char name[256];     /* NAME: the directory's name, the files' stem */
-  char relname[512];  /* path below the suite root, the test's name */
+  char name[256];    /* NAME: the directory's name, the files' stem */
+  char relname[512]; /* path below the suite root, the test's name */
 };
 
 static struct suite_case suite_cases[SUITE_MAX_CASES];
 static size_t n_suite_cases;
 static bool suite_too_many;
 
-static bool is_directory(const char *path)
-{
+static bool is_directory(const char *path) {
   struct stat st;
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static bool is_file(const char *path)
-{
+static bool is_file(const char *path) {
   struct stat st;
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
@@ -239,16 +230,15 @@ struct suite_dir {
 
 /* Looks at one directory entry: a case, or a directory to visit later. */
 static void visit_entry(const struct suite_dir *parent, const char *entry,
-                        struct suite_dir *pending, size_t *n_pending)
-{
+                        struct suite_dir *pending, size_t *n_pending) {
   struct suite_dir sub;
   char req[PATH_MAX + 300];
   int n1 = snprintf(sub.path, sizeof sub.path, "%s/%s", parent->path, entry);
   int n2 = parent->rel[0] ? snprintf(sub.rel, sizeof sub.rel, "%s/%s", parent->rel, entry)
                           : snprintf(sub.rel, sizeof sub.rel, "%s", entry);
   int n3 = snprintf(req, sizeof req, "%s/%s.req", sub.path, entry);
-  if (n1 < 0 || (size_t)n1 >= sizeof sub.path || n2 < 0 || (size_t)n2 >= sizeof sub.rel ||
-      n3 < 0 || (size_t)n3 >= sizeof req || !is_directory(sub.path))
+  if (n1 < 0 || (size_t)n1 >= sizeof sub.path || n2 < 0 || (size_t)n2 >= sizeof sub.rel || n3 < 0 ||
+      (size_t)n3 >= sizeof req || !is_directory(sub.path))
     return;
   if (is_file(req)) {
     if (n_suite_cases == SUITE_MAX_CASES) {
@@ -267,8 +257,7 @@ static void visit_entry(const struct suite_dir *parent, const char *entry,
 
 /* A case is a directory NAME that holds NAME.req, at most SUITE_MAX_DEPTH
  * levels below root (normalize-path/get-slash, post-sts-token/...). */
-static void find_cases(const char *root)
-{
+static void find_cases(const char *root) {
   struct suite_dir *pending = calloc(SUITE_MAX_DIRS, sizeof *pending);
   size_t n_pending = 0;
   if (!pending)
@@ -289,13 +278,11 @@ static void find_cases(const char *root)
   free(pending);
 }
 
-static int suite_case_cmp(const void *a, const void *b)
-{
+static int suite_case_cmp(const void *a, const void *b) {
   return strcmp(((const struct suite_case *)a)->relname, ((const struct suite_case *)b)->relname);
 }
 
-static char *case_file(const struct suite_case *sc, const char *ext, size_t *len)
-{
+static char *case_file(const struct suite_case *sc, const char *ext, size_t *len) {
   char path[PATH_MAX + 300];
   int n = snprintf(path, sizeof path, "%s/%s.%s", sc->dir, sc->name, ext);
   if (n < 0 || (size_t)n >= sizeof path)
@@ -323,8 +310,8 @@ static char *case_file(const struct suite_case *sc, const char *ext, size_t *len
  */
 struct suite_erratum {
   const char *name;
-  const char *unsigned_header;       /* left out of the request the .sts was made from */
-  const char *content_type;          /* its Content-Type, NULL when the .req's */
+  const char *unsigned_header;      /* left out of the request the .sts was made from */
+  const char *content_type;         /* its Content-Type, NULL when the .req's */
   bool authz_lists_unsigned_header; /* .authz's SignedHeaders names unsigned_header */
 };
 
@@ -334,8 +321,7 @@ static const struct suite_erratum suite_errata[] = {
      "application/x-www-form-urlencoded; charset=utf8", true},
 };
 
-static const struct suite_erratum *find_erratum(const char *name)
-{
+static const struct suite_erratum *find_erratum(const char *name) {
   for (size_t i = 0; i < sizeof suite_errata / sizeof suite_errata[0]; i++)
     if (strcmp(suite_errata[i].name, name) == 0)
       return &suite_errata[i];
@@ -343,8 +329,7 @@ static const struct suite_erratum *find_erratum(const char *name)
 }
 
 /* The .authz with "name;" (lowercased) removed from its SignedHeaders. */
-static void authz_without_header(const char *authz, const char *name, char *out, size_t outlen)
-{
+static void authz_without_header(const char *authz, const char *name, char *out, size_t outlen) {
   char needle[160];
   char lname[128];
   size_t n = strlen(name);
@@ -366,8 +351,7 @@ static void authz_without_header(const char *authz, const char *name, char *out,
 /* ------------------------------------------------------------------ */
 
 static void sign_suite_request(const struct suite_request *r, const struct aws_creds *c,
-                               bool token_unsigned, struct sigv4_signed *out)
-{
+                               bool token_unsigned, struct sigv4_signed *out) {
   struct sigv4_request rq = {
       .method = r->method,
       .path = r->path,
@@ -384,8 +368,7 @@ static void sign_suite_request(const struct suite_request *r, const struct aws_c
   assert_int_equal(sigv4_sign(&rq, c, out), 0);
 }
 
-static void test_sigv4_suite_case(void **state)
-{
+static void test_sigv4_suite_case(void **state) {
   const struct suite_case *sc = *state;
   size_t req_len = 0, sreq_len = 0;
   char *req_text = case_file(sc, "req", &req_len);
@@ -461,12 +444,11 @@ static void test_sigv4_suite_case(void **state)
   free(sreq_text);
 }
 
-static void test_sigv4_suite_has_every_case(void **state)
-{
+static void test_sigv4_suite_has_every_case(void **state) {
   (void)state;
   if (n_suite_cases < SUITE_EXPECTED_CASES)
-    print_error("found %zu SigV4 suite cases under $%s (default %s), expected %d\n",
-                n_suite_cases, SUITE_ENV, SUITE_DEFAULT, SUITE_EXPECTED_CASES);
+    print_error("found %zu SigV4 suite cases under $%s (default %s), expected %d\n", n_suite_cases,
+                SUITE_ENV, SUITE_DEFAULT, SUITE_EXPECTED_CASES);
   assert_false(suite_too_many);
   assert_true(n_suite_cases >= SUITE_EXPECTED_CASES);
 }
@@ -482,8 +464,7 @@ static const char empty_sha256[] =
 #define CREQ_LINE_QUERY 2
 
 /* GET / at the suite's time, S3 rules or not; tests change what they test. */
-static struct sigv4_request make_request(const struct sigv4_header *headers, size_t n, bool s3)
-{
+static struct sigv4_request make_request(const struct sigv4_header *headers, size_t n, bool s3) {
   struct sigv4_request rq = {
       .method = "GET",
       .path = "/",
@@ -499,8 +480,7 @@ static struct sigv4_request make_request(const struct sigv4_header *headers, siz
 
 /* Signs a GET with only Host given; returns sigv4_sign's result. */
 static int sign_simple(const char *path, const char *query, bool s3, const char *token,
-                       bool token_unsigned, struct sigv4_signed *out)
-{
+                       bool token_unsigned, struct sigv4_signed *out) {
   static const struct sigv4_header host[] = {{"Host", "bucket.s3.us-east-1.amazonaws.com"}};
   struct aws_creds c;
   suite_creds(&c, token);
@@ -515,8 +495,7 @@ static int sign_simple(const char *path, const char *query, bool s3, const char 
 
 /* Signs a GET of path?query and checks one line of its canonical request. */
 static void expect_canonical_line(const char *path, const char *query, bool s3, int line_idx,
-                                  const char *want)
-{
+                                  const char *want) {
   struct sigv4_signed out;
   char line[512];
   assert_int_equal(sign_simple(path, query, s3, NULL, false, &out), 0);
@@ -525,8 +504,7 @@ static void expect_canonical_line(const char *path, const char *query, bool s3, 
   sigv4_signed_free(&out);
 }
 
-static void test_sigv4_sha256_hex_known_vectors(void **state)
-{
+static void test_sigv4_sha256_hex_known_vectors(void **state) {
   (void)state;
   char hex[65];
   sigv4_sha256_hex("", 0, hex);
@@ -537,8 +515,7 @@ static void test_sigv4_sha256_hex_known_vectors(void **state)
   assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-static void test_sigv4_uri_encode_keeps_unreserved(void **state)
-{
+static void test_sigv4_uri_encode_keeps_unreserved(void **state) {
   (void)state;
   static const char unreserved[] =
       "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -547,8 +524,7 @@ static void test_sigv4_uri_encode_keeps_unreserved(void **state)
   assert_string_equal(out, unreserved);
 }
 
-static void test_sigv4_uri_encode_escapes_everything_else_in_uppercase_hex(void **state)
-{
+static void test_sigv4_uri_encode_escapes_everything_else_in_uppercase_hex(void **state) {
   (void)state;
   static const char in[] = " +=&%!*'()\xe1\x88\xb4\x01";
   char out[256];
@@ -558,8 +534,7 @@ static void test_sigv4_uri_encode_escapes_everything_else_in_uppercase_hex(void 
   assert_string_equal(out, "a%00b");
 }
 
-static void test_sigv4_uri_encode_slash_only_when_asked(void **state)
-{
+static void test_sigv4_uri_encode_slash_only_when_asked(void **state) {
   (void)state;
   char out[64];
   assert_int_equal(sigv4_uri_encode("/a b/c", 6, false, out, sizeof out), 0);
@@ -568,8 +543,7 @@ static void test_sigv4_uri_encode_slash_only_when_asked(void **state)
   assert_string_equal(out, "%2Fa%20b%2Fc");
 }
 
-static void test_sigv4_uri_encode_fails_when_out_is_too_small(void **state)
-{
+static void test_sigv4_uri_encode_fails_when_out_is_too_small(void **state) {
   (void)state;
   char out[4];
   assert_int_equal(sigv4_uri_encode("abc", 3, true, out, sizeof out), 0); /* exact fit */
@@ -581,8 +555,7 @@ static void test_sigv4_uri_encode_fails_when_out_is_too_small(void **state)
   assert_int_equal(sigv4_uri_encode("a", 1, true, out, 0), -1);
 }
 
-static void test_sigv4_s3_signs_content_sha256_of_empty_payload(void **state)
-{
+static void test_sigv4_s3_signs_content_sha256_of_empty_payload(void **state) {
   (void)state;
   struct sigv4_signed out;
   assert_int_equal(sign_simple("/", NULL, true, NULL, false, &out), 0);
@@ -591,12 +564,12 @@ static void test_sigv4_s3_signs_content_sha256_of_empty_payload(void **state)
   assert_string_equal(out.signed_headers, "host;x-amz-content-sha256;x-amz-date");
   assert_non_null(strstr(out.canonical_request, "\nx-amz-content-sha256:" /* value follows */));
   assert_string_equal(last_line(out.canonical_request), empty_sha256);
-  assert_non_null(strstr(out.authorization, "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "));
+  assert_non_null(
+      strstr(out.authorization, "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "));
   sigv4_signed_free(&out);
 }
 
-static void test_sigv4_non_s3_does_not_add_content_sha256(void **state)
-{
+static void test_sigv4_non_s3_does_not_add_content_sha256(void **state) {
   (void)state;
   struct sigv4_signed out;
   assert_int_equal(sign_simple("/", NULL, false, NULL, false, &out), 0);
@@ -604,15 +577,13 @@ static void test_sigv4_non_s3_does_not_add_content_sha256(void **state)
   sigv4_signed_free(&out);
 }
 
-static void test_sigv4_s3_path_is_not_normalised(void **state)
-{
+static void test_sigv4_s3_path_is_not_normalised(void **state) {
   (void)state;
   expect_canonical_line("/a//b/../c", NULL, true, CREQ_LINE_URI, "/a//b/../c");
   expect_canonical_line("/./x/", NULL, true, CREQ_LINE_URI, "/./x/");
 }
 
-static void test_sigv4_s3_path_is_encoded_once(void **state)
-{
+static void test_sigv4_s3_path_is_encoded_once(void **state) {
   (void)state;
   /* Already encoded: unchanged. Raw space, '+' and UTF-8: encoded once. */
   expect_canonical_line("/data/some%20dir/%C3%BC%2B", NULL, true, CREQ_LINE_URI,
@@ -621,15 +592,13 @@ static void test_sigv4_s3_path_is_encoded_once(void **state)
                         "/data/some%20dir/%C3%BC%2B");
 }
 
-static void test_sigv4_non_s3_path_is_normalised_and_encoded_twice(void **state)
-{
+static void test_sigv4_non_s3_path_is_normalised_and_encoded_twice(void **state) {
   (void)state;
   expect_canonical_line("/a//b/../c/./d%20e/", NULL, false, CREQ_LINE_URI, "/a/c/d%2520e/");
   expect_canonical_line("/../..", NULL, false, CREQ_LINE_URI, "/");
 }
 
-static void test_sigv4_query_is_decoded_encoded_and_sorted(void **state)
-{
+static void test_sigv4_query_is_decoded_encoded_and_sorted(void **state) {
   (void)state;
   expect_canonical_line("/", "prefix=data/some%20dir/%c3%bc%2B&max-keys=1&list-type=2", true,
                         CREQ_LINE_QUERY,
@@ -640,8 +609,7 @@ static void test_sigv4_query_is_decoded_encoded_and_sorted(void **state)
                         "a=&a=1&a=2&b=&c=%25zz");
 }
 
-static void test_sigv4_session_token_is_signed_by_default(void **state)
-{
+static void test_sigv4_session_token_is_signed_by_default(void **state) {
   (void)state;
   struct sigv4_signed out;
   assert_int_equal(sign_simple("/", NULL, true, "TOKEN/+=", false, &out), 0);
@@ -651,8 +619,7 @@ static void test_sigv4_session_token_is_signed_by_default(void **state)
   sigv4_signed_free(&out);
 }
 
-static void test_sigv4_session_token_left_unsigned_when_asked(void **state)
-{
+static void test_sigv4_session_token_left_unsigned_when_asked(void **state) {
   (void)state;
   struct sigv4_signed out;
   assert_int_equal(sign_simple("/", NULL, true, "TOKEN", true, &out), 0);
@@ -661,8 +628,7 @@ static void test_sigv4_session_token_left_unsigned_when_asked(void **state)
   sigv4_signed_free(&out);
 }
 
-static void test_sigv4_unsigned_payload(void **state)
-{
+static void test_sigv4_unsigned_payload(void **state) {
   (void)state;
   static const struct sigv4_header host[] = {{"Host", "h"}};
   struct aws_creds c;
@@ -680,8 +646,7 @@ static void test_sigv4_unsigned_payload(void **state)
   sigv4_signed_free(&out);
 }
 
-static void test_sigv4_given_content_sha256_is_the_payload_hash(void **state)
-{
+static void test_sigv4_given_content_sha256_is_the_payload_hash(void **state) {
   (void)state;
   static const struct sigv4_header hdrs[] = {{"Host", "h"},
                                              {"X-Amz-Content-SHA256", " UNSIGNED-PAYLOAD "}};
@@ -695,8 +660,7 @@ static void test_sigv4_given_content_sha256_is_the_payload_hash(void **state)
   sigv4_signed_free(&out);
 }
 
-static void expect_rejected(const struct sigv4_request *rq, const struct aws_creds *c)
-{
+static void expect_rejected(const struct sigv4_request *rq, const struct aws_creds *c) {
   struct sigv4_signed out;
   assert_int_equal(sigv4_sign(rq, c, &out), -1);
   assert_null(out.canonical_request);
@@ -705,8 +669,7 @@ static void expect_rejected(const struct sigv4_request *rq, const struct aws_cre
   sigv4_signed_free(&out);
 }
 
-static void test_sigv4_given_amz_date_must_match_now(void **state)
-{
+static void test_sigv4_given_amz_date_must_match_now(void **state) {
   (void)state;
   static const struct sigv4_header hdrs[] = {{"Host", "h"}, {"X-Amz-Date", "20150830T123601Z"}};
   struct aws_creds c;
@@ -715,8 +678,7 @@ static void test_sigv4_given_amz_date_must_match_now(void **state)
   expect_rejected(&rq, &c);
 }
 
-static void test_sigv4_rejects_bad_requests(void **state)
-{
+static void test_sigv4_rejects_bad_requests(void **state) {
   (void)state;
   static const struct sigv4_header host[] = {{"Host", "h"}};
   static const struct sigv4_header bad_name[] = {{"Bad Name", "v"}};
@@ -779,8 +741,7 @@ static void test_sigv4_rejects_bad_requests(void **state)
   assert_int_equal(sigv4_sign(&good, &c, NULL), -1);
 }
 
-static void test_sigv4_enforces_limits(void **state)
-{
+static void test_sigv4_enforces_limits(void **state) {
   (void)state;
   struct aws_creds c;
   suite_creds(&c, NULL);
@@ -827,12 +788,12 @@ static void test_sigv4_enforces_limits(void **state)
   expect_rejected(&rq, &c);
 }
 
-static void test_sigv4_header_values_trimmed_folded_and_joined(void **state)
-{
+static void test_sigv4_header_values_trimmed_folded_and_joined(void **state) {
   (void)state;
   static const struct sigv4_header hdrs[] = {
-      {"Host", "h"},           {"My-Header", "  a   b\t\tc  "}, {"my-header", "second"},
-      {"Folded", "one\r\n  two\n\tthree "}, {"Empty", ""},
+      {"Host", "h"},           {"My-Header", "  a   b\t\tc  "},
+      {"my-header", "second"}, {"Folded", "one\r\n  two\n\tthree "},
+      {"Empty", ""},
   };
   struct aws_creds c;
   suite_creds(&c, NULL);
@@ -850,13 +811,11 @@ static void test_sigv4_header_values_trimmed_folded_and_joined(void **state)
 /* creds_parse_container_json                                          */
 /* ------------------------------------------------------------------ */
 
-static int parse_json(const char *json, struct aws_creds *c, char *err, size_t errlen)
-{
+static int parse_json(const char *json, struct aws_creds *c, char *err, size_t errlen) {
   return creds_parse_container_json(json, strlen(json), c, err, errlen);
 }
 
-static void test_creds_json_valid(void **state)
-{
+static void test_creds_json_valid(void **state) {
   (void)state;
   static const char json[] =
       "{\"RoleArn\":\"arn:aws:iam::123456789012:role/r\",\"AccessKeyId\":\"ASIAEXAMPLE\","
@@ -875,14 +834,12 @@ static void test_creds_json_valid(void **state)
   creds_clear(&c);
 }
 
-static void test_creds_json_token_and_extras_optional(void **state)
-{
+static void test_creds_json_token_and_extras_optional(void **state) {
   (void)state;
   struct aws_creds c;
   char err[128];
-  assert_int_equal(parse_json("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}", &c, err,
-                              sizeof err),
-                   0);
+  assert_int_equal(
+      parse_json("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}", &c, err, sizeof err), 0);
   assert_string_equal(c.session_token, "");
   assert_string_equal(c.expiration, "");
   assert_string_equal(c.role_arn, "");
@@ -894,8 +851,7 @@ static void test_creds_json_token_and_extras_optional(void **state)
   creds_clear(&c);
 }
 
-static void expect_json_error(const char *json, size_t len, const char *reason)
-{
+static void expect_json_error(const char *json, size_t len, const char *reason) {
   struct aws_creds c;
   char err[256];
   memset(&c, 'x', sizeof c);
@@ -910,8 +866,7 @@ static void expect_json_error(const char *json, size_t len, const char *reason)
   assert_memory_equal(&c, &zero, sizeof c);
 }
 
-static void test_creds_json_missing_fields(void **state)
-{
+static void test_creds_json_missing_fields(void **state) {
   (void)state;
   static const char a[] = "{\"SecretAccessKey\":\"S\"}";
   static const char b[] = "{\"AccessKeyId\":\"A\"}";
@@ -921,8 +876,7 @@ static void test_creds_json_missing_fields(void **state)
   expect_json_error(e, strlen(e), "AccessKeyId is missing");
 }
 
-static void test_creds_json_null_fields(void **state)
-{
+static void test_creds_json_null_fields(void **state) {
   (void)state;
   static const char a[] = "{\"AccessKeyId\":null,\"SecretAccessKey\":\"S\"}";
   static const char b[] = "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":null}";
@@ -930,8 +884,7 @@ static void test_creds_json_null_fields(void **state)
   expect_json_error(b, strlen(b), "SecretAccessKey is null");
 }
 
-static void test_creds_json_wrong_types(void **state)
-{
+static void test_creds_json_wrong_types(void **state) {
   (void)state;
   static const char *const bad_values[] = {"1", "true", "{}", "[\"x\"]", "1.5e3"};
   static const char *const fields[] = {"AccessKeyId", "SecretAccessKey", "Token", "Expiration",
@@ -948,8 +901,7 @@ static void test_creds_json_wrong_types(void **state)
   }
 }
 
-static void test_creds_json_empty_required_values(void **state)
-{
+static void test_creds_json_empty_required_values(void **state) {
   (void)state;
   static const char a[] = "{\"AccessKeyId\":\"\",\"SecretAccessKey\":\"S\"}";
   static const char b[] = "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"\"}";
@@ -957,8 +909,7 @@ static void test_creds_json_empty_required_values(void **state)
   expect_json_error(b, strlen(b), "SecretAccessKey is empty");
 }
 
-static void test_creds_json_malformed(void **state)
-{
+static void test_creds_json_malformed(void **state) {
   (void)state;
   static const char *const bad[] = {
       "{",
@@ -978,8 +929,7 @@ static void test_creds_json_malformed(void **state)
   expect_json_error(with_nul, sizeof with_nul - 1, "response contains a NUL byte");
 }
 
-static void test_creds_json_huge_rejected(void **state)
-{
+static void test_creds_json_huge_rejected(void **state) {
   (void)state;
   static const char head[] = "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}";
   size_t cap = (size_t)64 * 1024;
@@ -997,8 +947,7 @@ static void test_creds_json_huge_rejected(void **state)
   free(buf);
 }
 
-static void test_creds_json_needs_no_nul_terminator(void **state)
-{
+static void test_creds_json_needs_no_nul_terminator(void **state) {
   (void)state;
   static const char json[] = "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}";
   size_t n = strlen(json);
@@ -1017,8 +966,7 @@ static void test_creds_json_needs_no_nul_terminator(void **state)
   creds_clear(&c);
 }
 
-static void test_creds_json_values_too_long_rejected_not_truncated(void **state)
-{
+static void test_creds_json_values_too_long_rejected_not_truncated(void **state) {
   (void)state;
   char *json = malloc(16384);
   char *longval = malloc(8192);
@@ -1054,8 +1002,7 @@ static void test_creds_json_values_too_long_rejected_not_truncated(void **state)
   free(longval);
 }
 
-static void test_creds_json_error_never_contains_secret(void **state)
-{
+static void test_creds_json_error_never_contains_secret(void **state) {
   (void)state;
   char long_secret[300];
   memset(long_secret, 'Z', sizeof long_secret - 1);
@@ -1088,8 +1035,7 @@ static void test_creds_json_error_never_contains_secret(void **state)
   }
 }
 
-static void test_creds_json_small_error_buffer_is_safe(void **state)
-{
+static void test_creds_json_small_error_buffer_is_safe(void **state) {
   (void)state;
   struct aws_creds c;
   char err[8];
@@ -1102,15 +1048,13 @@ static void test_creds_json_small_error_buffer_is_safe(void **state)
 /* creds_from_env, creds_clear                                         */
 /* ------------------------------------------------------------------ */
 
-static void clear_env(void)
-{
+static void clear_env(void) {
   unsetenv("AWS_ACCESS_KEY_ID");
   unsetenv("AWS_SECRET_ACCESS_KEY");
   unsetenv("AWS_SESSION_TOKEN");
 }
 
-static void test_creds_from_env_with_and_without_token(void **state)
-{
+static void test_creds_from_env_with_and_without_token(void **state) {
   (void)state;
   struct aws_creds c;
   clear_env();
@@ -1128,8 +1072,7 @@ static void test_creds_from_env_with_and_without_token(void **state)
   clear_env();
 }
 
-static void test_creds_from_env_needs_both_keys(void **state)
-{
+static void test_creds_from_env_needs_both_keys(void **state) {
   (void)state;
   struct aws_creds c;
   clear_env();
@@ -1148,8 +1091,7 @@ static void test_creds_from_env_needs_both_keys(void **state)
   clear_env();
 }
 
-static void test_creds_from_env_rejects_oversized_or_control_chars(void **state)
-{
+static void test_creds_from_env_rejects_oversized_or_control_chars(void **state) {
   (void)state;
   struct aws_creds c;
   char big[5000];
@@ -1170,8 +1112,7 @@ static void test_creds_from_env_rejects_oversized_or_control_chars(void **state)
   clear_env();
 }
 
-static void test_creds_clear_wipes_everything(void **state)
-{
+static void test_creds_clear_wipes_everything(void **state) {
   (void)state;
   struct aws_creds c;
   memset(&c, 0x5a, sizeof c);
@@ -1183,8 +1124,7 @@ static void test_creds_clear_wipes_everything(void **state)
 
 /* ------------------------------------------------------------------ */
 
-int main(void)
-{
+int main(void) {
   const char *dir = getenv(SUITE_ENV);
   if (!dir || !dir[0])
     dir = SUITE_DEFAULT;
@@ -1240,8 +1180,8 @@ int main(void)
       suite_tests[i].test_func = test_sigv4_suite_case;
       suite_tests[i].initial_state = &suite_cases[i];
     }
-    failed += _cmocka_run_group_tests("aws_sig_v4_test_suite", suite_tests, n_suite_cases, NULL,
-                                      NULL);
+    failed +=
+        _cmocka_run_group_tests("aws_sig_v4_test_suite", suite_tests, n_suite_cases, NULL, NULL);
     free(suite_tests);
   }
   return failed ? 1 : 0;
