@@ -742,13 +742,14 @@ vpc_run_netcheck() {
   for h in $hosts; do
     dir=$(vpc_host_dir "$h")
     mapfile -t envv < <(vpc_netcheck_env "$h")
-    rm -f "$dir/netcheck.rc" "$dir/out/$h.json"
+    rm -f "$dir/netcheck.rc" "$dir/out/$h.json" "$dir/message"
     # timeout sends TERM at the limit (netcheck then writes an interrupted report), KILL 5 s later;
     # unshare gives the container its host name, like SageMaker's containers have.
     ip netns exec "$(vpc_ns "$h")" timeout -k 5 "$limit" \
       unshare --uts -- /bin/sh -c 'hostname "$0" && exec "$@"' "$h" \
       env -i "${envv[@]}" "$bin" --sm-config-dir "$dir/config" --report "$dir/out/$h.json" \
-      --ca-bundle "$VPC_RUN/ca.pem" --timeout 5 --peer-wait 15 --summary text "$@" \
+      --ca-bundle "$VPC_RUN/ca.pem" --timeout 5 --peer-wait 15 --summary text \
+      --message-file "$dir/message" "$@" \
       </dev/null >"$dir/netcheck.out" 2>"$dir/netcheck.err" &
     started[$h]=$!
   done

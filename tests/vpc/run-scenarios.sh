@@ -63,6 +63,7 @@ run_one() { # run_one NAME: prints the verdict line; returns 0 for PASS/PENDING,
       for h in "${run[@]}"; do
         f=$(vpc_host_dir "$h")
         files+=("$f/out" "$f/netcheck.out" "$f/netcheck.err")
+        [[ -e $f/message ]] && files+=("$f/message")
       done
       mapfile -t leaks < <(scenario_secrets "${files[@]}" | sed "s|^$VPC_RUN/||")
       [[ ${#leaks[@]} -eq 0 ]] || reasons+="${reasons:+$'\n'}SECRET LEAKED in: ${leaks[*]}"

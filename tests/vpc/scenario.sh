@@ -16,12 +16,14 @@
 #   pending FAMILY "REASON"         probes of FAMILY (env creds dns s3 repo egress aws clock peer)
 #                                   are not compared yet
 #   checks() { tb_... }             test-bed checks with plain tools; must pass without netcheck
+#   exit_status N [MESSAGE-ERE]     netcheck must exit N (default 0); with MESSAGE-ERE, its
+#                                   --message-file (written by --on-fail abort) must match it
 #   measure_rss KB [SECONDS]        run netcheck under /usr/bin/time: every host's peak RSS must
 #                                   stay under KB and its run within SECONDS (default: --timeout
 #                                   + 1, or --peer-wait + 1 when larger and hosts > 1)
 # Every probe in a report that no expect/allow line matches must have code "OK" and verdict
 # "pass" or "skip". The first matching line wins, so put specific ids before globs. netcheck's
-# exit status must be 0 (the workload, /bin/true, ran).
+# exit status must be 0 (the workload, /bin/true, ran) unless exit_status says otherwise.
 
 # shellcheck source=tests/vpc/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -37,6 +39,8 @@ SC_RULES=()   # "expect|allow<TAB>HOST<TAB>GLOB<TAB>CODES"
 declare -A SC_PENDING=()
 SC_RSS_KB="" # measure_rss: peak RSS limit (KiB) and wall time limit (s); "" = not measured
 SC_WALL_S=""
+SC_EXIT=0      # exit_status: netcheck's expected exit status
+SC_MESSAGE=""  # exit_status: an ERE the message file must match
 
 describe() { SC_DESC=$*; }
 hosts() { SC_HOSTS=$1; }
@@ -48,6 +52,7 @@ expect() { SC_RULES+=("expect"$'\t'"$1"$'\t'"$2"$'\t'"$3"); }
 allow() { SC_RULES+=("allow"$'\t'"$1"$'\t'"$2"$'\t'"$3"); }
 pending() { SC_PENDING[$1]=${2:-pending}; }
 measure_rss() { SC_RSS_KB=$1 SC_WALL_S=${2:-}; }
+exit_status() { SC_EXIT=$1 SC_MESSAGE=${2:-}; }
 
 scenario_file() { printf '%s/scenarios/%s.sh' "$VPC_DIR" "$1"; }
 scenario_list() { local f; for f in "$VPC_DIR"/scenarios/*.sh; do basename "$f" .sh; done; }
@@ -57,6 +62,7 @@ scenario_load() { # scenario_load NAME: reset and read scenarios/NAME.sh
   f=$(scenario_file "$1")
   [[ -f $f ]] || _vpc_die "no scenario '$1' (have: $(scenario_list | tr '\n' ' '))" || return 1
   SC_NAME=$1 SC_DESC="" SC_HOSTS=1 SC_TOGGLES=() SC_RUN_ON=() SC_ARGS=() SC_CONFIG="" SC_RULES=()
+  SC_EXIT=0 SC_MESSAGE=""
   SC_PENDING=()
   SC_RSS_KB="" SC_WALL_S=""
   unset -f checks
@@ -107,10 +113,19 @@ scenario_judge() {
     report=$dir/out/$h.json
     rc=$(cat "$dir/netcheck.rc" 2>/dev/null || echo "?")
     case $rc in
-    0) ;;
+    "$SC_EXIT") ;;
     124 | 137) echo "$h: netcheck did not finish within its time limit (exit $rc)" ;;
-    *) echo "$h: exit status $rc, want 0 (the workload /bin/true ran? see netcheck.err)" ;;
+    *) echo "$h: exit status $rc, want $SC_EXIT (see netcheck.err)" ;;
     esac
+    if [[ -n $SC_MESSAGE ]]; then
+      if [[ ! -s $dir/message ]]; then
+        echo "$h: no message file at $dir/message"
+      elif ! grep -Eq -- "$SC_MESSAGE" "$dir/message"; then
+        echo "$h: message file does not match /$SC_MESSAGE/: $(head -c 300 "$dir/message")"
+      elif [[ $(wc -c <"$dir/message") -ge 1024 || $(wc -l <"$dir/message") -ne 0 ]]; then
+        echo "$h: message file is not one line under 1 KB"
+      fi
+    fi
     if ! jq -e '.probes | type == "array"' "$report" >/dev/null 2>&1; then
       echo "$h: no report with .probes[] at $report"
       continue
