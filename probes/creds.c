@@ -19,6 +19,7 @@
 
 #include "netcheck/aws.h"
 #include "netcheck/common.h"
+#include "netcheck/creds_probe.h"
 #include "netcheck/engine.h"
 #include "netcheck/http.h"
 #include "netcheck/probe.h"
@@ -46,17 +47,7 @@
   "check that nothing in the container blocks 169.254.170.2 and that an HTTP_PROXY setting has "   \
   "NO_PROXY=169.254.170.2"
 
-/* ---- pure helpers (exposed for tests/unit/test_creds_probe.c, which
- * repeats these declarations: there is no header for one probe family) ---- */
-
-const char *creds_probe_source(void);
-bool creds_probe_plain_host_allowed(const char *s);
-int creds_probe_container_url(const char *relative, const char *full, char *url, size_t len,
-                              char *err, size_t errlen);
-void creds_probe_endpoint(const char *url, char *out, size_t len);
-int creds_probe_auth_header(const char *token, size_t token_len, char *out, size_t len);
-void creds_probe_key_prefix(const char *akid, char *out, size_t len);
-void creds_probe_failure_reason(const struct http_resp *r, char *out, size_t len);
+/* ---- pure helpers (include/netcheck/creds_probe.h, for the unit tests) ---- */
 
 static const char *creds_getenv(const char *name) {
   const char *v = getenv(name);

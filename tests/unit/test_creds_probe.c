@@ -15,18 +15,9 @@
 #include <string.h>
 
 #include "netcheck/common.h"
+#include "netcheck/creds_probe.h"
 #include "netcheck/http.h"
 #include "netcheck/probe.h"
-
-/* probes/creds.c has no header of its own: its helpers are declared here. */
-const char *creds_probe_source(void);
-bool creds_probe_plain_host_allowed(const char *s);
-int creds_probe_container_url(const char *relative, const char *full, char *url, size_t len,
-                              char *err, size_t errlen);
-void creds_probe_endpoint(const char *url, char *out, size_t len);
-int creds_probe_auth_header(const char *token, size_t token_len, char *out, size_t len);
-void creds_probe_key_prefix(const char *akid, char *out, size_t len);
-void creds_probe_failure_reason(const struct http_resp *r, char *out, size_t len);
 
 static const char *const creds_vars[] = {"AWS_ACCESS_KEY_ID",
                                          "AWS_SECRET_ACCESS_KEY",
