@@ -1018,7 +1018,13 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
              "DNS servers, or retries across several nameservers.",
              "A slow path: an inspecting proxy or firewall, or packet loss "
              "that makes TCP retransmit.",
-             "`--timeout` is set too low for this environment."),
+             "`--timeout` is set too low for this environment.",
+             "A server accepted the connection, then answered too slowly or "
+             "not at all (a stalled TLS handshake, a response that never "
+             "ends): the outcome says `tls_timeout` or `response_timeout`.",
+             "Peers: a 1 MiB transfer to a peer was partly acknowledged but "
+             "not confirmed before `--peer-wait` (outcome `bulk_unanswered`): "
+             "the peer or the path between the hosts is overloaded."),
         LIST("Look at the slowest probes in the report: `timings_ms` (dns, "
              "connect, tls, first_byte, total) shows which step takes the "
              "time, and the other codes here explain slow DNS or blocked "
