@@ -90,6 +90,12 @@ struct engine {
   struct plan *plan;
   int interrupted;
   char ca_file[1024]; /* the CA bundle every TLS connection uses, "" = curl's default */
+  /* Files every dns probe consults, read once per run (resolve.c). */
+  struct resolv_conf resolv;
+  int resolv_state; /* 0 not read, 1 read, -1 unreadable */
+  char *hosts_buf;
+  size_t hosts_len;
+  int hosts_state; /* 0 not read, 1 read, -errno when missing or unreadable */
   bool have_creds;
   struct aws_creds creds;
 };

@@ -88,18 +88,38 @@ int resolv_conf_load(struct resolv_conf *out) {
 }
 
 int engine_nameservers(struct engine *e, char out[][64], int max) {
-  struct resolv_conf rc;
   int n = 0;
   if (e->cfg->n_dns_servers) {
     for (int i = 0; i < e->cfg->n_dns_servers && n < max; i++)
       nc_strlcpy(out[n++], e->cfg->dns_servers[i], 64);
     return n;
   }
-  if (resolv_conf_load(&rc))
-    return 0;
-  for (int i = 0; i < rc.n_nameservers && n < max; i++)
-    nc_strlcpy(out[n++], rc.nameservers[i], 64);
+  if (e->resolv_state == 0)
+    e->resolv_state = resolv_conf_load(&e->resolv) ? -1 : 1;
+  for (int i = 0; e->resolv_state > 0 && i < e->resolv.n_nameservers && n < max; i++)
+    nc_strlcpy(out[n++], e->resolv.nameservers[i], 64);
   return n;
+}
+
+#define HOSTS_FILE_MAX (1024 * 1024) /* larger than any sane hosts file */
+
+int engine_hosts_file(struct engine *e, const char **buf, size_t *len) {
+  if (e->hosts_state == 0) {
+    if (nc_read_file("/etc/hosts", HOSTS_FILE_MAX, &e->hosts_buf, &e->hosts_len) == 0) {
+      e->hosts_state = 1;
+    } else {
+      e->hosts_state = errno ? -errno : -EIO;
+      if (errno != ENOENT)
+        NC_WARN("dns: /etc/hosts: %s; names are queried without it", strerror(errno));
+    }
+  }
+  if (e->hosts_state < 0) {
+    errno = -e->hosts_state;
+    return -1;
+  }
+  *buf = e->hosts_buf;
+  *len = e->hosts_len;
+  return 0;
 }
 
 /* ---- address classes ---- */
@@ -335,6 +355,9 @@ void resolve_process_timeouts(struct engine *e) {
 }
 
 void resolve_free_all(struct engine *e) {
+  free(e->hosts_buf);
+  e->hosts_buf = NULL;
+  e->hosts_state = 0;
   while (e->chans) {
     struct dns_chan *c = e->chans;
     e->chans = c->next;

@@ -25,7 +25,6 @@
 #include "netcheck/resolve.h"
 
 #define DNS_HOSTS_PATH "/etc/hosts"
-#define DNS_HOSTS_MAX (1024 * 1024) /* larger than any sane hosts file */
 #define DNS_HEADER_LEN 12
 #define DNS_RCODE_NOERROR 0
 #define DNS_RCODE_FORMERR 1
@@ -746,17 +745,14 @@ static void dns_on_answer(struct probe *p, int status, const unsigned char *abuf
  * passes without a query. Returns true when it finished the probe. */
 static bool dns_try_hosts(struct probe *p) {
   struct nc_addrs found;
-  char *buf = NULL, more[32] = "";
+  const char *buf;
+  char more[32] = "";
   size_t len = 0;
   const char *cls;
   memset(&found, 0, sizeof found);
-  if (nc_read_file(DNS_HOSTS_PATH, DNS_HOSTS_MAX, &buf, &len)) {
-    if (errno != ENOENT)
-      NC_WARN("dns: %s: %s; names are queried without it", DNS_HOSTS_PATH, strerror(errno));
-    return false;
-  }
+  if (engine_hosts_file(p->eng, &buf, &len))
+    return false; /* missing (fine) or unreadable (the engine warned once) */
   dns_hosts_lookup(buf, len, p->target, &found);
-  free(buf);
   if (found.n == 0)
     return false;
   dns_details_addrs(p, &found);

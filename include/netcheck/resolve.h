@@ -43,6 +43,10 @@ int engine_resolve(struct engine *e, struct probe *p, const char *name, int time
 int engine_dns_query(struct engine *e, struct probe *p, const char *server, const char *name,
                      int type, int timeout_ms, dns_query_cb cb, void *arg);
 
+/* /etc/hosts as read once per run (owned by the engine): 0 with buf/len set,
+ * or -1 with errno when it is missing or unreadable (warned once). */
+int engine_hosts_file(struct engine *e, const char **buf, size_t *len);
+
 /* The nameservers in use (from --dns-server or resolv.conf), as "IP:PORT". */
 int engine_nameservers(struct engine *e, char out[][64], int max);
 
