@@ -522,7 +522,7 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
       cfg->expect[f] = (enum nc_expect)e;
     }
   }
-  /* "internet" (DESIGN.md's example) is shorthand for expect.egress. */
+  /* "internet" (docs/design.md) is shorthand for expect.egress. */
   if ((r = jstr(&c, root, "internet", "", &s)) < 0)
     goto done;
   if (r) {

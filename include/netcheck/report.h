@@ -39,7 +39,7 @@ void report_host(const struct nc_config *cfg, char *out, size_t len);
 struct cJSON *report_build(const struct nc_config *cfg, const struct plan *pl,
                            const struct report_run *run);
 
-/* Where the report goes (DESIGN.md rules). Returns 0 with path set, 1 when
+/* Where the report goes (docs/design.md, "The report contract"). Returns 0 with path set, 1 when
  * no report is to be written ("none", or nowhere known), 2 for stdout. */
 int report_path(const struct nc_config *cfg, char *path, size_t len);
 
