@@ -18,6 +18,7 @@
 
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
+#include "netcheck/version.h"
 
 /* curl 7.88 reports CONNECT_TIME only once TLS is up too: remember when the TCP connection was
  * established (curl then waits to read on a connected socket), so that a TLS handshake that
@@ -347,7 +348,7 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
   }
-  curl_easy_setopt(h, CURLOPT_USERAGENT, NC_NAME "/" NC_VERSION);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, nc_user_agent);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(r->deadline_ms - r->started_ms));
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(r->deadline_ms - r->started_ms));
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->body_cap * 4);

@@ -21,6 +21,7 @@
 #include "netcheck/merge.h"
 #include "netcheck/probe.h"
 #include "netcheck/report.h"
+#include "netcheck/version.h"
 #include "netcheck/wrapper.h"
 
 static const char *const family_help[NC_FAM_COUNT] = {
@@ -147,7 +148,7 @@ int main(int argc, char **argv) {
       return NC_EXIT_OK;
     }
     if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
-      printf(NC_NAME " %s\n", NC_VERSION);
+      version_print(stdout);
       return NC_EXIT_OK;
     }
   }

@@ -18,6 +18,7 @@
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
 #include "netcheck/summary.h"
+#include "netcheck/version.h"
 
 const char *report_verdict_name(enum nc_verdict v) {
   switch (v) {
@@ -148,7 +149,7 @@ cJSON *report_build(const struct nc_config *cfg, const struct plan *pl,
   cJSON_AddNumberToObject(root, "schema_version", NC_SCHEMA_VERSION);
   o = cJSON_AddObjectToObject(root, "tool");
   cJSON_AddStringToObject(o, "name", NC_NAME);
-  cJSON_AddStringToObject(o, "version", NC_VERSION);
+  cJSON_AddStringToObject(o, "version", nc_version);
   report_host(cfg, host, sizeof host);
   cJSON_AddStringToObject(root, "host", host);
   iso8601(run->started_wall_ms, ts, sizeof ts);

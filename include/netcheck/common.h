@@ -9,9 +9,6 @@
 #include <stdint.h>
 
 #define NC_NAME "netcheck"
-#ifndef NC_VERSION
-#define NC_VERSION "0.1.0"
-#endif
 
 /* Exit codes: part of the command-line contract (docs/design.md). */
 #define NC_EXIT_OK 0       /* every expectation met */
