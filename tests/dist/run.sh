@@ -175,6 +175,8 @@ else
   bad "version clone" "git clone failed"
 fi
 grep -q "^## $base\$" CHANGELOG.md && ok "CHANGELOG.md has an entry for $base" || bad "CHANGELOG.md" "no '## $base'"
+stale=$(grep -noE 'netcheck(\\)?-[0-9]+\.[0-9]+\.[0-9]+(\\)?-linux' README.md docs/*.md docs/netcheck.1 | grep -v -F -e "netcheck-$base-linux" -e "netcheck\\-$base\\-linux")
+[ -z "$stale" ] && ok "the docs name the release files of $base" || bad "docs name another version's tarball" "$stale"
 
 # ---- make install / make uninstall ----
 check_install() { # check_install DIR LOG BINARY KIND
