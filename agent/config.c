@@ -357,7 +357,7 @@ int config_parse_processing_job(struct nc_config *cfg, const char *buf, size_t l
       cJSON_ArrayForEach(out, arr) {
         char path[64], sub[96];
         const cJSON *s3out;
-        const char *name = "", *lp = NULL;
+        const char *name = "", *lp = NULL, *uri = "";
         nc_snprintf(path, sizeof path, "ProcessingOutputConfig.Outputs[%d]", i++);
         if (cJSON_IsNull(out))
           continue;
@@ -374,6 +374,7 @@ int config_parse_processing_job(struct nc_config *cfg, const char *buf, size_t l
         nc_snprintf(sub, sizeof sub, "%s.S3Output", path);
         if ((r = jstr(&c, s3out, "S3Uri", sub, &s)) < 0)
           goto done;
+        uri = r ? s : "";
         if (r && add_bucket(cfg, s, NULL, "output"))
           NC_WARN("%s: %s.S3Uri: not an s3:// URI, ignored", c.file, sub);
         if ((r = jstr(&c, s3out, "LocalPath", sub, &lp)) < 0)
@@ -382,6 +383,8 @@ int config_parse_processing_job(struct nc_config *cfg, const char *buf, size_t l
           struct nc_output *no = &cfg->job.outputs[cfg->job.n_outputs++];
           nc_strlcpy(no->name, name ? name : "", sizeof no->name);
           nc_strlcpy(no->local_path, lp, sizeof no->local_path);
+          if (!strncmp(uri, "s3://", 5) && strlen(uri) < sizeof no->s3_uri)
+            nc_strlcpy(no->s3_uri, uri, sizeof no->s3_uri);
         }
       }
     }
