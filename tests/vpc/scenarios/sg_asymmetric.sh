@@ -9,3 +9,4 @@ checks() {
 expect algo-1 peer:algo-2 PEER_BLOCKED
 # algo-2 reaches algo-1 but never hears from it: the link is broken from both ends' view.
 expect algo-2 peer:algo-1 PEER_BLOCKED
+causes PEER_BLOCKED links all
