@@ -1369,25 +1369,20 @@ void causes_fix(const struct causes *cs, const struct cause *c, char *buf, size_
            port, c->subject, c->subject2);
     break;
   case CAUSE_NO_INBOUND:
+  case CAUSE_NO_OUTBOUND: {
+    bool in = c->pattern == CAUSE_NO_INBOUND;
     cb_add(&b,
-           "Allow inbound TCP %d from the job's subnets in the network ACL of %s, and outbound "
-           "replies to ports 1024-65535: every host has the job's security groups, so a pattern of "
-           "one %s is not the self-referencing rule.",
-           port, where, c->subnet && c->n_hosts > 1 ? "subnet" : "host");
+           "Allow %s TCP %d %s the job's subnets in the network ACL of %s, and %s replies %s "
+           "ports 1024-65535: every host has the job's security groups, so a pattern of one %s is "
+           "not the self-referencing rule.",
+           in ? "inbound" : "outbound", port, in ? "from" : "to", where,
+           in ? "outbound" : "inbound", in ? "to" : "on",
+           c->subnet && c->n_hosts > 1 ? "subnet" : "host");
     if (c->subject2[0])
-      cb_add(&b, " If that ACL allows it, the outbound rules of %s's network ACL drop it.",
-             c->subject2);
+      cb_add(&b, " If that ACL allows it, the %s rules of %s's network ACL drop it.",
+             in ? "outbound" : "inbound", c->subject2);
     break;
-  case CAUSE_NO_OUTBOUND:
-    cb_add(&b,
-           "Allow outbound TCP %d to the job's subnets in the network ACL of %s, and inbound "
-           "replies on ports 1024-65535: every host has the job's security groups, so a pattern "
-           "of one %s is not the self-referencing rule.",
-           port, where, c->subnet && c->n_hosts > 1 ? "subnet" : "host");
-    if (c->subject2[0])
-      cb_add(&b, " If that ACL allows it, the inbound rules of %s's network ACL drop it.",
-             c->subject2);
-    break;
+  }
   case CAUSE_CUT_OFF:
     if (cs->single && !c->subject[0]) {
       cb_add(&b, "%s", cs_probe_fix(c));

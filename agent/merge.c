@@ -59,6 +59,11 @@ void merge_free(struct merge *m) {
 
 static const char *mg_str(const cJSON *o, const char *key) { return causes_str(o, key); }
 
+/* Report text on a terminal: no control, C1 or bidi character from the files. */
+static void mg_put_safe(FILE *out, const char *s, size_t max) { nc_put_term(out, s, max); }
+
+static void mg_put_term(FILE *out, const char *s) { mg_put_safe(out, s, 1024); }
+
 static const cJSON *mg_probes(const cJSON *root) {
   return cJSON_GetObjectItemCaseSensitive(root, "probes");
 }
@@ -521,6 +526,40 @@ static void mg_time_range(const struct mg_job *j, char *out, size_t len) {
     nc_snprintf(out, len, "%.10s %.8s to %.10s %.8s UTC", a, a + 11, b, b + 11);
 }
 
+/* "region us-east-1, 16 hosts, 15 reports, 2024-05-01 10:00:00 to 10:00:17
+ * UTC", report text written with put, the parts separated by sep. */
+static void mg_print_meta(const struct merge *m, const struct mg_job *j, FILE *out,
+                          void (*put)(FILE *, const char *), const char *sep) {
+  if (*j->region) {
+    fputs("region ", out);
+    put(out, j->region);
+    fputs(sep, out);
+  }
+  fprintf(out, "%d host%s%s%d report%s", m->n_hosts, m->n_hosts == 1 ? "" : "s", sep, m->n_reports,
+          m->n_reports == 1 ? "" : "s");
+  if (*j->started) {
+    char when[96];
+    mg_time_range(j, when, sizeof(when));
+    fputs(sep, out);
+    put(out, when);
+  }
+}
+
+/* One line per host with two reports: which was kept; report text written
+ * with put, the host between bold and unbold. */
+static void mg_print_dups(const struct merge *m, FILE *out, void (*put)(FILE *, const char *),
+                          const char *before, const char *unbold, const char *after) {
+  for (int i = 0; i < m->n_dups; i++) {
+    fputs(before, out);
+    put(out, m->dups[i].host);
+    fprintf(out, "%s: kept the newer ", unbold);
+    put(out, m->dups[i].kept);
+    fputs(", ignored ", out);
+    put(out, m->dups[i].dropped);
+    fputs(after, out);
+  }
+}
+
 /* "2 causes (43 failed probes, 1 report missing); peer links 196 of 240 ok" */
 static void mg_print_tally(const struct merge *m, const struct causes *cs,
                            const struct mg_counts *c, FILE *out) {
@@ -707,11 +746,6 @@ cJSON *merge_json(const struct merge *m) {
 
 /* ---- terminal ---- */
 
-/* Report text on a terminal: no control, C1 or bidi character from the files. */
-static void mg_put_safe(FILE *out, const char *s, size_t max) { nc_put_term(out, s, max); }
-
-static void mg_put_term(FILE *out, const char *s) { mg_put_safe(out, s, 1024); }
-
 /* Terminal columns written for s (escapes are wider than what they stand
  * for; a multi-byte character is one column). */
 static size_t mg_term_width(const char *s, size_t max) {
@@ -865,19 +899,8 @@ void merge_print_text(const struct merge *m, FILE *out, bool color, int columns)
   mg_job_info(m, &ji);
   fputs("netcheck merge: job ", out);
   mg_put_term(out, *ji.name ? ji.name : "(unnamed)");
-  if (*ji.region) {
-    fputs(" (", out);
-    mg_put_term(out, ji.region);
-    fputc(')', out);
-  }
-  fprintf(out, ", %d host%s, %d report%s", m->n_hosts, m->n_hosts == 1 ? "" : "s", m->n_reports,
-          m->n_reports == 1 ? "" : "s");
-  if (*ji.started) {
-    char when[96];
-    mg_time_range(&ji, when, sizeof(when));
-    fputs(", ", out);
-    mg_put_term(out, when);
-  }
+  fputs(": ", out);
+  mg_print_meta(m, &ji, out, mg_put_term, ", ");
   fprintf(out, "\n%sverdict %s%s: ", color ? mg_colour(verdict) : "", verdict,
           color ? MG_RESET : "");
   mg_print_tally(m, cs, &c, out);
@@ -892,15 +915,7 @@ void merge_print_text(const struct merge *m, FILE *out, bool color, int columns)
     if (!mg_print_detailed(m, out, color, columns))
       mg_print_compact(m, out, color, columns);
   }
-  for (int i = 0; i < m->n_dups; i++) {
-    fputs("note: two reports for ", out);
-    mg_put_term(out, m->dups[i].host);
-    fputs(": kept the newer ", out);
-    mg_put_term(out, m->dups[i].kept);
-    fputs(", ignored ", out);
-    mg_put_term(out, m->dups[i].dropped);
-    fputc('\n', out);
-  }
+  mg_print_dups(m, out, mg_put_term, "note: two reports for ", "", "\n");
   if (cs->n)
     fputs("every failed probe with its message and fix: netcheck merge --json, or --html FILE\n",
           out);
@@ -1078,19 +1093,7 @@ void merge_print_html(const struct merge *m, FILE *out) {
   fputs("</style></head><body>\n<h1>netcheck: ", out);
   merge_html_escape(out, *ji.name ? ji.name : "(unnamed job)");
   fputs("</h1>\n<p class=\"meta\">", out);
-  if (*ji.region) {
-    fputs("region ", out);
-    merge_html_escape(out, ji.region);
-    fputs(" &middot; ", out);
-  }
-  fprintf(out, "%d host%s, %d report%s", m->n_hosts, m->n_hosts == 1 ? "" : "s", m->n_reports,
-          m->n_reports == 1 ? "" : "s");
-  if (*ji.started) {
-    char when[96];
-    mg_time_range(&ji, when, sizeof(when));
-    fputs(" &middot; ", out);
-    merge_html_escape(out, when);
-  }
+  mg_print_meta(m, &ji, out, merge_html_escape, " &middot; ");
   fprintf(out, "</p>\n<p class=\"verdict %s\">verdict %s: ", mg_class(verdict), verdict);
   mg_print_tally(m, cs, &c, out);
   fputs("</p>\n<h2>Causes, most important first</h2>\n", out);
@@ -1102,15 +1105,7 @@ void merge_print_html(const struct merge *m, FILE *out) {
   } else {
     fputs("<p>None.</p>\n", out);
   }
-  for (int i = 0; i < m->n_dups; i++) {
-    fputs("<p>Note: two reports for <b>", out);
-    merge_html_escape(out, m->dups[i].host);
-    fputs("</b>: kept the newer ", out);
-    merge_html_escape(out, m->dups[i].kept);
-    fputs(", ignored ", out);
-    merge_html_escape(out, m->dups[i].dropped);
-    fputs("</p>\n", out);
-  }
+  mg_print_dups(m, out, merge_html_escape, "<p>Note: two reports for <b>", "</b>", "</p>\n");
   if (m->n_hosts > 1) {
     fputs("<h2>Peer links <small>(rows: from, columns: to)</small></h2>\n", out);
     mg_html_matrix(m, out);

@@ -106,7 +106,7 @@ judge() {
 tests/synth-reports.py "$T/r100" --hosts 100 --no-inbound 37 --never 100 --s3-no-route 12 --pmtu 50,51
 "$NC" merge --html "$T/p100.html" "$T/r100" >/dev/null; rc=$?
 [ $rc -eq 1 ] && grep -q '<title>netcheck: nc-synthetic-job</title>' "$T/p100.html" \
-  && grep -q 'region us-east-1 &middot; 100 hosts, 99 reports &middot; 2024-05-01 10:00:00 to 10:00:24 UTC' "$T/p100.html" \
+  && grep -q 'region us-east-1 &middot; 100 hosts &middot; 99 reports &middot; 2024-05-01 10:00:00 to 10:00:24 UTC' "$T/p100.html" \
   && ok "the page names the job, its region and its time" || bad "page header" "rc=$rc"
 m=$(measure "$T/p100.html")
 judge "100 hosts" "$m" 100

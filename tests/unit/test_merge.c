@@ -186,7 +186,7 @@ static void test_terminal_view_prints_one_line_per_cause(void **state) {
   (void)state;
   load(&m, three);
   text = render(&m, 0, false);
-  assert_non_null(strstr(text, "netcheck merge: job nc-job (us-east-1), 3 hosts, 3 reports, "
+  assert_non_null(strstr(text, "netcheck merge: job nc-job: region us-east-1, 3 hosts, 3 reports, "
                                "2024-05-01 10:00:00 to 10:00:02 UTC\n"));
   assert_non_null(strstr(text, "verdict fail: 3 causes (3 failed probes, 1 warned); "));
   assert_non_null(strstr(text, "  1. FAIL S3_DENIED_ENDPOINT_POLICY on algo-1 (1/3 hosts): HEAD "
