@@ -211,30 +211,43 @@ static int cs_peer_port(const struct cause *c) {
 
 /* ---- ranking ---- */
 
-/* 0 first: the run itself; 1 what the job needs (credentials, DNS, S3);
- * 2 the peers; 3 hosts without a report; 4 what the job may not use. */
-static int cs_tier(const struct cause *c) {
+/* Most important first: a job configuration netcheck could not use (all
+ * else is suspect), the run itself (stopped, isolated, no credentials),
+ * what the job needs (DNS, S3, clock), the peers, hosts without a report,
+ * then what the job may not use (policy and informational probes). */
+enum cs_tier {
+  CS_TIER_CONFIG,
+  CS_TIER_RUN,
+  CS_TIER_NEEDED,
+  CS_TIER_PEERS,
+  CS_TIER_MISSING,
+  CS_TIER_OPTIONAL
+};
+
+static enum cs_tier cs_tier(const struct cause *c) {
   const char *code = c->code ? c->code : "";
   const char *tier = c->n_probes ? causes_str(c->probes[0].probe, "tier") : "";
   switch (c->pattern) {
   case CAUSE_INTERRUPTED:
-    return 0;
+    return CS_TIER_RUN;
   case CAUSE_NEVER_STARTED:
   case CAUSE_NO_REPORT:
-    return 3;
+    return CS_TIER_MISSING;
   case CAUSE_PROBES:
     break;
   default:
-    return 2;
+    return CS_TIER_PEERS;
   }
+  if (!strcmp(code, "CONFIG_INVALID"))
+    return CS_TIER_CONFIG;
   if (!strcmp(tier, "policy") || !strcmp(tier, "informational"))
-    return 4;
+    return CS_TIER_OPTIONAL;
   if (!strcmp(code, "NETWORK_ISOLATED") || !strcmp(code, "CREDS_UNAVAILABLE"))
-    return 0;
+    return CS_TIER_RUN;
   if (!strcmp(code, "AWS_ENDPOINT_UNREACHABLE") || !strncmp(code, "EGRESS_", 7) ||
       !strcmp(code, "REPO_NOT_BLOCKED") || !strcmp(code, "TIMEOUT_BUDGET"))
-    return 4;
-  return 1;
+    return CS_TIER_OPTIONAL;
+  return CS_TIER_NEEDED;
 }
 
 static int cs_rank_cmp(const void *pa, const void *pb) {
@@ -245,7 +258,7 @@ static int cs_rank_cmp(const void *pa, const void *pb) {
     return a->warn ? 1 : -1;
   if (ta != tb)
     return ta < tb ? -1 : 1;
-  if (ta == 2 && wa != wb) /* peer patterns: the one behind more links first */
+  if (ta == CS_TIER_PEERS && wa != wb) /* peer patterns: the one behind more links first */
     return wa > wb ? -1 : 1;
   if (a->n_hosts != b->n_hosts)
     return a->n_hosts > b->n_hosts ? -1 : 1;

@@ -25,9 +25,11 @@
 #include "netcheck/probe.h"
 #include "netcheck/report.h"
 
-static const struct probe_ops ops_dns = {.family = "dns"};
-static const struct probe_ops ops_s3 = {.family = "s3"};
-static const struct probe_ops ops_peer = {.family = "peer"};
+/* The families themselves (probes/families.c lists them). */
+extern const struct probe_family dns_family, s3_family, peer_family;
+static const struct probe_ops ops_dns = {.family = &dns_family};
+static const struct probe_ops ops_s3 = {.family = &s3_family};
+static const struct probe_ops ops_peer = {.family = &peer_family};
 
 #define OUT_DIR "/opt/ml/processing/netcheck"
 
@@ -40,7 +42,12 @@ struct fixture {
 static struct probe *add(struct fixture *f, const struct probe_ops *ops, const char *id,
                          const char *target, enum nc_verdict v, enum nc_code code,
                          const char *message, const char *remediation) {
-  struct probe *p = plan_add(&f->pl, &f->cfg, ops, id, target, NULL, NC_EXPECT_REACHABLE, 1000);
+  struct probe_spec spec = {.id = id,
+                            .target = target,
+                            .tier = NC_TIER_REQUIRED,
+                            .expect = NC_EXPECT_REACHABLE,
+                            .timeout_ms = 1000};
+  struct probe *p = plan_add(&f->pl, &f->cfg, ops, &spec);
   assert_non_null(p);
   p->verdict = v;
   p->code = code;
