@@ -26,10 +26,12 @@ BUILD_PKGS=(gcc make libc6-dev pkg-config file
 # comparison, the man page (groff, man), --init and signal tests (procps: ps,
 # pgrep, sysctl; util-linux: unshare, setpriv, flock; tmux), /usr/bin/time
 # (peak RSS and wall time of the VPC runs: Debian's `time`, not in minbase),
-# hostname (the containers' names). Essential packages (coreutils, bsdutils'
-# script, libc-bin's getent and iconv, diffutils, tar, gzip) are always there.
+# hostname (the containers' names), the merge page's layout in a headless
+# browser (chromium, chromium-driver: tests/cli/test_merge_html.sh). Essential
+# packages (coreutils, bsdutils' script, libc-bin's getent and iconv,
+# diffutils, tar, gzip) are always there.
 TEST_PKGS=(libcmocka-dev python3 python3-botocore python3-jsonschema jq util-linux procps
-  groff-base man-db tmux time hostname)
+  groff-base man-db tmux time hostname chromium chromium-driver)
 # Quality: libFuzzer, sanitizers, valgrind, lint (make fuzz, asan, valgrind, lint).
 QA_PKGS=(clang libclang-rt-14-dev llvm-14 clang-format clang-tidy cppcheck valgrind)
 # The emulated VPC (tests/vpc): namespaces (ip, ss), firewall, resolver, TLS
