@@ -7,6 +7,7 @@
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,24 @@ static const char *const family_help[NC_FAM_COUNT] = {
     "sts, logs, monitoring, api.ecr, api.sagemaker: DNS, TCP, TLS; STS GetCallerIdentity",
     "clock skew against the S3 endpoint's Date header",
     "mesh to every other host: connect, HELLO, RTT, 1 MiB transfer, start barrier"};
+
+/* A closed standard descriptor would be the next open()'s: the epoll set or
+ * a socket would get number 0, 1 or 2, and a log line would go into it. Each
+ * missing one is opened on /dev/null (the workload inherits it); without a
+ * /dev/null, on the root directory, which takes the number and refuses every
+ * write. */
+static void reserve_std_fds(void) {
+  for (int fd = 0; fd <= 2; fd++) {
+    int got;
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+      continue;
+    got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if (got < 0)
+      got = open("/", O_RDONLY | O_DIRECTORY);
+    if (got >= 0 && got != fd) /* cannot happen: the lower ones are open */
+      close(got);
+  }
+}
 
 static long long wall_ms(void) {
   struct timespec ts;
@@ -130,6 +149,7 @@ int main(int argc, char **argv) {
   int opt_argc = argc, interrupted, report_failed, rc;
   int64_t t0;
 
+  reserve_std_fds();
   if (argc > 1 && !strcmp(argv[1], "merge"))
     return merge_main(argc - 1, argv + 1);
   if (argc > 1 && !strcmp(argv[1], "explain"))
