@@ -679,6 +679,9 @@ static int load_sm_file(struct nc_config *cfg, const char *dir, const char *name
 /* Flag values, applied after discovery and the file. */
 struct flags {
   const char *sm_config_dir, *config, *report, *region, *ca_bundle, *message;
+  const char *last_value; /* the last option value read, to tell it from a "--" */
+  char **command;         /* after "--" */
+  bool init, dry_run, list_probes, help, version;
   int timeout_ms, peer_wait_ms, peer_port;
   int on_fail, summary;
   const char *buckets[NC_MAX_BUCKETS];
@@ -780,7 +783,8 @@ void config_usage(void *stream) {
         "  -h, --help            show this help and exit\n"
         "  -V, --version         show the version and exit\n"
         "\n"
-        "Probe families: env creds dns s3 repo egress aws clock peer\n"
+        "Long options are never abbreviated. Probe families: env creds dns s3 repo egress\n"
+        "aws clock peer\n"
         "\n"
         "Exit codes: 0 all expectations met; 1 an expectation failed; 2 usage or\n"
         "configuration error; 3 internal error. With -- COMMAND: COMMAND's status\n"
@@ -788,13 +792,37 @@ void config_usage(void *stream) {
         (FILE *)stream);
 }
 
+/* 0 when the argument names the long option in full ("--name" or
+ * "--name=value"): getopt_long also takes any unambiguous prefix, and an
+ * abbreviation would change meaning the day an option is added. */
+static int unabbreviated(const char *arg, const char *name) {
+  size_t n;
+  if (strncmp(arg, "--", 2))
+    return -1;
+  arg += 2;
+  n = strcspn(arg, "=");
+  return n == strlen(name) && !strncmp(arg, name, n) ? 0 : -1;
+}
+
 static int parse_flags(struct flags *f, int argc, char **argv, int *verbose, char *err,
                        size_t errlen) {
-  int ch;
   long v;
   opterr = 0;
-  optind = 1;
-  while ((ch = getopt_long(argc, argv, ":vhV", long_opts, NULL)) != -1) {
+  optind = 0; /* 0, not 1: glibc and musl then reset all of getopt's state */
+  for (;;) {
+    int at = optind ? optind : 1, idx = -1;
+    /* "+": options end at the first argument that is not one, never
+     * permuted, so that argv[at] is the option getopt_long reads now. */
+    int ch = getopt_long(argc, argv, "+:vhV", long_opts, &idx);
+    if (ch == -1)
+      break;
+    if (idx >= 0 && unabbreviated(argv[at], long_opts[idx].name)) {
+      seterr(err, errlen, "option '%.64s' is abbreviated: write --%s (see --help)", argv[at],
+             long_opts[idx].name);
+      return -1;
+    }
+    if (optarg)
+      f->last_value = optarg;
     switch (ch) {
     case OPT_SM_DIR:
       f->sm_config_dir = optarg;
@@ -895,12 +923,23 @@ static int parse_flags(struct flags *f, int argc, char **argv, int *verbose, cha
     case OPT_MESSAGE:
       f->message = optarg;
       break;
+    /* Modes are set here and nowhere else: a value that reads like one
+     * ("--report --init") is a value. */
     case OPT_INIT:
+      f->init = true;
+      break;
     case OPT_DRY_RUN:
+      f->dry_run = true;
+      break;
     case OPT_LIST:
+      f->list_probes = true;
+      break;
     case 'h':
+      f->help = true;
+      break;
     case 'V':
-      break; /* handled by the caller's scan (they are modes, not settings) */
+      f->version = true;
+      break;
     case 'v':
       (*verbose)++;
       break;
@@ -911,6 +950,12 @@ static int parse_flags(struct flags *f, int argc, char **argv, int *verbose, cha
       seterr(err, errlen, "unknown option '%.64s' (see --help)", argv[optind - 1]);
       return -1;
     }
+  }
+  /* getopt_long stepped over a "--" that was not an option's value: the
+   * workload follows it. */
+  if (optind > 1 && !strcmp(argv[optind - 1], "--") && argv[optind - 1] != f->last_value) {
+    f->command = optind < argc ? argv + optind : NULL;
+    return 0;
   }
   if (optind < argc) {
     seterr(err, errlen, "unexpected argument '%.64s' (the workload goes after --)", argv[optind]);
@@ -949,14 +994,15 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
   apply_defaults(cfg);
   if (parse_flags(&f, argc, argv, &cfg->verbose, err, errlen))
     return NC_EXIT_USAGE;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--init"))
-      cfg->init = true;
-    else if (!strcmp(argv[i], "--dry-run"))
-      cfg->dry_run = true;
-    else if (!strcmp(argv[i], "--list-probes"))
-      cfg->list_probes = true;
-  }
+  cfg->init = f.init;
+  cfg->dry_run = f.dry_run;
+  cfg->list_probes = f.list_probes;
+  cfg->help = f.help;
+  cfg->version = f.version;
+  cfg->command = f.command;
+  /* --help and --version read nothing else. */
+  if (cfg->help || cfg->version)
+    return 0;
 
   /* Discovery: the SageMaker config directory, then the environment. */
   if (f.sm_config_dir)

@@ -145,8 +145,8 @@ int main(int argc, char **argv) {
   struct sigaction ign;
   cJSON *report;
   char err[1024], where[NC_PATH_MAX + 128] = "";
-  char **cmd = NULL;
-  int opt_argc = argc, interrupted, report_failed, rc;
+  char **cmd;
+  int interrupted, report_failed, rc;
   int64_t t0;
 
   reserve_std_fds();
@@ -154,24 +154,6 @@ int main(int argc, char **argv) {
     return merge_main(argc - 1, argv + 1);
   if (argc > 1 && !strcmp(argv[1], "explain"))
     return explain_main(argc - 1, argv + 1);
-  for (int i = 1; i < argc; i++)
-    if (!strcmp(argv[i], "--")) {
-      opt_argc = i;
-      if (i + 1 < argc)
-        cmd = argv + i + 1;
-      break;
-    }
-  for (int i = 1; i < opt_argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      config_usage(stdout);
-      return NC_EXIT_OK;
-    }
-    if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
-      printf(NC_NAME " %s\n", NC_VERSION);
-      return NC_EXIT_OK;
-    }
-  }
-
   cfg = calloc(1, sizeof *cfg);
   if (!cfg) {
     fprintf(stderr, NC_NAME ": out of memory\n");
@@ -184,11 +166,20 @@ int main(int argc, char **argv) {
   ign.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &ign, NULL);
 
-  if (config_load(cfg, opt_argc, argv, err, sizeof err)) {
+  if (config_load(cfg, argc, argv, err, sizeof err)) {
     fprintf(stderr, NC_NAME ": %s\n", err);
     free(cfg);
     return NC_EXIT_USAGE;
   }
+  if (cfg->help || cfg->version) {
+    if (cfg->help)
+      config_usage(stdout);
+    else
+      printf(NC_NAME " %s\n", NC_VERSION);
+    free(cfg);
+    return NC_EXIT_OK;
+  }
+  cmd = cfg->command;
   /* --init: from here on no signal is lost before the workload gets it. */
   if (cfg->init && cmd)
     wrapper_init_prepare();

@@ -83,7 +83,10 @@ struct nc_config {
   bool init;
   bool dry_run;
   bool list_probes;
+  bool help;    /* -h/--help: print the usage, read nothing else */
+  bool version; /* -V/--version */
   int verbose;
+  char **command; /* the workload: argv after "--", NULL when none */
 
   /* targets */
   struct nc_job job;
@@ -111,9 +114,10 @@ int config_family_from_name(const char *name); /* -1 when unknown */
 const char *config_expect_name(enum nc_expect e);
 
 /* Fills cfg with defaults, then discovery, then the --config file, then flags.
- * argv is the option part only (main splits at "--").
- * Returns 0, or NC_EXIT_USAGE after writing one line to err (err names the
- * file and what is wrong). */
+ * argv is the whole command line: options (never abbreviated), then "--"
+ * and the workload (cfg->command). With --help or --version nothing but the
+ * flags is read. Returns 0, or NC_EXIT_USAGE after writing one line to err
+ * (err names the file or flag and what is wrong). */
 int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t errlen);
 
 /* Parsers used by config_load and by the fuzz targets; each returns 0 or -1
