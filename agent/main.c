@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,19 +40,26 @@ static const char *const family_help[NC_FAM_COUNT] = {
  * a socket would get number 0, 1 or 2, and a log line would go into it. Each
  * missing one is opened on /dev/null (the workload inherits it); without a
  * /dev/null, on the root directory, which takes the number and refuses every
- * write. */
-static void reserve_std_fds(void) {
+ * write. Returns a mask of the descriptors that were closed (bit fd). */
+static unsigned reserve_std_fds(void) {
+  unsigned closed = 0;
   for (int fd = 0; fd <= 2; fd++) {
     int got;
     if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
       continue;
+    closed |= 1u << fd;
     got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
     if (got < 0)
       got = open("/", O_RDONLY | O_DIRECTORY);
     if (got >= 0 && got != fd) /* cannot happen: the lower ones are open */
       close(got);
   }
+  return closed;
 }
+
+/* Standard output was closed when netcheck started: `--report -` has
+ * nowhere to go. */
+static bool stdout_was_closed;
 
 static long long wall_ms(void) {
   struct timespec ts;
@@ -110,10 +118,16 @@ static int write_report(const struct nc_config *cfg, cJSON *report, char *where,
     return -1;
   }
   if (kind == 2) {
-    fputs(text, stdout);
-    fputc('\n', stdout);
-    fflush(stdout);
-    nc_strlcpy(where, "stdout", wlen);
+    /* Errors surface at the flush, if not before: check every step. */
+    errno = EBADF;
+    if (stdout_was_closed || fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF ||
+        fflush(stdout) == EOF || ferror(stdout)) {
+      NC_ERROR("cannot write the report to standard output: %s",
+               stdout_was_closed ? "it was closed when netcheck started" : strerror(errno));
+      rc = -1;
+    } else {
+      nc_strlcpy(where, "stdout", wlen);
+    }
   } else {
     /* The <output>/netcheck/ folder is ours to create; anything above is not. */
     int mk = !cfg->report_path[0];
@@ -149,7 +163,7 @@ int main(int argc, char **argv) {
   int interrupted, report_failed, rc;
   int64_t t0;
 
-  reserve_std_fds();
+  stdout_was_closed = reserve_std_fds() & (1u << STDOUT_FILENO);
   if (argc > 1 && !strcmp(argv[1], "merge"))
     return merge_main(argc - 1, argv + 1);
   if (argc > 1 && !strcmp(argv[1], "explain"))
