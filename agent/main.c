@@ -131,10 +131,12 @@ static int write_report(const struct nc_config *cfg, cJSON *report, char *where,
   } else {
     /* The <output>/netcheck/ folder is ours to create; anything above is not. */
     int mk = !cfg->report_path[0];
-    if (report_write_atomic(path, text, strlen(text), mk)) {
-      NC_ERROR("cannot write the report to %s: %s", path, strerror(errno));
+    const char *why;
+    int w = report_write(path, text, strlen(text), mk, &why);
+    if (w < 0) {
+      NC_ERROR("cannot write the report to %s: %s", path, why ? why : strerror(errno));
       rc = -1;
-    } else {
+    } else if (w == REPORT_WRITTEN) {
       nc_strlcpy(where, path, wlen);
     }
   }
@@ -144,9 +146,11 @@ static int write_report(const struct nc_config *cfg, cJSON *report, char *where,
 
 static void write_message(const struct nc_config *cfg, const struct plan *pl) {
   char line[1024];
+  const char *why;
   report_failure_line(pl, line, sizeof line);
-  if (report_write_atomic(cfg->message_path, line, strlen(line), 0))
-    NC_ERROR("cannot write the failure reason to %s: %s", cfg->message_path, strerror(errno));
+  if (report_write(cfg->message_path, line, strlen(line), 0, &why) < 0)
+    NC_ERROR("cannot write the failure reason to %s: %s", cfg->message_path,
+             why ? why : strerror(errno));
 }
 
 int main(int argc, char **argv) {
