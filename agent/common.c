@@ -51,15 +51,18 @@ int nc_snprintf(char *dst, size_t size, const char *fmt, ...) {
 }
 
 int nc_read_file(const char *path, size_t max, char **out, size_t *out_len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO for reading would wait for a writer forever. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   struct stat st;
   char *buf = NULL;
   size_t len = 0, cap;
   if (fd < 0)
     return -1;
-  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    int err = errno;
     close(fd);
-    errno = EISDIR;
+    /* A FIFO, device or socket could hold the read forever, or never end. */
+    errno = S_ISDIR(st.st_mode) ? EISDIR : S_ISREG(st.st_mode) ? err : NC_ENOTREG;
     return -1;
   }
   cap = (st.st_size > 0 && (size_t)st.st_size < max) ? (size_t)st.st_size + 1 : 4096;
@@ -109,6 +112,17 @@ fail : {
   errno = saved;
   return -1;
 }
+}
+
+const char *nc_read_error(int err) {
+  switch (err) {
+  case EFBIG:
+    return "file too large";
+  case NC_ENOTREG:
+    return "not a regular file (a FIFO, device or socket)";
+  default:
+    return strerror(err);
+  }
 }
 
 void nc_utf8_trim_tail(char *s) {

@@ -660,7 +660,7 @@ static int load_sm_file(struct nc_config *cfg, const char *dir, const char *name
   if (nc_read_file(path, CONFIG_FILE_MAX, &buf, &len)) {
     if (errno == ENOENT)
       return 0;
-    seterr(err, errlen, "%s: %s", path, errno == EFBIG ? "file too large" : strerror(errno));
+    seterr(err, errlen, "%s: %s", path, nc_read_error(errno));
     return -1;
   }
   if (parse(cfg, buf, len, err, errlen)) {
@@ -1037,7 +1037,7 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
   if (f.config) {
     nc_strlcpy(cfg->config_file, f.config, sizeof cfg->config_file);
     if (nc_read_file(f.config, CONFIG_FILE_MAX, &buf, &len)) {
-      seterr(err, errlen, "%s: %s", f.config, errno == EFBIG ? "file too large" : strerror(errno));
+      seterr(err, errlen, "%s: %s", f.config, nc_read_error(errno));
       return NC_EXIT_USAGE;
     }
     if (config_parse_file(cfg, buf, len, err, errlen)) {

@@ -349,7 +349,8 @@ static int creds_auth(char *hdr, size_t len, const char **how, char *err, size_t
     size_t n = 0;
     int rc;
     if (nc_read_file(file, CREDS_TOKEN_MAX + 2, &buf, &n)) {
-      nc_snprintf(err, errlen, "cannot read %s: %s", CREDS_ENV_AUTH_TOKEN_FILE, strerror(errno));
+      nc_snprintf(err, errlen, "cannot read %s: %s", CREDS_ENV_AUTH_TOKEN_FILE,
+                  nc_read_error(errno));
       return -1;
     }
     rc = creds_probe_auth_header(buf, n, hdr, len);

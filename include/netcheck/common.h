@@ -5,6 +5,7 @@
 #ifndef NETCHECK_COMMON_H
 #define NETCHECK_COMMON_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,10 +45,19 @@ int nc_snprintf(char *dst, size_t size, const char *fmt, ...) __attribute__((for
 /* Drops an incomplete UTF-8 sequence at the end of s (left by a cut). */
 void nc_utf8_trim_tail(char *s);
 
-/* Reads a whole file of at most max bytes into a NUL-terminated heap buffer.
- * Returns 0 on success; on failure returns -1 with errno set (EFBIG when the
- * file is larger than max). */
+/* errno of nc_read_file for a path that is not a regular file (Linux has no
+ * EFTYPE; nothing else here returns ENOSTR). */
+#define NC_ENOTREG ENOSTR
+
+/* Reads a whole regular file of at most max bytes into a NUL-terminated heap
+ * buffer, never blocking on what is not one (a FIFO, a device). Returns 0
+ * on success; on failure returns -1 with errno set: EFBIG when the file is
+ * larger than max, EISDIR for a directory, NC_ENOTREG for anything else that
+ * is not a regular file. */
 int nc_read_file(const char *path, size_t max, char **out, size_t *out_len);
+
+/* The reason for an nc_read_file errno, for a one-line message. */
+const char *nc_read_error(int err);
 
 #define NC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
