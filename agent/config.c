@@ -66,6 +66,18 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* Copies a path whole into dst[NC_PATH_MAX], or fails with one line naming
+ * `what` (a flag, a variable, a file's key): a cut path names another file. */
+static int copy_path(char *dst, const char *src, const char *what, char *err, size_t errlen) {
+  if (strlen(src) >= NC_PATH_MAX) {
+    seterr(err, errlen, "%s: a path of %zu bytes, more than %d: %s", what, strlen(src),
+           NC_PATH_MAX - 1, strerror(ENAMETOOLONG));
+    return -1;
+  }
+  nc_strlcpy(dst, src, NC_PATH_MAX);
+  return 0;
+}
+
 /* ---- small validated parsers ---- */
 
 static int parse_int(const char *s, long lo, long hi, long *out) {
@@ -380,8 +392,16 @@ int config_parse_processing_job(struct nc_config *cfg, const char *buf, size_t l
           goto done;
         if (r && cfg->job.n_outputs < NC_MAX_OUTPUTS) {
           struct nc_output *no = &cfg->job.outputs[cfg->job.n_outputs++];
+          char what[128], why[192];
           nc_strlcpy(no->name, name ? name : "", sizeof no->name);
-          nc_strlcpy(no->local_path, lp, sizeof no->local_path);
+          nc_snprintf(what, sizeof what, "%s: %s.LocalPath", c.file, sub);
+          /* Kept with an empty path: no report goes to a cut one, nor
+           * falls back to another output.
+           * TODO(issue 12): report it as a CONFIG_INVALID problem. */
+          if (copy_path(no->local_path, lp, what, why, sizeof why)) {
+            no->local_path[0] = '\0';
+            NC_WARN("%s; no report is written there", why);
+          }
         }
       }
     }
@@ -610,12 +630,20 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
   }
   if ((r = jstr(&c, root, "ca_bundle", "", &s)) < 0)
     goto done;
-  if (r)
-    nc_strlcpy(cfg->ca_bundle, s, sizeof cfg->ca_bundle);
+  if (r) {
+    char what[NC_PATH_MAX + 32];
+    nc_snprintf(what, sizeof what, "%s: ca_bundle", c.file);
+    if (copy_path(cfg->ca_bundle, s, what, err, errlen))
+      goto done;
+  }
   if ((r = jstr(&c, root, "report", "", &s)) < 0)
     goto done;
-  if (r)
-    nc_strlcpy(cfg->report_path, s, sizeof cfg->report_path);
+  if (r) {
+    char what[NC_PATH_MAX + 32];
+    nc_snprintf(what, sizeof what, "%s: report", c.file);
+    if (copy_path(cfg->report_path, s, what, err, errlen))
+      goto done;
+  }
   if ((r = jstr(&c, root, "on_fail", "", &s)) < 0)
     goto done;
   if (r) {
@@ -1005,10 +1033,13 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
     return 0;
 
   /* Discovery: the SageMaker config directory, then the environment. */
-  if (f.sm_config_dir)
-    nc_strlcpy(cfg->sm_config_dir, f.sm_config_dir, sizeof cfg->sm_config_dir);
-  else if ((env = getenv(ENV_SM_CONFIG_DIR)) && *env)
-    nc_strlcpy(cfg->sm_config_dir, env, sizeof cfg->sm_config_dir);
+  if (f.sm_config_dir) {
+    if (copy_path(cfg->sm_config_dir, f.sm_config_dir, "--" OPT_SM_CONFIG_DIR, err, errlen))
+      return NC_EXIT_USAGE;
+  } else if ((env = getenv(ENV_SM_CONFIG_DIR)) && *env) {
+    if (copy_path(cfg->sm_config_dir, env, ENV_SM_CONFIG_DIR, err, errlen))
+      return NC_EXIT_USAGE;
+  }
   if (stat(cfg->sm_config_dir, &st) == 0) {
     if (!S_ISDIR(st.st_mode)) {
       seterr(err, errlen, "%s: not a directory", cfg->sm_config_dir);
@@ -1028,14 +1059,18 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
   else if (((env = getenv("AWS_REGION")) && valid_region(env)) ||
            ((env = getenv("AWS_DEFAULT_REGION")) && valid_region(env)))
     nc_strlcpy(cfg->region, env, sizeof cfg->region);
-  if ((env = getenv("AWS_CA_BUNDLE")) && *env)
-    nc_strlcpy(cfg->ca_bundle, env, sizeof cfg->ca_bundle);
-  if ((env = getenv(ENV_MESSAGE_FILE)) && *env)
-    nc_strlcpy(cfg->message_path, env, sizeof cfg->message_path);
+  /* A variable a flag overrides is not read. */
+  if (!f.ca_bundle && (env = getenv("AWS_CA_BUNDLE")) && *env &&
+      copy_path(cfg->ca_bundle, env, "AWS_CA_BUNDLE", err, errlen))
+    return NC_EXIT_USAGE;
+  if (!f.message && (env = getenv(ENV_MESSAGE_FILE)) && *env &&
+      copy_path(cfg->message_path, env, ENV_MESSAGE_FILE, err, errlen))
+    return NC_EXIT_USAGE;
 
   /* The --config file overrides discovery. */
   if (f.config) {
-    nc_strlcpy(cfg->config_file, f.config, sizeof cfg->config_file);
+    if (copy_path(cfg->config_file, f.config, "--config", err, errlen))
+      return NC_EXIT_USAGE;
     if (nc_read_file(f.config, CONFIG_FILE_MAX, &buf, &len)) {
       seterr(err, errlen, "%s: %s", f.config, nc_read_error(errno));
       return NC_EXIT_USAGE;
@@ -1048,14 +1083,12 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
   }
 
   /* Flags override both. */
-  if (f.report)
-    nc_strlcpy(cfg->report_path, f.report, sizeof cfg->report_path);
+  if ((f.report && copy_path(cfg->report_path, f.report, "--report", err, errlen)) ||
+      (f.ca_bundle && copy_path(cfg->ca_bundle, f.ca_bundle, "--ca-bundle", err, errlen)) ||
+      (f.message && copy_path(cfg->message_path, f.message, "--message-file", err, errlen)))
+    return NC_EXIT_USAGE;
   if (f.region)
     nc_strlcpy(cfg->region, f.region, sizeof cfg->region);
-  if (f.ca_bundle)
-    nc_strlcpy(cfg->ca_bundle, f.ca_bundle, sizeof cfg->ca_bundle);
-  if (f.message)
-    nc_strlcpy(cfg->message_path, f.message, sizeof cfg->message_path);
   if (f.timeout_ms)
     cfg->timeout_ms = f.timeout_ms;
   if (f.peer_wait_ms >= 0) /* --peer-wait 0 is a valid value */

@@ -205,14 +205,15 @@ int report_path(const struct nc_config *cfg, char *path, size_t len) {
       return nc_snprintf(path, len, "%s/%s.json", cfg->report_path, host) ? 1 : 0;
     return nc_strlcpy(path, cfg->report_path, len) >= len ? 1 : 0;
   }
+  /* An output whose LocalPath could not be used has it empty: no report. */
   for (int i = 0; i < cfg->job.n_outputs; i++)
     if (!strcmp(cfg->job.outputs[i].name, "netcheck")) {
       out = &cfg->job.outputs[i];
-      return nc_snprintf(path, len, "%s/%s.json", out->local_path, host) ? 1 : 0;
+      return !out->local_path[0] || nc_snprintf(path, len, "%s/%s.json", out->local_path, host);
     }
   if (cfg->job.n_outputs > 0)
-    return nc_snprintf(path, len, "%s/netcheck/%s.json", cfg->job.outputs[0].local_path, host) ? 1
-                                                                                               : 0;
+    return !cfg->job.outputs[0].local_path[0] ||
+           nc_snprintf(path, len, "%s/netcheck/%s.json", cfg->job.outputs[0].local_path, host);
   return 1;
 }
 
