@@ -2,10 +2,10 @@
  * engine.c - the event loop and the probe lifecycle.
  *
  * One epoll set carries every descriptor: c-ares sockets (resolve.c),
- * libcurl sockets (http.c), probes' own sockets and a signalfd for TERM and
- * INT. Deadlines are computed, not polled: each turn sleeps until the
- * earliest of the probes' deadlines and wake times, curl's timer, c-ares'
- * retransmits and the requests' own deadlines.
+ * libcurl sockets (http.c), probes' own sockets and a signalfd for the
+ * signals that stop the checks (signals.h). Deadlines are computed, not polled: each turn sleeps
+ * until the earliest of the probes' deadlines and wake times, curl's timer, c-ares' retransmits and
+ * the requests' own deadlines.
  */
 #include "engine_int.h"
 
@@ -19,15 +19,9 @@
 #include <unistd.h>
 
 #include "netcheck/common.h"
+#include "netcheck/signals.h"
 
 #define MAX_EVENTS 64
-
-void engine_signal_mask(void *sigset) {
-  sigset_t *s = sigset;
-  sigemptyset(s);
-  sigaddset(s, SIGTERM);
-  sigaddset(s, SIGINT);
-}
 
 struct engine *engine_new(const struct nc_config *cfg) {
   struct engine *e = calloc(1, sizeof *e);
@@ -45,7 +39,7 @@ struct engine *engine_new(const struct nc_config *cfg) {
     free(e);
     return NULL;
   }
-  engine_signal_mask(&set);
+  sig_stop_set(&set, e->cfg->init);
   e->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   if (e->sigfd < 0 || engine_watch_kind(e, e->sigfd, EPOLLIN, WATCH_SIGNAL, NULL)) {
     NC_ERROR("engine: signalfd: %s", strerror(errno));
@@ -298,6 +292,7 @@ static void run_timers(struct engine *e, struct plan *pl) {
 
 static void on_signal(struct engine *e, struct plan *pl) {
   struct signalfd_siginfo si;
+  char name[32];
   while (read(e->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
     if (!e->interrupted)
       e->interrupted = (int)si.ssi_signo;
@@ -308,7 +303,7 @@ static void on_signal(struct engine *e, struct plan *pl) {
     if (p->state != NC_PROBE_DONE)
       probe_finish(p, NC_VERDICT_SKIP, NC_OK, "interrupted",
                    "interrupted by %s before the probe finished",
-                   e->interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+                   sig_name(e->interrupted, name, sizeof name));
 }
 
 static bool all_done(const struct plan *pl) {

@@ -23,6 +23,7 @@
 #include "netcheck/merge.h"
 #include "netcheck/probe.h"
 #include "netcheck/report.h"
+#include "netcheck/signals.h"
 #include "netcheck/wrapper.h"
 
 static const char *const family_help[NC_FAM_COUNT] = {
@@ -95,12 +96,12 @@ static void print_plan(const struct plan *pl) {
   printf("%d probes\n", pl->count);
 }
 
-/* A TERM or INT that came after the engine's last turn still stops the job. */
-static int pending_stop_signal(void) {
+/* A stop signal that came after the engine's last turn still stops the job. */
+static int pending_stop_signal(const struct nc_config *cfg) {
   sigset_t stop;
   struct timespec zero = {0, 0};
   int sig;
-  engine_signal_mask(&stop);
+  sig_stop_set(&stop, cfg->init);
   sig = sigtimedwait(&stop, NULL, &zero);
   return sig > 0 ? sig : 0;
 }
@@ -159,8 +160,6 @@ int main(int argc, char **argv) {
   struct engine *e;
   struct report_run run;
   struct report_counts counts;
-  sigset_t mask;
-  struct sigaction ign;
   cJSON *report;
   char err[1024], where[NC_PATH_MAX + 128] = "";
   char **cmd;
@@ -178,11 +177,7 @@ int main(int argc, char **argv) {
     return NC_EXIT_INTERNAL;
   }
   /* Signals that arrive from here on are read by the engine, never lost. */
-  engine_signal_mask(&mask);
-  sigprocmask(SIG_BLOCK, &mask, NULL);
-  memset(&ign, 0, sizeof ign);
-  ign.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &ign, NULL);
+  sig_init();
 
   if (config_load(cfg, argc, argv, err, sizeof err)) {
     fprintf(stderr, NC_NAME ": %s\n", err);
@@ -233,7 +228,7 @@ int main(int argc, char **argv) {
   /* Closes every descriptor of ours before the workload inherits the process. */
   engine_free(e);
   if (!interrupted)
-    interrupted = pending_stop_signal();
+    interrupted = pending_stop_signal(cfg);
   run.finished_wall_ms = wall_ms();
   run.duration_ms = nc_now_ms() - t0;
   run.interrupted = interrupted;

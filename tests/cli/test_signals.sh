@@ -3,7 +3,10 @@
 # stopped. netcheck stops the probes, writes the report marked interrupted
 # ("interrupted": true, summary.verdict "interrupted"), does not start the
 # workload and exits 128+N within one second - as a plain wrapper and as
-# PID 1 with --init, whenever the signal comes.
+# PID 1 with --init, whenever the signal comes. Without --init, every other
+# signal whose default action would end the process (HUP, QUIT, USR1, ALRM,
+# the real-time signals, ...) does the same; with --init those are kept and
+# delivered to the workload once it runs.
 #
 # What keeps netcheck busy without any network: every run is inside a
 # network namespace created here.
@@ -116,6 +119,13 @@ check "SIGTERM with every probe family in flight" plain all TERM
 check "SIGINT with every probe family in flight" plain all INT
 check "--init as PID 1, SIGTERM during the checks" init all TERM
 check "--init as PID 1, SIGINT during the checks" init peer INT
+# Without --init every signal whose default action would end netcheck stops
+# the checks the same way (exit 128+N, report interrupted), never kills it
+# without a report.
+for sig in HUP QUIT USR1 USR2 ALRM VTALRM PROF XCPU RTMIN+3; do
+  check "SIG$sig while the peer probe waits" plain peer "$sig"
+done
+check "SIGHUP with every probe family in flight" plain all HUP
 check "--on-fail abort, SIGTERM during the checks" plain peer TERM --on-fail abort --message-file "$T/message"
 [ ! -e "$T/message" ] && ok "an interrupted run writes no failure reason" || bad "message file" "$(cat "$T/message")"
 
@@ -149,6 +159,22 @@ finish; rc=$RC
 dt=$(($(now_ms) - t))
 [ $rc -eq 143 ] && [ $dt -lt 1000 ] && interrupted_report "$T/r.json" \
   && ok "TERM then INT: exit 143 in $dt ms" || bad "two signals" "rc=$rc in $dt ms"
+
+# TERM then HUP at once: the HUP cannot kill netcheck while it writes the
+# report. (Two signals pending together are read lowest number first, so
+# the status is 143 or that of the second.)
+for second in HUP USR1; do
+  rm -f "$T/r.json"
+  start plain all "$T/r.json" -- touch "$T/started"
+  pid=$(nc_pid)
+  sleep 0.3
+  kill -TERM "$pid"
+  kill -s "$second" "$pid" 2>/dev/null
+  finish
+  { [ $RC -eq 143 ] || [ $RC -eq $((128 + $(kill -l "$second"))) ]; } && [ ! -e "$T/started" ] && interrupted_report "$T/r.json" \
+    && ok "TERM then $second at once: exit $RC, the report is written, marked interrupted" \
+    || bad "TERM then $second" "rc=$RC report=$(jq -c '{interrupted, v: .summary.verdict}' "$T/r.json" 2>&1)"
+done
 
 # Whenever the signal comes: exit 128+N, the workload never starts, and a
 # report, if any, is complete and marked interrupted. As a plain process
@@ -184,5 +210,11 @@ signal_at USR1 300
 [ $RC -eq 42 ] || [ $RC -eq 138 ] \
   && ok "--init: a SIGUSR1 during the checks reaches the workload (exit $RC)" \
   || bad "--init: SIGUSR1 during the checks" "rc=$RC: lost (want 42 or 138)"
+rm -f "$T/r.json"
+start init peer "$T/r.json" --peer-wait 1 -- sh -c 'trap "exit 43" HUP; sleep 3; exit 0'
+signal_at HUP 300
+[ $RC -eq 43 ] || [ $RC -eq 129 ] \
+  && ok "--init: a SIGHUP during the checks reaches the workload (exit $RC)" \
+  || bad "--init: SIGHUP during the checks" "rc=$RC: lost (want 43 or 129)"
 
 cli_finish
