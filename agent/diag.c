@@ -624,7 +624,9 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
              "that needs `AWS_CONTAINER_AUTHORIZATION_TOKEN`, and the token "
              "is missing.",
              "`AWS_ACCESS_KEY_ID` is set without `AWS_SECRET_ACCESS_KEY`, or "
-             "the reverse.",
+             "the reverse; or one of them, or `AWS_SESSION_TOKEN`, holds a "
+             "control character or is longer than any real one (a session "
+             "token may have up to 16 KiB): the message names the variable.",
              "Network isolation: SageMaker gives an isolated container no "
              "AWS credentials at all (see `NETWORK_ISOLATED`)."),
         LIST("Check from inside the container that the endpoint answers, "

@@ -34,7 +34,7 @@
 
 #define CREDS_CONTAINER_BASE "http://169.254.170.2" /* ECS/SageMaker credentials endpoint */
 #define CREDS_HTTP_TIMEOUT_MS 2000 /* the endpoint is local: it answers at once or never */
-#define CREDS_BODY_CAP (16 * 1024) /* a session token is ~1-4 KB */
+#define CREDS_BODY_CAP (64 * 1024) /* the JSON around a token of AWS_SESSION_TOKEN_MAX */
 #define CREDS_TOKEN_MAX 8192
 #define CREDS_URL_MAX 1024
 #define CREDS_KEY_PREFIX_LEN 4
@@ -254,16 +254,18 @@ static void creds_accept(struct probe *p, const struct aws_creds *c, char *prefi
 static int creds_env_start(struct probe *p) {
   struct aws_creds c;
   cJSON *d = probe_details(p);
-  char prefix[16];
+  char prefix[16], err[160];
   if (d)
     cJSON_AddStringToObject(d, "source", "env");
   memset(&c, 0, sizeof c);
-  if (creds_from_env(&c)) {
+  if (creds_from_env(&c, err, sizeof err)) {
     creds_clear(&c);
-    probe_remediation(p, "set both %s and %s, or neither (the job's IAM role is then used)",
-                      CREDS_ENV_KEY_ID, CREDS_ENV_SECRET);
-    probe_finish(p, probe_judge(p, false), NC_CREDS_UNAVAILABLE, "env_incomplete",
-                 "%s and %s are not both set", CREDS_ENV_KEY_ID, CREDS_ENV_SECRET);
+    probe_remediation(p,
+                      "set %s and %s (and %s for temporary keys) to the values the AWS SDKs "
+                      "expect, one line each, or unset them all (the job's IAM role is then used)",
+                      CREDS_ENV_KEY_ID, CREDS_ENV_SECRET, CREDS_ENV_SESSION_TOKEN);
+    probe_finish(p, probe_judge(p, false), NC_CREDS_UNAVAILABLE, "env_invalid",
+                 "the credentials in the environment are unusable: %s", err);
     return 0;
   }
   nc_strlcpy(c.source, "env", sizeof c.source);

@@ -804,7 +804,7 @@ struct s3_state {
   char h_host[340];
   char h_date[48];
   char h_sha[96];
-  char h_token[4200];
+  char h_token[AWS_SESSION_TOKEN_MAX + 32];
   char h_auth[1100];
 };
 
