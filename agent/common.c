@@ -125,6 +125,35 @@ const char *nc_read_error(int err) {
   }
 }
 
+void nc_redact_url(const char *in, char *out, size_t len) {
+  const char *authority = strstr(in, "://"), *cut;
+  size_t o = 0, n;
+  if (!len)
+    return;
+  if (authority) {
+    const char *at;
+    authority += 3;
+    n = strcspn(authority, "/?#");
+    at = memchr(authority, '@', n);
+    /* scheme://, then *** for user:password@, then the host */
+    o = (size_t)(authority - in);
+    if (at) {
+      if (nc_snprintf(out, len, "%.*s" NC_REDACTED "@", (int)o, in)) {
+        out[0] = '\0';
+        return;
+      }
+      o = strlen(out);
+      in = at + 1;
+    } else {
+      o = 0;
+    }
+  }
+  cut = in + strcspn(in, "?#");
+  n = (size_t)(cut - in);
+  nc_snprintf(out + o, len - o, "%.*s%s%s", (int)n, in, *cut ? (*cut == '?' ? "?" : "#") : "",
+              *cut ? NC_REDACTED : "");
+}
+
 void nc_utf8_trim_tail(char *s) {
   size_t n = strlen(s), start, need;
   unsigned char lead;

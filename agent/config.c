@@ -1101,7 +1101,9 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
     cfg->summary = (enum nc_summary)f.summary;
   for (int i = 0; i < f.n_buckets; i++)
     if (add_bucket(cfg, f.buckets[i], NULL, "flag")) {
-      seterr(err, errlen, "--bucket: \"%.64s\" is not a bucket name", f.buckets[i]);
+      char shown[NC_PATH_MAX];
+      nc_redact_url(f.buckets[i], shown, sizeof shown);
+      seterr(err, errlen, "--bucket: \"%.64s\" is not a bucket name", shown);
       return NC_EXIT_USAGE;
     }
   if (f.n_dns)
@@ -1115,7 +1117,9 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
     cfg->n_egress_targets = 0;
   for (int i = 0; i < f.n_egress; i++)
     if (add_string(cfg->egress_targets, &cfg->n_egress_targets, NC_MAX_TARGETS, f.egress[i])) {
-      seterr(err, errlen, "--egress-target: \"%.64s\" is not a host name", f.egress[i]);
+      char shown[NC_PATH_MAX];
+      nc_redact_url(f.egress[i], shown, sizeof shown);
+      seterr(err, errlen, "--egress-target: \"%.64s\" is not a host name", shown);
       return NC_EXIT_USAGE;
     }
   for (int i = 0; i < f.n_expects; i++) {

@@ -84,12 +84,16 @@ static void dns_add_name(char names[][NC_HOST_MAX], int *n, int max, const char 
   (*n)++;
 }
 
-/* The host of "host", "host:port", "scheme://host[:port]/path" or
+/* The host of "host", "host:port", "scheme://[user@]host[:port]/path" or
  * "scheme://[v6]:port/"; "" when there is none. */
 static void dns_target_host(const char *target, char *out, size_t len) {
-  const char *s = strstr(target, "://");
+  const char *s = strstr(target, "://"), *at;
   size_t n;
   s = s ? s + 3 : target;
+  n = strcspn(s, "/?#");
+  at = memchr(s, '@', n);
+  if (at) /* user:password@ is no name, and never shown */
+    s = at + 1;
   if (*s == '[') { /* an IPv6 literal: nothing to resolve */
     out[0] = '\0';
     return;

@@ -108,10 +108,11 @@ static void egress_remedy(struct probe *p, const struct outbound_obs *o,
 
 static void egress_on_result(struct probe *p, const struct outbound_obs *o, void *arg) {
   struct outbound_judgement j;
-  char what[384];
-  const char *host = p->arg;
+  char what[384], host[NC_HOST_MAX];
   const char *meaning;
   (void)arg;
+  if (outbound_url_host(p->arg, host, sizeof host)) /* cannot fail: the plan checked it */
+    nc_strlcpy(host, "?", sizeof host);
   outbound_judge(p, o, NC_EGRESS_BLOCKED, NC_EGRESS_BLOCKED, &j);
   if (o->stage == OUTBOUND_TLS_FAILED && o->code == NC_TLS_UNTRUSTED)
     meaning = "something on the way out intercepts TLS (a proxy or firewall with its own CA)";
@@ -133,7 +134,7 @@ static int egress_start(struct probe *p) {
   struct http_req rq;
   memset(&rq, 0, sizeof rq);
   rq.method = "GET";
-  rq.url = p->target;
+  rq.url = p->arg; /* the target is the URL as shown, redacted */
   rq.body_cap = EGRESS_BODY_CAP;
   return outbound_fetch(p, &rq, NC_EGRESS_BLOCKED, egress_on_result, NULL);
 }
@@ -147,7 +148,7 @@ static const struct probe_ops egress_ops = {
 };
 
 int egress_plan(struct plan *pl, const struct nc_config *cfg) {
-  char host[NC_HOST_MAX], url[EGRESS_URL_MAX], id[320];
+  char host[NC_HOST_MAX], url[EGRESS_URL_MAX], shown[EGRESS_URL_MAX], id[320];
   if (cfg->skip[NC_FAM_EGRESS])
     return 0;
   /* config_load starts the list with pypi.org; an empty list means none. */
@@ -155,9 +156,13 @@ int egress_plan(struct plan *pl, const struct nc_config *cfg) {
     const char *t = cfg->egress_targets[i];
     bool dup = false;
     if (egress_parse_target(t, host, sizeof host, url, sizeof url)) {
-      NC_WARN("egress: target \"%.64s\" is not a host or an http(s) URL; not probed", t);
+      nc_redact_url(t, shown, sizeof shown);
+      NC_WARN("egress: target \"%.64s\" is not a host or an http(s) URL; not probed", shown);
       continue;
     }
+    /* The report, the plan and the log show the URL without a password or
+     * a query; the request uses it whole. */
+    nc_redact_url(url, shown, sizeof shown);
     nc_snprintf(id, sizeof id, "egress:%s", host);
     for (const struct probe *q = pl->head; q; q = q->next)
       dup = dup || !strcasecmp(q->id, id);
@@ -165,7 +170,8 @@ int egress_plan(struct plan *pl, const struct nc_config *cfg) {
       NC_WARN("egress: %s is listed twice; probed once", host);
       continue;
     }
-    if (!plan_add(pl, cfg, &egress_ops, id, url, host, cfg->expect[NC_FAM_EGRESS], cfg->timeout_ms))
+    if (!plan_add(pl, cfg, &egress_ops, id, shown, url, cfg->expect[NC_FAM_EGRESS],
+                  cfg->timeout_ms))
       return -1;
   }
   return 0;

@@ -941,7 +941,11 @@ static void s3_details(struct probe *p, const struct s3_state *st, const struct 
   if (d == NULL)
     return;
   s3_add_string(d, "url", st->head_url);
-  s3_add_string(d, "prefix", p->arg);
+  {
+    char shown[sizeof p->arg];
+    nc_redact_url(p->arg, shown, sizeof shown); /* a pasted presigned URL's signature */
+    s3_add_string(d, "prefix", shown);
+  }
   cJSON_AddBoolToObject(d, "signed", st->is_signed);
   cJSON *addrs = st->have_addrs ? cJSON_AddArrayToObject(d, "addresses") : NULL;
   for (int i = 0; addrs && i < st->addrs.n; i++)

@@ -42,6 +42,16 @@ size_t nc_strlcpy(char *dst, const char *src, size_t size);
 /* snprintf that never overflows and returns 0 on success, 1 on truncation. */
 int nc_snprintf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* What stands for a redacted secret. */
+#define NC_REDACTED "***"
+
+/* Copies a URL (or an S3 URI, or a prefix) to out with what may be a secret
+ * replaced by NC_REDACTED: the user information (user:password@) and
+ * everything after the first '?' or '#' (a presigned signature, a token).
+ * The one place URLs are made fit to show or store: logs, the report, the
+ * plan. Cut to len. */
+void nc_redact_url(const char *in, char *out, size_t len);
+
 /* Drops an incomplete UTF-8 sequence at the end of s (left by a cut). */
 void nc_utf8_trim_tail(char *s);
 
