@@ -613,9 +613,9 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
         "an HTTP error, or returned a document without usable keys (fields "
         "missing, or already expired); or the static keys in the environment "
         "were incomplete. Without credentials the S3 probes run unsigned.",
-        LIST("A proxy setting in the environment (`HTTP_PROXY`, "
-             "`HTTPS_PROXY`) without 169.254.170.2 in `NO_PROXY` can send "
-             "the credentials request to the proxy.",
+        LIST("Something in the container blocks or reroutes 169.254.170.2: "
+             "a firewall rule, a changed route. (netcheck asks the endpoint "
+             "directly, never through a proxy, as the AWS SDKs do.)",
              "The image or the entrypoint cleared or overrode the "
              "environment (`env -i`, a Dockerfile `ENV` that sets "
              "`AWS_CONTAINER_CREDENTIALS_*`), so the variables no longer "
@@ -635,8 +635,8 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
                    "    \"http://169.254.170.2"
                    "$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI\""),
              "Keep the runtime's `AWS_CONTAINER_CREDENTIALS_*` variables as "
-             "they are. If you set a proxy, also set "
-             "`NO_PROXY=169.254.170.2,169.254.169.254` (plus "
+             "they are. If the workload's own tools (curl, pip) use a proxy, "
+             "also set `NO_PROXY=169.254.170.2,169.254.169.254` (plus "
              "`.amazonaws.com` if S3 should not go through the proxy).",
              "Remove partial static keys from the job's `Environment`: the "
              "execution role (`RoleArn`) is the normal source of credentials "

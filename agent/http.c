@@ -8,6 +8,7 @@
  */
 #include "engine_int.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,11 +317,46 @@ static int url_host_port(const char *url, char *host, size_t hlen, int *port) {
   return 0;
 }
 
+/* ---- proxies ---- */
+
+bool http_address_is_local(const char *ip) {
+  struct in_addr v4;
+  struct in6_addr v6;
+  static const unsigned char ec2[8] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0};
+  if (!ip)
+    return false;
+  if (inet_pton(AF_INET, ip, &v4) == 1)
+    return (ntohl(v4.s_addr) & 0xffff0000u) == 0xa9fe0000u; /* 169.254.0.0/16 */
+  if (inet_pton(AF_INET6, ip, &v6) != 1)
+    return false;
+  return (v6.s6_addr[0] == 0xfe && (v6.s6_addr[1] & 0xc0) == 0x80) || /* fe80::/10 */
+         !memcmp(v6.s6_addr, ec2, sizeof ec2);                        /* fd00:ec2::/64 */
+}
+
+static const char *env_nonempty(const char *name) {
+  const char *v = getenv(name);
+  return v && *v ? v : NULL;
+}
+
+const char *http_proxy_for(const struct http_req *rq) {
+  char host[256];
+  int port;
+  const char *v;
+  if (rq->no_proxy || http_address_is_local(rq->pin_ip))
+    return NULL;
+  if (url_host_port(rq->url, host, sizeof host, &port) || http_address_is_local(host))
+    return NULL;
+  if (!strncmp(rq->url, "https://", 8))
+    return (v = env_nonempty("https_proxy")) ? v : env_nonempty("HTTPS_PROXY");
+  return (v = env_nonempty("http_proxy")) ? v : env_nonempty("HTTP_PROXY");
+}
+
 static struct req *http_start(struct engine *e, struct probe *p, const struct http_req *rq,
                               http_cb cb, void *arg) {
   struct req *r;
   CURL *h;
   char host[256];
+  const char *proxy;
   int port;
   if (url_host_port(rq->url, host, sizeof host, &port))
     return NULL;
@@ -348,6 +384,10 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
     curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
   }
   curl_easy_setopt(h, CURLOPT_USERAGENT, NC_NAME "/" NC_VERSION);
+  /* Set every time: "" keeps libcurl from reading the environment itself
+   * (it would take ALL_PROXY, and send the credentials request through). */
+  proxy = http_proxy_for(rq);
+  curl_easy_setopt(h, CURLOPT_PROXY, proxy ? proxy : "");
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(r->deadline_ms - r->started_ms));
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(r->deadline_ms - r->started_ms));
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->body_cap * 4);

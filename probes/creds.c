@@ -44,8 +44,8 @@
   "the credentials come from the processing job's IAM role (RoleArn), through the container "      \
   "credentials endpoint 169.254.170.2, which answers only inside SageMaker: check that the role "  \
   "exists and that its trust policy lets sagemaker.amazonaws.com assume it (sts:AssumeRole); "     \
-  "check that nothing in the container blocks 169.254.170.2 and that an HTTP_PROXY setting has "   \
-  "NO_PROXY=169.254.170.2"
+  "check that nothing in the container (a firewall rule, a changed route) blocks 169.254.170.2 "   \
+  "(netcheck, like the AWS SDKs, never asks it through a proxy)"
 
 /* ---- pure helpers (include/netcheck/creds_probe.h, for the unit tests) ---- */
 
@@ -416,6 +416,9 @@ static int creds_container_start(struct probe *p) {
   rq.headers[0] = auth[0] ? auth : NULL;
   rq.body_cap = CREDS_BODY_CAP;
   rq.sensitive = true; /* the body holds the secret key and token */
+  /* Never to a proxy, as in botocore's container fetcher: the request (and
+   * the Authorization token) would cross a network in clear. */
+  rq.no_proxy = true;
   rq.timeout_ms = p->timeout_ms < CREDS_HTTP_TIMEOUT_MS ? p->timeout_ms : CREDS_HTTP_TIMEOUT_MS;
   rc = engine_http(p->eng, p, &rq, creds_on_response, NULL);
   explicit_bzero(auth, sizeof auth); /* the engine copied it */

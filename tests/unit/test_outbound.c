@@ -3,13 +3,15 @@
  * families and of their shared step (probes/outbound.c): observing a
  * request's result, judging it against the expectation, the repository
  * targets and the Deny statement, egress target parsing, the STS answer
- * classifier, and the plans (ids and flags).
+ * classifier, the plans (ids and flags), and which requests may go through
+ * a proxy.
  */
 #include <ares.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <arpa/inet.h>
@@ -20,6 +22,7 @@
 #include "netcheck/common.h"
 #include "netcheck/config.h"
 #include "netcheck/diag.h"
+#include "netcheck/http.h"
 #include "netcheck/outbound.h"
 #include "netcheck/probe.h"
 
@@ -672,6 +675,66 @@ static void test_aws_plan_flags_only_sts_as_needing_credentials(void **state) {
   plan_free(&pl);
 }
 
+/* ---- proxies ---- */
+
+static void test_local_addresses_are_never_proxied(void **state) {
+  (void)state;
+  const char *local[] = {"169.254.170.2", "169.254.169.254", "169.254.170.23", "169.254.0.1",
+                         "fe80::1",       "febf::1",         "fd00:ec2::23",   "fd00:ec2::254",
+                         "fd00:ec2::253", "fd00:ec2::123"};
+  const char *not_local[] = {"169.253.255.255",
+                             "169.255.0.1",
+                             "198.18.0.10",
+                             "10.0.0.2",
+                             "127.0.0.1",
+                             "fec0::1",
+                             "fd00:ec3::1",
+                             "fd00:ec2:0:1::1",
+                             "2001:db8::1",
+                             "s3.amazonaws.com",
+                             ""};
+  for (size_t i = 0; i < NC_ARRAY_LEN(local); i++)
+    assert_true(http_address_is_local(local[i]));
+  for (size_t i = 0; i < NC_ARRAY_LEN(not_local); i++)
+    assert_false(http_address_is_local(not_local[i]));
+  assert_false(http_address_is_local(NULL));
+}
+
+static void test_proxy_is_chosen_like_the_sdks(void **state) {
+  (void)state;
+  struct http_req rq;
+  memset(&rq, 0, sizeof rq);
+  unsetenv("http_proxy");
+  unsetenv("HTTP_PROXY");
+  unsetenv("https_proxy");
+  unsetenv("HTTPS_PROXY");
+  setenv("ALL_PROXY", "http://all:1", 1);
+  rq.url = "https://s3.us-east-1.amazonaws.com/";
+  assert_null(http_proxy_for(&rq)); /* ALL_PROXY is not the SDKs' */
+  setenv("HTTPS_PROXY", "http://upper:1", 1);
+  assert_string_equal(http_proxy_for(&rq), "http://upper:1");
+  setenv("https_proxy", "http://lower:1", 1);
+  assert_string_equal(http_proxy_for(&rq), "http://lower:1");
+  rq.url = "http://pypi.org/";
+  assert_null(http_proxy_for(&rq));
+  setenv("HTTP_PROXY", "http://plain:1", 1);
+  assert_string_equal(http_proxy_for(&rq), "http://plain:1");
+  /* Never for the credentials request, nor for a local address. */
+  rq.url = "http://169.254.170.2/v2/credentials/x";
+  assert_null(http_proxy_for(&rq));
+  rq.url = "http://localhost:8080/creds";
+  rq.no_proxy = true;
+  assert_null(http_proxy_for(&rq));
+  rq.no_proxy = false;
+  rq.url = "https://bucket.s3.amazonaws.com/";
+  rq.pin_ip = "169.254.1.1";
+  assert_null(http_proxy_for(&rq));
+  unsetenv("ALL_PROXY");
+  unsetenv("HTTP_PROXY");
+  unsetenv("HTTPS_PROXY");
+  unsetenv("https_proxy");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_observe_dns_failure_gives_dns_code),
@@ -723,6 +786,8 @@ int main(void) {
       cmocka_unit_test(test_sts_signature_mismatch_is_a_wrong_secret_key),
       cmocka_unit_test(test_sts_other_answers_warn_without_a_code),
       cmocka_unit_test(test_aws_plan_flags_only_sts_as_needing_credentials),
+      cmocka_unit_test(test_local_addresses_are_never_proxied),
+      cmocka_unit_test(test_proxy_is_chosen_like_the_sdks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
