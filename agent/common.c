@@ -56,8 +56,11 @@ int nc_read_file(const char *path, size_t max, char **out, size_t *out_len) {
   struct stat st;
   char *buf = NULL;
   size_t len = 0, cap;
-  if (fd < 0)
+  if (fd < 0) {
+    if (errno == EMFILE || errno == ENFILE)
+      nc_note_resource_failure(errno);
     return -1;
+  }
   if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
     int err = errno;
     close(fd);
@@ -113,6 +116,19 @@ fail : {
   return -1;
 }
 }
+
+bool nc_resource_errno(int err) {
+  return err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS || err == EAGAIN;
+}
+
+static int resource_failure;
+
+void nc_note_resource_failure(int err) {
+  if (!resource_failure && nc_resource_errno(err))
+    resource_failure = err;
+}
+
+int nc_resource_failure(void) { return resource_failure; }
 
 const char *nc_read_error(int err) {
   switch (err) {

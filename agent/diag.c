@@ -1035,6 +1035,32 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
              "COMMAND`."),
         SEE(NC_DNS_TIMEOUT, NC_S3_NO_ROUTE, NC_OK),
     },
+
+    [NC_LOCAL_RESOURCE] = {
+        "netcheck ran out of descriptors or memory: probe not run",
+        "A step of the probe could not start inside the container: opening a "
+        "socket, a file or netcheck's event loop failed with `EMFILE` (the "
+        "process's open-file limit), `ENFILE` (the system's) or `ENOMEM`, "
+        "`ENOBUFS` (memory). Nothing was sent, so the probe says nothing "
+        "about the network: its verdict is `warn`, never `fail`, and no VPC "
+        "change is suggested.",
+        LIST("The open-file limit of the container or of the entrypoint is "
+             "very low (`ulimit -n` of a few dozen): netcheck opens a socket "
+             "per check in flight, the DNS checks one or two per nameserver, "
+             "the peer check one per host of the job.",
+             "The process that started netcheck left many descriptors open, "
+             "and netcheck inherits them.",
+             "The container is at its memory limit."),
+        LIST("Look at the limit inside the container, and at what is open:",
+             BLOCK("ulimit -n\n"
+                   "ls /proc/self/fd | wc -l"),
+             "Raise it before netcheck starts: `ulimit -n 4096` in the "
+             "entrypoint script, or the container's `nofile` limit (`docker "
+             "run --ulimit nofile=4096:4096`). The message names what ran "
+             "out and, for descriptors, the limit netcheck had.",
+             "Run netcheck again: the probes with this code were not tested."),
+        SEE(NC_TIMEOUT_BUDGET, NC_OK),
+    },
 };
 
 /* Paragraphs before the index of docs/diagnoses.md. */

@@ -26,31 +26,37 @@
 struct engine *engine_new(const struct nc_config *cfg) {
   struct engine *e = calloc(1, sizeof *e);
   sigset_t set;
+  const char *step;
+  int err;
   if (!e) {
     NC_ERROR("engine: out of memory");
+    errno = ENOMEM;
     return NULL;
   }
   e->cfg = cfg;
   e->sigfd = -1;
   e->curl_deadline = -1;
+  errno = 0;
+  step = "epoll_create1";
   e->epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (e->epfd < 0) {
-    NC_ERROR("engine: epoll_create1: %s", strerror(errno));
-    free(e);
-    return NULL;
-  }
+  if (e->epfd < 0)
+    goto fail;
+  step = "signalfd";
   sig_stop_set(&set, e->cfg->init);
   e->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (e->sigfd < 0 || engine_watch_kind(e, e->sigfd, EPOLLIN, WATCH_SIGNAL, NULL)) {
-    NC_ERROR("engine: signalfd: %s", strerror(errno));
-    engine_free(e);
-    return NULL;
-  }
-  if (http_init(e)) {
-    engine_free(e);
-    return NULL;
-  }
+  if (e->sigfd < 0 || engine_watch_kind(e, e->sigfd, EPOLLIN, WATCH_SIGNAL, NULL))
+    goto fail;
+  step = "libcurl";
+  if (http_init(e))
+    goto fail;
   return e;
+fail:
+  err = errno;
+  nc_note_resource_failure(err);
+  NC_ERROR("engine: %s: %s", step, err ? strerror(err) : "failed");
+  engine_free(e);
+  errno = err;
+  return NULL;
 }
 
 void engine_free(struct engine *e) {
@@ -206,9 +212,15 @@ static void probe_begin(struct engine *e, struct probe *p, int64_t now, int64_t 
   p->deadline_ms = now + p->timeout_ms;
   if (p->deadline_ms > deadline)
     p->deadline_ms = deadline;
-  if (p->ops->start(p) && p->state != NC_PROBE_DONE)
+  errno = 0;
+  if (p->ops->start(p) && p->state != NC_PROBE_DONE) {
+    /* What made it fail set errno: out of descriptors or memory is
+     * LOCAL_RESOURCE (an EAGAIN left by a non-blocking call is not). */
+    if (errno != EAGAIN)
+      probe_note_errno(p, errno);
     probe_finish(p, NC_VERDICT_FAIL, NC_TIMEOUT_BUDGET, "internal_error",
-                 "the %s probe could not start (out of resources?)", p->kind);
+                 "the %s probe could not start", p->kind);
+  }
   (void)e;
 }
 

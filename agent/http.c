@@ -50,6 +50,30 @@ static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *soc
   return 0;
 }
 
+/* curl's socket(), ours so that a failure is known for what it is: out of
+ * descriptors is netcheck's problem, not the route's (curl would only say
+ * "couldn't connect"). */
+static curl_socket_t open_socket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *a) {
+  struct req *r = clientp;
+  int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+  (void)purpose;
+  r->sock_errno = fd < 0 ? errno : 0;
+  nc_note_resource_failure(r->sock_errno);
+  return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
+/* A failed transfer that ran out of a local resource: curl's own socket()
+ * or its memory. (A CA file OpenSSL could not open for want of a descriptor
+ * reads as CURLE_SSL_CACERT_BADFILE: probe_finish's run-wide rule covers it.) */
+static void note_local_failure(struct req *r, CURLcode code) {
+  if (code == CURLE_OK)
+    return;
+  if (nc_resource_errno(r->sock_errno))
+    probe_note_errno(r->p, r->sock_errno);
+  else if (code == CURLE_OUT_OF_MEMORY)
+    probe_note_errno(r->p, ENOMEM);
+}
+
 static int timer_cb(CURLM *m, long timeout_ms, void *userp) {
   struct engine *e = userp;
   (void)m;
@@ -92,11 +116,9 @@ int http_init(struct engine *e) {
     global_done = true;
   }
   choose_ca_file(e);
-  e->multi = curl_multi_init();
-  if (!e->multi) {
-    NC_ERROR("http: curl_multi_init failed");
+  e->multi = curl_multi_init(); /* its wakeup socket pair needs two descriptors */
+  if (!e->multi)
     return -1;
-  }
   curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
   curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
   curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
@@ -212,6 +234,7 @@ static void fill_info(struct req *r) {
 }
 
 static void complete(struct req *r, CURLcode code) {
+  note_local_failure(r, code);
   r->resp.curl_code = (int)code;
   /* Our own caps stop curl with a write error: the answer itself arrived. */
   if (code == CURLE_WRITE_ERROR && r->resp.body_truncated) {
@@ -360,6 +383,7 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
   int port;
   if (url_host_port(rq->url, host, sizeof host, &port))
     return NULL;
+  errno = 0; /* a failure below that sets it ran out of memory */
   r = engine_req_new(e, p, REQ_HTTP, rq->timeout_ms);
   if (!r)
     return NULL;
@@ -369,9 +393,13 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
   r->body_cap = rq->body_cap ? rq->body_cap : NC_HTTP_DEFAULT_BODY_CAP;
   r->url = strdup(rq->url);
   h = r->easy = curl_easy_init();
-  if (!r->url || !h)
+  if (!r->url || !h) {
+    errno = ENOMEM;
     goto fail;
+  }
   curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)r);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, r);
   curl_easy_setopt(h, CURLOPT_URL, r->url);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->resp.error);
@@ -502,6 +530,7 @@ static void fetch_on_resolved(struct probe *p, int status, const struct nc_addrs
   hr = http_start(rr->e, p, &c->rq, fetch_on_http, c);
   if (!hr) {
     struct http_resp fail;
+    probe_note_errno(p, errno);
     memset(&fail, 0, sizeof fail);
     fail.curl_code = CURLE_FAILED_INIT;
     nc_strlcpy(fail.error, "could not start the request", sizeof fail.error);

@@ -96,6 +96,19 @@ static void print_plan(const struct plan *pl) {
   printf("%d probes\n", pl->count);
 }
 
+/* The engine could not be created (err: its errno): every probe is reported
+ * as not run, LOCAL_RESOURCE when netcheck ran out of descriptors or memory. */
+static void fail_unrun(struct plan *pl, int err) {
+  for (struct probe *p = pl->head; p; p = p->next) {
+    if (p->state == NC_PROBE_DONE)
+      continue;
+    probe_note_errno(p, err);
+    probe_finish(p, NC_VERDICT_FAIL, NC_TIMEOUT_BUDGET, "internal_error",
+                 "not tested: netcheck could not start its event loop (%s)",
+                 err ? strerror(err) : "unknown error");
+  }
+}
+
 /* A stop signal that came after the engine's last turn still stops the job. */
 static int pending_stop_signal(const struct nc_config *cfg) {
   sigset_t stop;
@@ -219,14 +232,16 @@ int main(int argc, char **argv) {
   run.started_wall_ms = wall_ms();
   t0 = nc_now_ms();
   e = engine_new(cfg);
-  if (!e) {
-    plan_free(&pl);
-    free(cfg);
-    return NC_EXIT_INTERNAL;
+  if (e) {
+    interrupted = engine_run(e, &pl);
+    /* Closes every descriptor of ours before the workload inherits the process. */
+    engine_free(e);
+  } else {
+    /* No event loop, no checks: the report says why, and in warn mode the
+     * workload still starts. */
+    fail_unrun(&pl, errno);
+    interrupted = 0;
   }
-  interrupted = engine_run(e, &pl);
-  /* Closes every descriptor of ours before the workload inherits the process. */
-  engine_free(e);
   if (!interrupted)
     interrupted = pending_stop_signal(cfg);
   run.finished_wall_ms = wall_ms();

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -183,7 +184,10 @@ static int env_start(struct probe *p) {
   struct resolv_conf rc;
   int others, resolv_ok;
   int64_t t0 = nc_now_ms();
+  errno = 0;
   others = add_interfaces(env);
+  if (others < 0)
+    probe_note_errno(p, errno); /* getifaddrs needs a netlink socket */
   add_routes(env);
   add_resolv(env, &rc, &resolv_ok);
   cJSON_AddBoolToObject(env, "isolated", others == 0);

@@ -6,6 +6,7 @@
 #define NETCHECK_COMMON_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,19 @@ size_t nc_strlcpy(char *dst, const char *src, size_t size);
 
 /* snprintf that never overflows and returns 0 on success, 1 on truncation. */
 int nc_snprintf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* True for an errno of socket(), open(), epoll_create1() and the like that
+ * means netcheck itself ran out of something - descriptors (EMFILE, ENFILE),
+ * memory or buffers (ENOMEM, ENOBUFS, EAGAIN) - rather than anything the
+ * network did. */
+bool nc_resource_errno(int err);
+
+/* Notes that netcheck ran out of a local resource (err as above; any other
+ * err is ignored), once per run; nc_resource_failure() returns the first
+ * such errno, 0 while none. The wrappers of socket() and the engine call it:
+ * results after it cannot be trusted to be the network's doing. */
+void nc_note_resource_failure(int err);
+int nc_resource_failure(void);
 
 /* What stands for a redacted secret. */
 #define NC_REDACTED "***"

@@ -33,7 +33,8 @@
   X(PEER_NOT_NETCHECK)                                                                             \
   X(PEER_PMTU_BLACKHOLE)                                                                           \
   X(NETWORK_ISOLATED)                                                                              \
-  X(TIMEOUT_BUDGET)
+  X(TIMEOUT_BUDGET)                                                                                \
+  X(LOCAL_RESOURCE)
 
 #define NC_DIAG_ENUM(name) NC_##name,
 enum nc_code { NC_DIAG_CODES(NC_DIAG_ENUM) NC_CODE_COUNT };

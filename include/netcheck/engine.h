@@ -16,7 +16,8 @@
 struct engine;
 struct aws_creds;
 
-/* Returns NULL after logging why. */
+/* Returns NULL after logging why, with errno set (EMFILE: out of
+ * descriptors; 0 when unknown). */
 struct engine *engine_new(const struct nc_config *cfg);
 void engine_free(struct engine *e);
 
