@@ -62,16 +62,13 @@ static curl_socket_t open_socket_cb(void *clientp, curlsocktype purpose, struct 
   return fd < 0 ? CURL_SOCKET_BAD : fd;
 }
 
-/* A failed transfer that ran out of a local resource: curl's own socket()
- * or its memory. (A CA file OpenSSL could not open for want of a descriptor
+/* A failed transfer whose own socket() ran out of descriptors or memory.
+ * (Not CURLE_OUT_OF_MEMORY: curl 7.88 also returns it for a server's header
+ * over 100 KiB. A CA file OpenSSL could not open for want of a descriptor
  * reads as CURLE_SSL_CACERT_BADFILE: probe_finish's run-wide rule covers it.) */
 static void note_local_failure(struct req *r, CURLcode code) {
-  if (code == CURLE_OK)
-    return;
-  if (nc_resource_errno(r->sock_errno))
+  if (code != CURLE_OK && nc_resource_errno(r->sock_errno))
     probe_note_errno(r->p, r->sock_errno);
-  else if (code == CURLE_OUT_OF_MEMORY)
-    probe_note_errno(r->p, ENOMEM);
 }
 
 static int timer_cb(CURLM *m, long timeout_ms, void *userp) {
