@@ -8,7 +8,6 @@
  */
 #include "engine_int.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
+#include "netcheck/proxy.h"
 
 /* curl 7.88 reports CONNECT_TIME only once TLS is up too: remember when the TCP connection was
  * established (curl then waits to read on a connected socket), so that a TLS handshake that
@@ -337,46 +337,11 @@ static int url_host_port(const char *url, char *host, size_t hlen, int *port) {
   return 0;
 }
 
-/* ---- proxies ---- */
-
-bool http_address_is_local(const char *ip) {
-  struct in_addr v4;
-  struct in6_addr v6;
-  static const unsigned char ec2[8] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0};
-  if (!ip)
-    return false;
-  if (inet_pton(AF_INET, ip, &v4) == 1)
-    return (ntohl(v4.s_addr) & 0xffff0000u) == 0xa9fe0000u; /* 169.254.0.0/16 */
-  if (inet_pton(AF_INET6, ip, &v6) != 1)
-    return false;
-  return (v6.s6_addr[0] == 0xfe && (v6.s6_addr[1] & 0xc0) == 0x80) || /* fe80::/10 */
-         !memcmp(v6.s6_addr, ec2, sizeof ec2);                        /* fd00:ec2::/64 */
-}
-
-static const char *env_nonempty(const char *name) {
-  const char *v = getenv(name);
-  return v && *v ? v : NULL;
-}
-
-const char *http_proxy_for(const struct http_req *rq) {
-  char host[256];
-  int port;
-  const char *v;
-  if (rq->no_proxy || http_address_is_local(rq->pin_ip))
-    return NULL;
-  if (url_host_port(rq->url, host, sizeof host, &port) || http_address_is_local(host))
-    return NULL;
-  if (!strncmp(rq->url, "https://", 8))
-    return (v = env_nonempty("https_proxy")) ? v : env_nonempty("HTTPS_PROXY");
-  return (v = env_nonempty("http_proxy")) ? v : env_nonempty("HTTP_PROXY");
-}
-
 static struct req *http_start(struct engine *e, struct probe *p, const struct http_req *rq,
                               http_cb cb, void *arg) {
   struct req *r;
   CURL *h;
   char host[256];
-  const char *proxy;
   int port;
   if (url_host_port(rq->url, host, sizeof host, &port))
     return NULL;
@@ -409,12 +374,27 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
     curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
   }
   curl_easy_setopt(h, CURLOPT_USERAGENT, NC_NAME "/" NC_VERSION);
-  /* Set every time: "" keeps libcurl from reading the environment itself
-   * (it would take ALL_PROXY, and send the credentials request through). */
-  proxy = http_proxy_for(rq);
-  curl_easy_setopt(h, CURLOPT_PROXY, proxy ? proxy : "");
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(r->deadline_ms - r->started_ms));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(r->deadline_ms - r->started_ms));
+  {
+    /* The connect phase (TCP, TLS) of a policy or informational probe has
+     * its own budget (--connect-timeout): a black hole there never holds
+     * the workload for the whole --timeout. */
+    long total = (long)(r->deadline_ms - r->started_ms);
+    long conn = (long)probe_connect_left_ms(p);
+    char proxy[512];
+    if (conn <= 0 || conn > total)
+      conn = conn <= 0 ? 1 : total;
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, total);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, conn);
+    /* The environment's proxy as the SDKs take it, decided once (proxy.c):
+     * set even when empty, so that curl never makes a different choice.
+     * Never for the credentials request (no_proxy), whatever its host. */
+    if (!rq->no_proxy && proxy_for_url(r->url, proxy, sizeof proxy)) {
+      curl_easy_setopt(h, CURLOPT_PROXY, proxy);
+      proxy_redact(proxy, r->resp.proxy, sizeof r->resp.proxy);
+    } else {
+      curl_easy_setopt(h, CURLOPT_PROXY, "");
+    }
+  }
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->body_cap * 4);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
@@ -500,7 +480,8 @@ static void fetch_on_http(struct probe *p, const struct http_resp *resp, void *a
   struct fetch_ctx *c = arg;
   struct http_resp r = *resp;
   r.t.dns = c->dns_ms;
-  r.t.total = resp->t.total + c->dns_ms;
+  if (c->dns_ms > 0)
+    r.t.total = resp->t.total + c->dns_ms;
   c->cb(p, 0, &c->addrs, &r, c->arg);
 }
 
@@ -575,7 +556,24 @@ int engine_fetch(struct engine *e, struct probe *p, const struct http_req *rq, f
     c->rq.method = c->strs[k++];
   }
   c->dns_started = nc_now_ms();
-  rr = resolve_start(e, p, host, rq->timeout_ms, fetch_on_resolved, NULL, c, fetch_ctx_free);
+  if (!rq->no_proxy && proxy_for_url(c->rq.url, NULL, 0)) {
+    /* The proxy resolves the name, not the job: connect to the proxy. */
+    struct req *hr = http_start(e, p, &c->rq, fetch_on_http, c);
+    if (!hr)
+      goto fail;
+    nc_strlcpy(c->addrs.source, "proxy", sizeof c->addrs.source);
+    c->dns_ms = -1;
+    hr->owned = c;
+    hr->owned_free = fetch_ctx_free;
+    return 0;
+  }
+  {
+    int dns_ms = rq->timeout_ms;
+    int64_t conn = probe_connect_left_ms(p);
+    if (dns_ms <= 0 || dns_ms > conn)
+      dns_ms = conn > 0 ? (int)conn : 1;
+    rr = resolve_start(e, p, host, dns_ms, fetch_on_resolved, NULL, c, fetch_ctx_free);
+  }
   if (!rr)
     goto fail;
   return 0;

@@ -6,12 +6,14 @@
  * by default; "reachable" or "blocked" from --config makes it an expectation.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "netcheck/common.h"
 #include "netcheck/outbound.h"
 #include "netcheck/probe.h"
+#include "netcheck/proxy.h"
 
 #define EGRESS_BODY_CAP 4096 /* only the status matters */
 #define EGRESS_URL_MAX 1024
@@ -106,13 +108,20 @@ static void egress_remedy(struct probe *p, const struct outbound_obs *o,
   }
 }
 
+/* p->ctx: the target's host name, and its URL whole (the report's target is
+ * the URL as shown, redacted). */
+struct egress_ctx {
+  char host[NC_HOST_MAX];
+  char url[EGRESS_URL_MAX];
+};
+
 static void egress_on_result(struct probe *p, const struct outbound_obs *o, void *arg) {
   struct outbound_judgement j;
-  char what[384], host[NC_HOST_MAX];
+  char what[384];
+  const struct egress_ctx *ctx = p->ctx;
+  const char *host = ctx->host;
   const char *meaning;
   (void)arg;
-  if (outbound_url_host(p->arg, host, sizeof host)) /* cannot fail: the plan checked it */
-    nc_strlcpy(host, "?", sizeof host);
   outbound_judge(p, o, NC_EGRESS_BLOCKED, NC_EGRESS_BLOCKED, &j);
   if (o->stage == OUTBOUND_TLS_FAILED && o->code == NC_TLS_UNTRUSTED)
     meaning = "something on the way out intercepts TLS (a proxy or firewall with its own CA)";
@@ -134,27 +143,28 @@ static int egress_start(struct probe *p) {
   struct http_req rq;
   memset(&rq, 0, sizeof rq);
   rq.method = "GET";
-  rq.url = p->arg; /* the target is the URL as shown, redacted */
+  rq.url = ((const struct egress_ctx *)p->ctx)->url;
   rq.body_cap = EGRESS_BODY_CAP;
   return outbound_fetch(p, &rq, NC_EGRESS_BLOCKED, egress_on_result, NULL);
 }
 
+const struct probe_family egress_family;
+
 static const struct probe_ops egress_ops = {
-    .family = "egress",
+    .family = &egress_family,
     .flags = 0,
     .start = egress_start,
     .on_timeout = outbound_on_timeout,
     .cleanup = outbound_cleanup,
 };
 
-int egress_plan(struct plan *pl, const struct nc_config *cfg) {
+static int egress_plan(struct plan *pl, const struct nc_config *cfg) {
   char host[NC_HOST_MAX], url[EGRESS_URL_MAX], shown[EGRESS_URL_MAX], id[320];
-  if (cfg->skip[NC_FAM_EGRESS])
-    return 0;
   /* config_load starts the list with pypi.org; an empty list means none. */
   for (int i = 0; i < cfg->n_egress_targets && i < NC_MAX_TARGETS; i++) {
     const char *t = cfg->egress_targets[i];
     bool dup = false;
+    struct egress_ctx *ctx;
     if (egress_parse_target(t, host, sizeof host, url, sizeof url)) {
       nc_redact_url(t, shown, sizeof shown);
       NC_WARN("egress: target \"%.64s\" is not a host or an http(s) URL; not probed", shown);
@@ -170,9 +180,29 @@ int egress_plan(struct plan *pl, const struct nc_config *cfg) {
       NC_WARN("egress: %s is listed twice; probed once", host);
       continue;
     }
-    if (!plan_add(pl, cfg, &egress_ops, id, shown, url, cfg->expect[NC_FAM_EGRESS],
-                  cfg->timeout_ms))
+    if (!(ctx = calloc(1, sizeof *ctx)))
+      return -1;
+    nc_strlcpy(ctx->host, host, sizeof ctx->host);
+    nc_strlcpy(ctx->url, url, sizeof ctx->url);
+    /* A fact unless the job says it needs (or must not have) the internet. */
+    struct probe_spec spec = {.id = id,
+                              .target = shown,
+                              .name = proxy_for_url(url, NULL, 0) ? NULL : host,
+                              .tier = NC_TIER_INFORMATIONAL,
+                              .expect = NC_EXPECT_REACHABLE,
+                              .ctx = ctx,
+                              .ctx_free = free};
+    if (!plan_add(pl, cfg, &egress_ops, &spec))
       return -1;
   }
   return 0;
 }
+
+const struct probe_family egress_family = {
+    .name = "egress",
+    .help =
+        "HTTPS to public targets (default pypi.org), directly or through the environment's proxy",
+    .tier = NC_TIER_INFORMATIONAL,
+    .expect = NC_EXPECT_REACHABLE,
+    .plan = egress_plan,
+};

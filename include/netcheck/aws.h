@@ -13,6 +13,11 @@
 #include <stddef.h>
 #include <time.h>
 
+/* Where credentials came from (aws_creds.source, the creds probe's id and details). */
+#define AWS_CREDS_FROM_ENV "env"
+#define AWS_CREDS_FROM_CONTAINER "container"
+#define AWS_CREDS_FROM_NONE "none"
+
 /* The longest session token accepted. STS documents no maximum ("the size
  * of the security token that STS API operations return is not fixed"; the
  * typical one is under 4 KiB, chained and tagged sessions run past it), and
@@ -26,7 +31,7 @@ struct aws_creds {
   char session_token[AWS_SESSION_TOKEN_MAX + 1]; /* "" when none */
   char expiration[64];                           /* ISO 8601 from the endpoint, "" when unknown */
   char role_arn[256];                            /* from the endpoint, "" when unknown */
-  char source[16];                               /* "env", "container" */
+  char source[16]; /* AWS_CREDS_FROM_ENV or AWS_CREDS_FROM_CONTAINER */
 };
 
 /* ---- credentials ---- */

@@ -1,8 +1,10 @@
 /*
  * http.h - HTTP(S) requests through the engine's libcurl multi handle.
  * Names are resolved by the caller (engine_resolve) and pinned with
- * CURLOPT_RESOLVE, so DNS is timed and diagnosed on its own. TLS always
- * verifies. Headers and bodies read from the network are capped.
+ * CURLOPT_RESOLVE, so DNS is timed and diagnosed on its own; a request that
+ * the environment sends through a proxy (proxy.h) is not resolved locally.
+ * TLS always verifies. Headers and bodies read from the network are capped.
+ * A probe's connect budget (probe_connect_left_ms) bounds DNS and connect.
  */
 #ifndef NETCHECK_HTTP_H
 #define NETCHECK_HTTP_H
@@ -50,6 +52,7 @@ struct http_resp {
   char server[64];
   char location[512];
   char content_type[128];
+  char proxy[128]; /* the proxy the request went through (no credentials), "" = direct */
   struct nc_timings t;
 };
 
@@ -68,22 +71,6 @@ typedef void (*fetch_cb)(struct probe *p, int dns_status, const struct nc_addrs 
                          const struct http_resp *r, void *arg);
 int engine_fetch(struct engine *e, struct probe *p, const struct http_req *rq, fetch_cb cb,
                  void *arg);
-
-/* The proxy a request to url goes through, as the AWS SDKs choose it
- * (botocore: urllib's environment): https_proxy or HTTPS_PROXY for https,
- * http_proxy or HTTP_PROXY for http (lower case first), never ALL_PROXY;
- * NULL for none. libcurl then applies NO_PROXY/no_proxy. Nothing for a
- * request with no_proxy, nor for an address that only the host itself can
- * reach (http_address_is_local). */
-const char *http_proxy_for(const struct http_req *rq);
-
-/* True for the addresses no proxy can reach for us and no SDK sends through
- * one: IPv4 link-local 169.254.0.0/16 (the container credentials endpoint
- * 169.254.170.2, IMDS 169.254.169.254), IPv6 link-local fe80::/10, and
- * fd00:ec2::/64, where EC2 serves IMDS (fd00:ec2::254), the EKS Pod Identity
- * agent (fd00:ec2::23), the DNS resolver (::253) and the time service
- * (::123). ip is an address's text; a name is never local. */
-bool http_address_is_local(const char *ip);
 
 /* Transport-level diagnosis shared by every HTTPS probe: TLS_UNTRUSTED,
  * TLS_HANDSHAKE, no_route_code for timeouts/unreachable, TIMEOUT_BUDGET;

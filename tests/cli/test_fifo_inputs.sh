@@ -2,8 +2,9 @@
 # A FIFO (or a device) where netcheck reads a file never holds it: --config,
 # a file of the SageMaker config directory and the container credentials
 # token file are opened without blocking and must be regular files. A FIFO
-# nobody writes is one line (exit 2 for configuration files, a
-# CREDS_UNAVAILABLE check for the token file), at once.
+# nobody writes is refused at once: one line and exit 2 for --config, a
+# config:FILE check (CONFIG_INVALID) for a file of the job's config, a
+# CREDS_UNAVAILABLE check for the token file.
 #
 # netcheck runs in a fresh network namespace (only lo); every run is bounded
 # by `timeout` (status 124 = it hung).
@@ -26,14 +27,24 @@ config_error() {
 ncx --config "$T/fifo" --report none --summary none 2>"$T/err"
 config_error "--config FIFO" $? "$T/fifo"
 
+# job_config_error NAME RC FILE: the run went on (not hung), and the report's
+# config:FILE check is CONFIG_INVALID saying the file is not a regular file.
+job_config_error() {
+  local name=$1 rc=$2 file=$3
+  if [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] && jq -e --arg id "config:${file##*/}" \
+       '.probes[] | select(.id == $id) | .code == "CONFIG_INVALID" and (.message | contains("not a regular file"))' \
+       "$T/r.json" >/dev/null; then
+    ok "$name: at once, $(jq -r --arg id "config:${file##*/}" '.probes[] | select(.id == $id) | .id + " " + .code' "$T/r.json")"
+  else bad "$name" "rc=$rc (124 or 137 = it hung) $(jq -c '[.probes[]? | select(.kind == "config")]' "$T/r.json" 2>&1)"; fi
+}
 mkdir -p "$T/sm"
 mkfifo "$T/sm/processingjobconfig.json"
-ncx --sm-config-dir "$T/sm" --report none --summary none 2>"$T/err"
-config_error "processingjobconfig.json a FIFO" $? "$T/sm/processingjobconfig.json"
+ncx --sm-config-dir "$T/sm" --report "$T/r.json" --summary none 2>"$T/err"
+job_config_error "processingjobconfig.json a FIFO" $? "$T/sm/processingjobconfig.json"
 rm "$T/sm/processingjobconfig.json"
 mkfifo "$T/sm/resourceconfig.json"
-ncx --sm-config-dir "$T/sm" --report none --summary none 2>"$T/err"
-config_error "resourceconfig.json a FIFO" $? "$T/sm/resourceconfig.json"
+ncx --sm-config-dir "$T/sm" --report "$T/r.json" --summary none 2>"$T/err"
+job_config_error "resourceconfig.json a FIFO" $? "$T/sm/resourceconfig.json"
 
 ncx --config /dev/zero --report none --summary none 2>"$T/err"
 config_error "--config /dev/zero (a device)" $? /dev/zero

@@ -2,8 +2,9 @@
 # A path longer than netcheck keeps (1023 bytes) is never cut short (a cut
 # path names another file): from a flag, a variable or the --config file it
 # is a configuration error, exit 2 and one line naming where it came from and
-# "File name too long"; an output LocalPath of the job config is one warning
-# and no report there. Nothing is written anywhere.
+# "File name too long"; an output LocalPath of the job config is a
+# CONFIG_INVALID problem of config:processingjobconfig.json and is not used.
+# Nothing is written anywhere else.
 #
 # The paths are real: a directory 1,040 bytes deep exists, so that a cut
 # path would name a sibling that can be created.
@@ -66,14 +67,15 @@ too_long "--config file: ca_bundle" $? "$T/sm/cfg.json: ca_bundle"
 AWS_CA_BUNDLE=$D/ca.pem ncx "${Q[@]}" --report none --ca-bundle /etc/ssl/certs/ca-certificates.crt -- true 2>"$T/err"; rc=$?
 [ $rc -eq 0 ] && ok "a long AWS_CA_BUNDLE that --ca-bundle overrides is not an error" || bad "overridden variable" "rc=$rc $(cat "$T/err")"
 
-# An output LocalPath from the job config: one warning, no report anywhere, the workload runs.
+# An output LocalPath from the job config: a config problem, the output not
+# used, nothing written under the cut path; the workload runs.
 jq -n --arg p "$D" '{ProcessingOutputConfig: {Outputs: [{OutputName: "netcheck", S3Output: {S3Uri: "s3://nc-long/n/", LocalPath: $p}}]}}' \
   >"$T/sm/processingjobconfig.json"
-ncx "${Q[@]}" --sm-config-dir "$T/sm" -- sh -c 'exit 7' 2>"$T/err"; rc=$?
+ncx "${Q[@]}" --sm-config-dir "$T/sm" --report "$T/sm/r.json" -- sh -c 'exit 7' 2>"$T/err"; rc=$?
 w=$(written)
-if [ $rc -eq 7 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "Outputs\[0\].S3Output.LocalPath: a path of" "$T/err" \
-   && grep -q "File name too long" "$T/err" && [ -z "$w" ] && [ -z "$(find "$T" -name '*.json' -newer "$T/sm/processingjobconfig.json")" ]; then
-  ok "an output LocalPath of ${#D} bytes: one warning, no report, the workload runs"
-else bad "LocalPath" "rc=$rc err=$(cut -c1-200 "$T/err") written=$w $(find "$T" -name '*.json' -newer "$T/sm/processingjobconfig.json" | head -3)"; fi
+if [ $rc -eq 7 ] && [ -z "$w" ] && jq -e '.probes[] | select(.id == "config:processingjobconfig.json") | .code == "CONFIG_INVALID"
+     and (.details.problems[] | (.field | test("Outputs\\[0\\].S3Output.LocalPath")) and (.problem | test("File name too long")))' "$T/sm/r.json" >/dev/null; then
+  ok "an output LocalPath of ${#D} bytes: CONFIG_INVALID naming it, not used, the workload runs"
+else bad "LocalPath" "rc=$rc err=$(cut -c1-200 "$T/err") written=$w $(jq -c '.probes[] | select(.kind == "config")' "$T/sm/r.json" 2>&1 | head -c 400)"; fi
 
 cli_finish

@@ -25,6 +25,7 @@
 #include "netcheck/http.h"
 #include "netcheck/outbound.h"
 #include "netcheck/probe.h"
+#include "netcheck/proxy.h"
 
 /* ---- helpers ---- */
 
@@ -83,10 +84,13 @@ static void nc_config_init(struct nc_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   nc_strlcpy(cfg->region, "us-east-1", sizeof cfg->region);
   cfg->timeout_ms = 5000;
-  for (int i = 0; i < NC_FAM_COUNT; i++)
-    cfg->expect[i] = NC_EXPECT_REACHABLE;
-  cfg->expect[NC_FAM_REPO] = NC_EXPECT_BLOCKED;
-  cfg->expect[NC_FAM_EGRESS] = NC_EXPECT_ANY;
+  cfg->connect_timeout_ms = 3000;
+}
+
+static int plan_family(const char *name, struct plan *pl, const struct nc_config *cfg) {
+  const struct probe_family *f = probe_family_find(name);
+  assert_non_null(f);
+  return f->plan(pl, cfg);
 }
 
 /* ---- outbound: observing ---- */
@@ -390,13 +394,14 @@ static void test_repo_plan_adds_the_five_contract_ids(void **state) {
   int i = 0;
   (void)state;
   nc_config_init(&cfg);
-  assert_int_equal(repo_plan(&pl, &cfg), 0);
+  assert_int_equal(plan_family("repo", &pl, &cfg), 0);
   assert_int_equal(pl.count, REPO_TARGET_COUNT);
   for (struct probe *p = pl.head; p; p = p->next, i++) {
     repo_target(i, "us-east-1", id, sizeof id, url, sizeof url, bucket, sizeof bucket);
     assert_string_equal(p->id, id);
     assert_string_equal(p->target, url);
     assert_int_equal(p->expect, NC_EXPECT_BLOCKED);
+    assert_int_equal(p->tier, NC_TIER_POLICY); /* the guide leaves it to the user */
   }
   plan_free(&pl);
 }
@@ -404,11 +409,16 @@ static void test_repo_plan_adds_the_five_contract_ids(void **state) {
 static void test_repo_plan_honours_skip(void **state) {
   struct nc_config cfg;
   struct plan pl = {0};
+  char err[256];
   (void)state;
   nc_config_init(&cfg);
-  cfg.skip[NC_FAM_REPO] = true;
-  assert_int_equal(repo_plan(&pl, &cfg), 0);
-  assert_int_equal(pl.count, 0);
+  nc_strlcpy(cfg.skips[0], "repo", NC_KEY_MAX);
+  cfg.skip_source[0] = NC_SRC_FLAG;
+  cfg.n_skips = 1;
+  assert_int_equal(plan_build(&pl, &cfg, err, sizeof err), 0);
+  for (const struct probe *p = pl.head; p; p = p->next)
+    assert_string_not_equal(p->kind, "repo");
+  plan_free(&pl);
 }
 
 /* ---- egress ---- */
@@ -529,11 +539,13 @@ static void test_egress_plan_probes_each_host_once(void **state) {
   nc_strlcpy(cfg.egress_targets[2], "not a host", NC_HOST_MAX);
   nc_strlcpy(cfg.egress_targets[3], "https://example.com", NC_HOST_MAX);
   cfg.n_egress_targets = 4;
-  assert_int_equal(egress_plan(&pl, &cfg), 0);
+  assert_int_equal(plan_family("egress", &pl, &cfg), 0);
   assert_int_equal(pl.count, 2);
   assert_string_equal(pl.head->id, "egress:pypi.org");
   assert_string_equal(pl.head->target, "https://pypi.org/simple/");
-  assert_int_equal(pl.head->expect, NC_EXPECT_ANY);
+  assert_int_equal(pl.head->expect, NC_EXPECT_REACHABLE);
+  assert_int_equal(pl.head->tier, NC_TIER_INFORMATIONAL); /* a fact unless the job says */
+  assert_int_equal(pl.head->connect_ms, 3000);
   assert_string_equal(pl.head->next->id, "egress:example.com");
   plan_free(&pl);
 }
@@ -543,7 +555,7 @@ static void test_egress_plan_with_an_empty_list_probes_nothing(void **state) {
   struct plan pl = {0};
   (void)state;
   nc_config_init(&cfg);
-  assert_int_equal(egress_plan(&pl, &cfg), 0);
+  assert_int_equal(plan_family("egress", &pl, &cfg), 0);
   assert_int_equal(pl.count, 0);
 }
 
@@ -665,11 +677,12 @@ static void test_aws_plan_flags_only_sts_as_needing_credentials(void **state) {
   int i = 0;
   (void)state;
   nc_config_init(&cfg);
-  assert_int_equal(aws_plan(&pl, &cfg), 0);
+  assert_int_equal(plan_family("aws", &pl, &cfg), 0);
   assert_int_equal(pl.count, AWS_SERVICE_COUNT);
   for (struct probe *p = pl.head; p; p = p->next, i++) {
     assert_string_equal(p->id, ids[i]);
     assert_int_equal((p->ops->flags & NC_PROBE_NEEDS_CREDS) != 0, i == 0);
+    assert_int_equal(p->tier, NC_TIER_INFORMATIONAL);
   }
   assert_string_equal(pl.head->next->next->next->target, "api.ecr.us-east-1.amazonaws.com");
   plan_free(&pl);
@@ -679,60 +692,20 @@ static void test_aws_plan_flags_only_sts_as_needing_credentials(void **state) {
 
 static void test_local_addresses_are_never_proxied(void **state) {
   (void)state;
-  const char *local[] = {"169.254.170.2", "169.254.169.254", "169.254.170.23", "169.254.0.1",
-                         "fe80::1",       "febf::1",         "fd00:ec2::23",   "fd00:ec2::254",
-                         "fd00:ec2::253", "fd00:ec2::123"};
-  const char *not_local[] = {"169.253.255.255",
-                             "169.255.0.1",
-                             "198.18.0.10",
-                             "10.0.0.2",
-                             "127.0.0.1",
-                             "fec0::1",
-                             "fd00:ec3::1",
-                             "fd00:ec2:0:1::1",
-                             "2001:db8::1",
-                             "s3.amazonaws.com",
-                             ""};
+  const char *local[] = {"http://169.254.170.2/v2/credentials/x", "http://169.254.169.254/",
+                         "http://169.254.170.23/creds",           "http://[fe80::1]/",
+                         "http://[fd00:ec2::23]/creds",           "http://[fd00:ec2::254]/",
+                         "http://127.0.0.1:8080/creds",           "http://localhost:8080/creds"};
+  const char *not_local[] = {"https://s3.us-east-1.amazonaws.com/", "https://198.18.0.10/",
+                             "https://169.253.255.255/", "https://[2001:db8::1]/"};
+  setenv("https_proxy", "http://proxy:3128", 1);
+  setenv("http_proxy", "http://proxy:3128", 1);
   for (size_t i = 0; i < NC_ARRAY_LEN(local); i++)
-    assert_true(http_address_is_local(local[i]));
+    assert_false(proxy_for_url(local[i], NULL, 0));
   for (size_t i = 0; i < NC_ARRAY_LEN(not_local); i++)
-    assert_false(http_address_is_local(not_local[i]));
-  assert_false(http_address_is_local(NULL));
-}
-
-static void test_proxy_is_chosen_like_the_sdks(void **state) {
-  (void)state;
-  struct http_req rq;
-  memset(&rq, 0, sizeof rq);
+    assert_true(proxy_for_url(not_local[i], NULL, 0));
+  unsetenv("https_proxy");
   unsetenv("http_proxy");
-  unsetenv("HTTP_PROXY");
-  unsetenv("https_proxy");
-  unsetenv("HTTPS_PROXY");
-  setenv("ALL_PROXY", "http://all:1", 1);
-  rq.url = "https://s3.us-east-1.amazonaws.com/";
-  assert_null(http_proxy_for(&rq)); /* ALL_PROXY is not the SDKs' */
-  setenv("HTTPS_PROXY", "http://upper:1", 1);
-  assert_string_equal(http_proxy_for(&rq), "http://upper:1");
-  setenv("https_proxy", "http://lower:1", 1);
-  assert_string_equal(http_proxy_for(&rq), "http://lower:1");
-  rq.url = "http://pypi.org/";
-  assert_null(http_proxy_for(&rq));
-  setenv("HTTP_PROXY", "http://plain:1", 1);
-  assert_string_equal(http_proxy_for(&rq), "http://plain:1");
-  /* Never for the credentials request, nor for a local address. */
-  rq.url = "http://169.254.170.2/v2/credentials/x";
-  assert_null(http_proxy_for(&rq));
-  rq.url = "http://localhost:8080/creds";
-  rq.no_proxy = true;
-  assert_null(http_proxy_for(&rq));
-  rq.no_proxy = false;
-  rq.url = "https://bucket.s3.amazonaws.com/";
-  rq.pin_ip = "169.254.1.1";
-  assert_null(http_proxy_for(&rq));
-  unsetenv("ALL_PROXY");
-  unsetenv("HTTP_PROXY");
-  unsetenv("HTTPS_PROXY");
-  unsetenv("https_proxy");
 }
 
 int main(void) {
@@ -787,7 +760,6 @@ int main(void) {
       cmocka_unit_test(test_sts_other_answers_warn_without_a_code),
       cmocka_unit_test(test_aws_plan_flags_only_sts_as_needing_credentials),
       cmocka_unit_test(test_local_addresses_are_never_proxied),
-      cmocka_unit_test(test_proxy_is_chosen_like_the_sdks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
