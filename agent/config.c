@@ -452,10 +452,10 @@ static void job_outputs(struct jctx *c, const cJSON *root) {
       NC_WARN("%s: %s.S3Uri: not an s3:// URI, ignored", c->file, sub);
     if (jstr(c, s3out, "LocalPath", sub, &lp) == 1 && cfg->job.n_outputs < NC_MAX_OUTPUTS) {
       struct nc_output *no = &cfg->job.outputs[cfg->job.n_outputs];
-      char field[128];
       /* Never cut: a cut path names another directory. Not used, so the
        * report goes where it goes without this output. */
       if (strlen(lp) >= sizeof no->local_path) {
+        char field[128];
         nc_snprintf(field, sizeof field, "%s.LocalPath", sub);
         config_problem(cfg, c->file, field, "a path of %zu bytes, more than %zu: %s; not used",
                        strlen(lp), sizeof no->local_path - 1, strerror(ENAMETOOLONG));
@@ -845,7 +845,7 @@ static void load_sm_file(struct nc_config *cfg, const char *dir, const char *nam
 /* Flag values, applied after discovery and the file. */
 struct flags {
   const char *sm_config_dir, *config, *report, *region, *ca_bundle, *message;
-  const char *last_value; /* the last option value read, to tell it from a "--" */
+  const char *last_value; /* the last option's value (NULL: none), to tell it from a "--" */
   char **command;         /* after "--" */
   bool init, dry_run, list_probes, help, version;
   int timeout_ms, connect_timeout_ms, peer_wait_ms, peer_port;
@@ -1001,8 +1001,7 @@ static int parse_flags(struct flags *f, int argc, char **argv, int *verbose, cha
              long_opts[idx].name);
       return -1;
     }
-    if (optarg)
-      f->last_value = optarg;
+    f->last_value = optarg; /* NULL for an option without a value */
     switch (ch) {
     case OPT_SM_DIR:
       f->sm_config_dir = optarg;

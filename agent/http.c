@@ -57,9 +57,13 @@ static curl_socket_t open_socket_cb(void *clientp, curlsocktype purpose, struct 
   struct req *r = clientp;
   int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
   (void)purpose;
-  r->sock_errno = fd < 0 ? errno : 0;
-  nc_note_resource_failure(r->sock_errno);
-  return fd < 0 ? CURL_SOCKET_BAD : fd;
+  if (fd < 0) {
+    r->sock_errno = errno;
+    nc_note_resource_failure(r->sock_errno);
+    return CURL_SOCKET_BAD;
+  }
+  r->sock_errno = 0;
+  return fd; /* curl owns it */
 }
 
 /* A failed transfer whose own socket() ran out of descriptors or memory.

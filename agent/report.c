@@ -340,7 +340,6 @@ static bool same_file(const struct stat *st, int fd) {
 int report_write(const char *path, const char *text, size_t len, int mkdir_parent,
                  const char **why) {
   struct stat lst, st;
-  char real[PATH_MAX];
   *why = NULL;
   if (lstat(path, &lst)) {
     if (errno == ENOENT)
@@ -364,6 +363,7 @@ int report_write(const char *path, const char *text, size_t len, int mkdir_paren
       if (same_file(&st, fd))
         return write_all(fd, text, len) ? -1 : REPORT_WRITTEN;
     /* Another link to a file: the file is replaced, the link stays. */
+    char real[PATH_MAX];
     if (!realpath(path, real))
       return -1;
     return write_atomic(real, text, len, 0) ? -1 : REPORT_WRITTEN;

@@ -245,11 +245,15 @@ static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writab
 static ares_socket_t chan_socket(int af, int type, int protocol, void *data) {
   struct dns_chan *c = data;
   int one = 1, fd = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-  c->sock_errno = fd < 0 ? errno : 0;
-  nc_note_resource_failure(c->sock_errno);
-  if (fd >= 0 && type == SOCK_STREAM)
+  if (fd < 0) {
+    c->sock_errno = errno;
+    nc_note_resource_failure(c->sock_errno);
+    return ARES_SOCKET_BAD;
+  }
+  c->sock_errno = 0;
+  if (type == SOCK_STREAM)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd < 0 ? ARES_SOCKET_BAD : fd;
+  return fd; /* c-ares owns it */
 }
 
 static int chan_close(ares_socket_t fd, void *data) {
