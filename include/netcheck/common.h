@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define NC_NAME "netcheck"
 #ifndef NC_VERSION
@@ -82,6 +83,27 @@ int nc_read_file(const char *path, size_t max, char **out, size_t *out_len);
 
 /* The reason for an nc_read_file errno, for a one-line message. */
 const char *nc_read_error(int err);
+
+/* Natural order of names: runs of digits compare as numbers, so "algo-2"
+ * sorts before "algo-10". Ties (leading zeros) fall back to strcmp. */
+int nc_natcmp(const char *a, const char *b);
+
+/* Length (1-4) of the valid UTF-8 sequence at s, NUL-terminated, with its
+ * code point in *cp; 0 when the bytes there are not one (bad lead byte,
+ * missing continuation, overlong form, surrogate, beyond U+10FFFF). */
+size_t nc_utf8_seq(const unsigned char *s, uint32_t *cp);
+
+/* True for the bidirectional formatting characters (U+061C, U+200E,
+ * U+200F, U+202A-U+202E, U+2066-U+2069): they reorder the text around them. */
+int nc_char_bidi(uint32_t cp);
+
+/* Writes at most max bytes of s for a terminal or a log: every control
+ * character (C0, DEL, C1 such as U+009B, the 8-bit CSI), every
+ * bidirectional or line-breaking formatting character (U+061C, U+200E,
+ * U+200F, U+2028-U+202E, U+2066-U+2069) and every byte of invalid UTF-8
+ * becomes a visible escape ("\u009b", "\xff"), so no report string can
+ * move the cursor, recolour, reorder or split what is printed around it. */
+void nc_put_term(FILE *out, const char *s, size_t max);
 
 #define NC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
