@@ -204,17 +204,14 @@ sweep init 20 "main()"
 # With --init, any other signal that arrives during the checks is kept and
 # forwarded to the workload once it runs (as PID 1 the kernel would drop
 # it: its disposition is the default).
-rm -f "$T/r.json"
-start init peer "$T/r.json" --peer-wait 1 -- sh -c 'trap "exit 42" USR1; sleep 3; exit 0'
-signal_at USR1 300
-[ $RC -eq 42 ] || [ $RC -eq 138 ] \
-  && ok "--init: a SIGUSR1 during the checks reaches the workload (exit $RC)" \
-  || bad "--init: SIGUSR1 during the checks" "rc=$RC: lost (want 42 or 138)"
-rm -f "$T/r.json"
-start init peer "$T/r.json" --peer-wait 1 -- sh -c 'trap "exit 43" HUP; sleep 3; exit 0'
-signal_at HUP 300
-[ $RC -eq 43 ] || [ $RC -eq 129 ] \
-  && ok "--init: a SIGHUP during the checks reaches the workload (exit $RC)" \
-  || bad "--init: SIGHUP during the checks" "rc=$RC: lost (want 43 or 129)"
+for pair in USR1:42 HUP:43; do
+  sig=${pair%:*} code=${pair#*:}
+  rm -f "$T/r.json"
+  start init peer "$T/r.json" --peer-wait 1 -- sh -c "trap 'exit $code' $sig; sleep 3; exit 0"
+  signal_at "$sig" 300
+  [ $RC -eq "$code" ] || [ $RC -eq $((128 + $(kill -l "$sig"))) ] \
+    && ok "--init: a SIG$sig during the checks reaches the workload (exit $RC)" \
+    || bad "--init: SIG$sig during the checks" "rc=$RC: lost (want $code or $((128 + $(kill -l "$sig"))))"
+done
 
 cli_finish
