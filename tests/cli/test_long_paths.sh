@@ -2,8 +2,9 @@
 # A path longer than netcheck keeps (1023 bytes) is never cut short (a cut
 # path names another file): from a flag, a variable or the --config file it
 # is a configuration error, exit 2 and one line naming where it came from and
-# "File name too long"; an output LocalPath of the job config is a
-# CONFIG_INVALID problem of config:processingjobconfig.json and is not used.
+# "File name too long" (musl: "Filename too long"); an output LocalPath of
+# the job config is a CONFIG_INVALID problem of
+# config:processingjobconfig.json and is not used.
 # Nothing is written anywhere else.
 #
 # The paths are real: a directory 1,040 bytes deep exists, so that a cut
@@ -33,7 +34,7 @@ too_long() {
   local name=$1 rc=$2 what=$3 w
   w=$(written)
   if [ "$rc" -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -qF -- "$what:" "$T/err" \
-     && grep -q "File name too long" "$T/err" && [ -z "$w" ]; then
+     && grep -Eq "File ?name too long" "$T/err" && [ -z "$w" ]; then
     ok "$name (${#D}+ bytes): exit 2, one line naming $what"
   else bad "$name" "rc=$rc err=$(cut -c1-200 "$T/err") written=$(head -c 200 <<<"$w")"; fi
   find "$T" -type f ! -path "$D/*" ! -path "$T/sm/*" -delete
@@ -74,7 +75,7 @@ jq -n --arg p "$D" '{ProcessingOutputConfig: {Outputs: [{OutputName: "netcheck",
 ncx "${Q[@]}" --sm-config-dir "$T/sm" --report "$T/sm/r.json" -- sh -c 'exit 7' 2>"$T/err"; rc=$?
 w=$(written)
 if [ $rc -eq 7 ] && [ -z "$w" ] && jq -e '.probes[] | select(.id == "config:processingjobconfig.json") | .code == "CONFIG_INVALID"
-     and (.details.problems[] | (.field | test("Outputs\\[0\\].S3Output.LocalPath")) and (.problem | test("File name too long")))' "$T/sm/r.json" >/dev/null; then
+     and (.details.problems[] | (.field | test("Outputs\\[0\\].S3Output.LocalPath")) and (.problem | test("File ?name too long")))' "$T/sm/r.json" >/dev/null; then
   ok "an output LocalPath of ${#D} bytes: CONFIG_INVALID naming it, not used, the workload runs"
 else bad "LocalPath" "rc=$rc err=$(cut -c1-200 "$T/err") written=$w $(jq -c '.probes[] | select(.kind == "config")' "$T/sm/r.json" 2>&1 | head -c 400)"; fi
 
