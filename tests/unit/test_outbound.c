@@ -708,6 +708,36 @@ static void test_local_addresses_are_never_proxied(void **state) {
   unsetenv("http_proxy");
 }
 
+/* NO_PROXY as the SDKs read it: names match as domain suffixes (a leading
+ * dot or none), "*" matches all, IPv4 CIDR blocks match addresses. */
+static void test_no_proxy_matches_as_the_sdks_do(void **state) {
+  const char *list = " .s3.us-east-1.amazonaws.com, internal.example ,10.0.0.0/8,169.254.170.2";
+  char out[128];
+  (void)state;
+  assert_true(proxy_no_proxy_match(list, "nc-input.s3.us-east-1.amazonaws.com"));
+  assert_true(proxy_no_proxy_match(list, "s3.us-east-1.amazonaws.com"));
+  assert_true(proxy_no_proxy_match(list, "INTERNAL.example"));
+  assert_true(proxy_no_proxy_match(list, "db.internal.example"));
+  assert_false(proxy_no_proxy_match(list, "notinternal.example"));
+  assert_true(proxy_no_proxy_match(list, "10.200.3.4"));
+  assert_false(proxy_no_proxy_match(list, "11.0.0.1"));
+  assert_false(proxy_no_proxy_match(list, "sts.us-east-1.amazonaws.com"));
+  assert_true(proxy_no_proxy_match("*", "anything.example"));
+  assert_false(proxy_no_proxy_match("", "anything.example"));
+  setenv("HTTPS_PROXY", "http://user:pw@proxy.internal:3128", 1);
+  setenv("NO_PROXY", list, 1);
+  assert_true(proxy_for_url("https://sts.us-east-1.amazonaws.com/", out, sizeof out));
+  assert_false(proxy_for_url("https://b.s3.us-east-1.amazonaws.com/", out, sizeof out));
+  unsetenv("NO_PROXY");
+  /* The SDKs never use ALL_PROXY; neither does netcheck. */
+  unsetenv("HTTPS_PROXY");
+  setenv("ALL_PROXY", "http://proxy.internal:3128", 1);
+  assert_false(proxy_for_url("https://sts.us-east-1.amazonaws.com/", out, sizeof out));
+  unsetenv("ALL_PROXY");
+  proxy_redact("http://user:pw@proxy.internal:3128", out, sizeof out);
+  assert_string_equal(out, "http://proxy.internal:3128");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_observe_dns_failure_gives_dns_code),
@@ -760,6 +790,7 @@ int main(void) {
       cmocka_unit_test(test_sts_other_answers_warn_without_a_code),
       cmocka_unit_test(test_aws_plan_flags_only_sts_as_needing_credentials),
       cmocka_unit_test(test_local_addresses_are_never_proxied),
+      cmocka_unit_test(test_no_proxy_matches_as_the_sdks_do),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
