@@ -11,7 +11,12 @@ PREFIX   ?= /usr/local
 CC       ?= cc
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Werror
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -DNC_VERSION='"$(VERSION)"'
+# Hardening, kept by tests/hardening.sh: stack protector, FORTIFY (it needs
+# an optimised build: left out for -O0), PIE, full RELRO, no executable stack.
+HARDEN_CFLAGS  := -fstack-protector-strong -fPIE \
+                  $(if $(filter -O0,$(CFLAGS)),,-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
+HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -DNC_VERSION='"$(VERSION)"' $(HARDEN_CFLAGS)
 # No build path reaches a binary: the same sources give the same bytes in any directory.
 PATH_MAP := -ffile-prefix-map=$(CURDIR)=.
 CFLAGS   += $(PATH_MAP)
@@ -57,15 +62,29 @@ build/obj/%.o: %.c $(wildcard include/netcheck/*.h agent/*.h) | $(BUILD_DEPS_STA
 	@$(CC) $(CFLAGS) -c $< -o $@
 
 netcheck: $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LIBS)
+	$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
 # ---- static ----
 -include build/static/deps.mk
 STATIC_CC      := musl-gcc
+# Stack protector and position-independent code (the dependencies too:
+# scripts/static-deps.sh); musl has no _FORTIFY_SOURCE.
 STATIC_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -Os -ffunction-sections -fdata-sections \
+                  -fPIE -fstack-protector-strong \
                   -Iinclude -DNC_VERSION='"$(VERSION)"' -DCURL_STATICLIB -DCARES_STATICLIB
 STATIC_CFLAGS  += $(PATH_MAP)
 STATIC_OBJS    := $(SRCS:%.c=build/static-obj/%.o)
+# static-pie (ASLR for a static binary). Debian's musl-gcc puts its own specs
+# after the caller's arguments, and they have no static-pie: musl's rcrt1.o
+# (which relocates the binary itself) and the linker's -static -pie
+# --no-dynamic-linker are never asked for. So the link runs the compiler
+# behind musl-gcc with musl's specs, then ours (mk/musl-static-pie.specs.in,
+# the musl directory filled in), which add exactly that.
+MUSL_GCC_SPECS := $(shell sed -n 's/.*-specs "\([^"]*\)".*/\1/p' $$(command -v musl-gcc) 2>/dev/null)
+MUSL_REALGCC   := $(shell sed -n 's/.*REALGCC:-\([^}]*\)}.*/\1/p' $$(command -v musl-gcc) 2>/dev/null)
+STATIC_PIE_SPECS := build/static/musl-static-pie.specs
+STATIC_LDFLAGS := -specs $(MUSL_GCC_SPECS) -specs $(STATIC_PIE_SPECS) -static-pie \
+                  -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 
 static: $(BUILD_DEPS_STAMP)
 	scripts/static-deps.sh
@@ -75,10 +94,15 @@ build/static-obj/%.o: %.c $(wildcard include/netcheck/*.h agent/*.h) build/stati
 	@mkdir -p $(dir $@)
 	$(STATIC_CC) $(STATIC_CFLAGS) -I$(STATIC_PREFIX)/include -idirafter build/static/kernel-headers -c $< -o $@
 
-netcheck-static: $(STATIC_OBJS) build/static/deps.mk
-	$(STATIC_CC) -static -Os -Wl,--gc-sections -s -o $@ $(STATIC_OBJS) \
-	  -L$(STATIC_PREFIX)/lib -lcurl -lcares -lssl -lcrypto -lcjson -lpthread
-	@file $@ | grep -q 'statically linked' || { echo "netcheck-static is not static" >&2; exit 1; }
+$(STATIC_PIE_SPECS): mk/musl-static-pie.specs.in
+	@mkdir -p $(dir $@)
+	@test -n "$(MUSL_GCC_SPECS)" || { echo "musl-gcc's specs not found (install musl-tools)" >&2; exit 1; }
+	sed 's|@MUSL_LIBDIR@|$(patsubst %/,%,$(dir $(MUSL_GCC_SPECS)))|g' $< >$@
+
+netcheck-static: $(STATIC_OBJS) build/static/deps.mk $(STATIC_PIE_SPECS)
+	$(MUSL_REALGCC) $(STATIC_LDFLAGS) -Os -Wl,--gc-sections -s -o $@ $(STATIC_OBJS) \
+	  -L$(STATIC_PREFIX)/lib -lcurl -lcares -lssl -lcrypto -lcjson
+	@file $@ | grep -q 'static-pie linked' || { echo "netcheck-static is not static-pie" >&2; exit 1; }
 	@size=$$(stat -c %s $@); echo "netcheck-static: $$size bytes"; \
 	  test $$size -le 3670016 || { echo "netcheck-static exceeds 3.5 MiB" >&2; exit 1; }
 

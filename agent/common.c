@@ -51,15 +51,21 @@ int nc_snprintf(char *dst, size_t size, const char *fmt, ...) {
 }
 
 int nc_read_file(const char *path, size_t max, char **out, size_t *out_len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO for reading would wait for a writer forever. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   struct stat st;
   char *buf = NULL;
   size_t len = 0, cap;
-  if (fd < 0)
+  if (fd < 0) {
+    if (errno == EMFILE || errno == ENFILE)
+      nc_note_resource_failure(errno);
     return -1;
-  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+  }
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    int err = errno;
     close(fd);
-    errno = EISDIR;
+    /* A FIFO, device or socket could hold the read forever, or never end. */
+    errno = S_ISDIR(st.st_mode) ? EISDIR : S_ISREG(st.st_mode) ? err : NC_ENOTREG;
     return -1;
   }
   cap = (st.st_size > 0 && (size_t)st.st_size < max) ? (size_t)st.st_size + 1 : 4096;
@@ -109,6 +115,59 @@ fail : {
   errno = saved;
   return -1;
 }
+}
+
+bool nc_resource_errno(int err) {
+  return err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS || err == EAGAIN;
+}
+
+static int resource_failure;
+
+void nc_note_resource_failure(int err) {
+  if (!resource_failure && nc_resource_errno(err))
+    resource_failure = err;
+}
+
+int nc_resource_failure(void) { return resource_failure; }
+
+const char *nc_read_error(int err) {
+  switch (err) {
+  case EFBIG:
+    return "file too large";
+  case NC_ENOTREG:
+    return "not a regular file (a FIFO, device or socket)";
+  default:
+    return strerror(err);
+  }
+}
+
+void nc_redact_url(const char *in, char *out, size_t len) {
+  const char *authority = strstr(in, "://"), *cut;
+  size_t o = 0, n;
+  if (!len)
+    return;
+  if (authority) {
+    const char *at;
+    authority += 3;
+    n = strcspn(authority, "/?#");
+    at = memchr(authority, '@', n);
+    /* scheme://, then *** for user:password@, then the host */
+    o = (size_t)(authority - in);
+    if (at) {
+      if (nc_snprintf(out, len, "%.*s" NC_REDACTED "@", (int)o, in)) {
+        out[0] = '\0';
+        return;
+      }
+      o = strlen(out);
+      in = at + 1;
+    } else {
+      o = 0;
+    }
+  }
+  cut = in + strcspn(in, "?#");
+  n = (size_t)(cut - in);
+  nc_snprintf(out + o, len - o, "%.*s%s%s", (int)n, in, *cut ? (*cut == '?' ? "?" : "#") : "",
+              *cut ? NC_REDACTED : "");
 }
 
 void nc_utf8_trim_tail(char *s) {

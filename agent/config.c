@@ -96,6 +96,18 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* Copies a path whole into dst[NC_PATH_MAX], or fails with one line naming
+ * `what` (a flag, a variable, a file's key): a cut path names another file. */
+static int copy_path(char *dst, const char *src, const char *what, char *err, size_t errlen) {
+  if (strlen(src) >= NC_PATH_MAX) {
+    seterr(err, errlen, "%s: a path of %zu bytes, more than %d: %s", what, strlen(src),
+           NC_PATH_MAX - 1, strerror(ENAMETOOLONG));
+    return -1;
+  }
+  nc_strlcpy(dst, src, NC_PATH_MAX);
+  return 0;
+}
+
 /* ---- small validated parsers ---- */
 
 static int parse_int(const char *s, long lo, long hi, long *out) {
@@ -439,7 +451,17 @@ static void job_outputs(struct jctx *c, const cJSON *root) {
     if (jstr(c, s3out, "S3Uri", sub, &s) == 1 && add_bucket(cfg, s, NULL, "output"))
       NC_WARN("%s: %s.S3Uri: not an s3:// URI, ignored", c->file, sub);
     if (jstr(c, s3out, "LocalPath", sub, &lp) == 1 && cfg->job.n_outputs < NC_MAX_OUTPUTS) {
-      struct nc_output *no = &cfg->job.outputs[cfg->job.n_outputs++];
+      struct nc_output *no = &cfg->job.outputs[cfg->job.n_outputs];
+      /* Never cut: a cut path names another directory. Not used, so the
+       * report goes where it goes without this output. */
+      if (strlen(lp) >= sizeof no->local_path) {
+        char field[128];
+        nc_snprintf(field, sizeof field, "%s.LocalPath", sub);
+        config_problem(cfg, c->file, field, "a path of %zu bytes, more than %zu: %s; not used",
+                       strlen(lp), sizeof no->local_path - 1, strerror(ENAMETOOLONG));
+        continue;
+      }
+      cfg->job.n_outputs++;
       nc_strlcpy(no->name, name ? name : "", sizeof no->name);
       nc_strlcpy(no->local_path, lp, sizeof no->local_path);
       if (s && !strncmp(s, "s3://", 5) && strlen(s) < sizeof no->s3_uri)
@@ -749,12 +771,20 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
   }
   if ((r = jstr(&c, root, "ca_bundle", "", &s)) < 0)
     goto done;
-  if (r)
-    nc_strlcpy(cfg->ca_bundle, s, sizeof cfg->ca_bundle);
+  if (r) {
+    char what[NC_PATH_MAX + 32];
+    nc_snprintf(what, sizeof what, "%s: ca_bundle", c.file);
+    if (copy_path(cfg->ca_bundle, s, what, err, errlen))
+      goto done;
+  }
   if ((r = jstr(&c, root, "report", "", &s)) < 0)
     goto done;
-  if (r)
-    nc_strlcpy(cfg->report_path, s, sizeof cfg->report_path);
+  if (r) {
+    char what[NC_PATH_MAX + 32];
+    nc_snprintf(what, sizeof what, "%s: report", c.file);
+    if (copy_path(cfg->report_path, s, what, err, errlen))
+      goto done;
+  }
   if ((r = jstr(&c, root, "on_fail", "", &s)) < 0)
     goto done;
   if (r) {
@@ -801,7 +831,7 @@ static void load_sm_file(struct nc_config *cfg, const char *dir, const char *nam
   if (nc_read_file(path, CONFIG_FILE_MAX, &buf, &len)) {
     if (errno != ENOENT)
       config_problem(cfg, path, "", "%s: the file was not used",
-                     errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+                     errno == EFBIG ? "larger than 1 MiB" : nc_read_error(errno));
     return;
   }
   if (parse(cfg, buf, len, err, sizeof err)) {
@@ -817,6 +847,9 @@ static void load_sm_file(struct nc_config *cfg, const char *dir, const char *nam
 /* Flag values, applied after discovery and the file. */
 struct flags {
   const char *sm_config_dir, *config, *report, *region, *ca_bundle, *message;
+  const char *last_value; /* the last option's value (NULL: none), to tell it from a "--" */
+  char **command;         /* after "--" */
+  bool init, dry_run, list_probes, help, version;
   int timeout_ms, connect_timeout_ms, peer_wait_ms, peer_port;
   int on_fail, summary;
   const char *buckets[NC_MAX_BUCKETS];
@@ -933,6 +966,7 @@ void config_usage(void *stream) {
         "The job's Environment (no new image needed): NETCHECK_EXPECT=\"sts=reachable,...\",\n"
         "NETCHECK_SKIP=FAMILY,..., NETCHECK_ON_FAIL=warn|abort, NETCHECK_TIMEOUT=SEC.\n"
         "Precedence: flags > --config file > environment > what is discovered.\n"
+        "Long options are never abbreviated.\n"
         "\n"
         "Exit codes: 0 all expectations met; 1 an expectation failed; 2 usage or\n"
         "configuration error; 3 internal error. With -- COMMAND: COMMAND's status\n"
@@ -940,13 +974,36 @@ void config_usage(void *stream) {
         (FILE *)stream);
 }
 
+/* 0 when the argument names the long option in full ("--name" or
+ * "--name=value"): getopt_long also takes any unambiguous prefix, and an
+ * abbreviation would change meaning the day an option is added. */
+static int unabbreviated(const char *arg, const char *name) {
+  size_t n;
+  if (strncmp(arg, "--", 2))
+    return -1;
+  arg += 2;
+  n = strcspn(arg, "=");
+  return n == strlen(name) && !strncmp(arg, name, n) ? 0 : -1;
+}
+
 static int parse_flags(struct flags *f, int argc, char **argv, int *verbose, char *err,
                        size_t errlen) {
-  int ch;
   long v;
   opterr = 0;
-  optind = 1;
-  while ((ch = getopt_long(argc, argv, ":vhV", long_opts, NULL)) != -1) {
+  optind = 0; /* 0, not 1: glibc and musl then reset all of getopt's state */
+  for (;;) {
+    int at = optind ? optind : 1, idx = -1;
+    /* "+": options end at the first argument that is not one, never
+     * permuted, so that argv[at] is the option getopt_long reads now. */
+    int ch = getopt_long(argc, argv, "+:vhV", long_opts, &idx);
+    if (ch == -1)
+      break;
+    if (idx >= 0 && unabbreviated(argv[at], long_opts[idx].name)) {
+      seterr(err, errlen, "option '%.64s' is abbreviated: write --%s (see --help)", argv[at],
+             long_opts[idx].name);
+      return -1;
+    }
+    f->last_value = optarg; /* NULL for an option without a value */
     switch (ch) {
     case OPT_SM_DIR:
       f->sm_config_dir = optarg;
@@ -1054,12 +1111,23 @@ static int parse_flags(struct flags *f, int argc, char **argv, int *verbose, cha
     case OPT_MESSAGE:
       f->message = optarg;
       break;
+    /* Modes are set here and nowhere else: a value that reads like one
+     * ("--report --init") is a value. */
     case OPT_INIT:
+      f->init = true;
+      break;
     case OPT_DRY_RUN:
+      f->dry_run = true;
+      break;
     case OPT_LIST:
+      f->list_probes = true;
+      break;
     case 'h':
+      f->help = true;
+      break;
     case 'V':
-      break; /* handled by the caller's scan (they are modes, not settings) */
+      f->version = true;
+      break;
     case 'v':
       (*verbose)++;
       break;
@@ -1070,6 +1138,12 @@ static int parse_flags(struct flags *f, int argc, char **argv, int *verbose, cha
       seterr(err, errlen, "unknown option '%.64s' (see --help)", argv[optind - 1]);
       return -1;
     }
+  }
+  /* getopt_long stepped over a "--" that was not an option's value: the
+   * workload follows it. */
+  if (optind > 1 && !strcmp(argv[optind - 1], "--") && argv[optind - 1] != f->last_value) {
+    f->command = optind < argc ? argv + optind : NULL;
+    return 0;
   }
   if (optind < argc) {
     seterr(err, errlen, "unexpected argument '%.64s' (the workload goes after --)", argv[optind]);
@@ -1105,21 +1179,25 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
   apply_defaults(cfg);
   if (parse_flags(&f, argc, argv, &cfg->verbose, err, errlen))
     return NC_EXIT_USAGE;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--init"))
-      cfg->init = true;
-    else if (!strcmp(argv[i], "--dry-run"))
-      cfg->dry_run = true;
-    else if (!strcmp(argv[i], "--list-probes"))
-      cfg->list_probes = true;
-  }
+  cfg->init = f.init;
+  cfg->dry_run = f.dry_run;
+  cfg->list_probes = f.list_probes;
+  cfg->help = f.help;
+  cfg->version = f.version;
+  cfg->command = f.command;
+  /* --help and --version read nothing else. */
+  if (cfg->help || cfg->version)
+    return 0;
 
   /* Discovery: the SageMaker config directory (with the job's Environment),
    * then the process environment. */
-  if (f.sm_config_dir)
-    nc_strlcpy(cfg->sm_config_dir, f.sm_config_dir, sizeof cfg->sm_config_dir);
-  else if ((env = getenv(ENV_SM_CONFIG_DIR)) && *env)
-    nc_strlcpy(cfg->sm_config_dir, env, sizeof cfg->sm_config_dir);
+  if (f.sm_config_dir) {
+    if (copy_path(cfg->sm_config_dir, f.sm_config_dir, "--" OPT_SM_CONFIG_DIR, err, errlen))
+      return NC_EXIT_USAGE;
+  } else if ((env = getenv(ENV_SM_CONFIG_DIR)) && *env) {
+    if (copy_path(cfg->sm_config_dir, env, ENV_SM_CONFIG_DIR, err, errlen))
+      return NC_EXIT_USAGE;
+  }
   if (stat(cfg->sm_config_dir, &st) == 0) {
     if (!S_ISDIR(st.st_mode)) {
       if (f.sm_config_dir || getenv(ENV_SM_CONFIG_DIR)) {
@@ -1141,18 +1219,22 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
   else if (((env = getenv("AWS_REGION")) && valid_region(env)) ||
            ((env = getenv("AWS_DEFAULT_REGION")) && valid_region(env)))
     nc_strlcpy(cfg->region, env, sizeof cfg->region);
-  if ((env = getenv("AWS_CA_BUNDLE")) && *env)
-    nc_strlcpy(cfg->ca_bundle, env, sizeof cfg->ca_bundle);
-  if ((env = getenv(ENV_MESSAGE_FILE)) && *env)
-    nc_strlcpy(cfg->message_path, env, sizeof cfg->message_path);
+  /* A variable a flag overrides is not read. */
+  if (!f.ca_bundle && (env = getenv("AWS_CA_BUNDLE")) && *env &&
+      copy_path(cfg->ca_bundle, env, "AWS_CA_BUNDLE", err, errlen))
+    return NC_EXIT_USAGE;
+  if (!f.message && (env = getenv(ENV_MESSAGE_FILE)) && *env &&
+      copy_path(cfg->message_path, env, ENV_MESSAGE_FILE, err, errlen))
+    return NC_EXIT_USAGE;
   for (size_t k = 0; k < NC_ARRAY_LEN(env_settings); k++)
     apply_env_setting(cfg, env_settings[k], getenv(env_settings[k]), NC_SRC_ENV, "environment");
 
   /* The --config file overrides discovery. */
   if (f.config) {
-    nc_strlcpy(cfg->config_file, f.config, sizeof cfg->config_file);
+    if (copy_path(cfg->config_file, f.config, "--config", err, errlen))
+      return NC_EXIT_USAGE;
     if (nc_read_file(f.config, CONFIG_FILE_MAX, &buf, &len)) {
-      seterr(err, errlen, "%s: %s", f.config, errno == EFBIG ? "file too large" : strerror(errno));
+      seterr(err, errlen, "%s: %s", f.config, nc_read_error(errno));
       return NC_EXIT_USAGE;
     }
     if (config_parse_file(cfg, buf, len, err, errlen)) {
@@ -1163,14 +1245,12 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
   }
 
   /* Flags override both. */
-  if (f.report)
-    nc_strlcpy(cfg->report_path, f.report, sizeof cfg->report_path);
+  if ((f.report && copy_path(cfg->report_path, f.report, "--report", err, errlen)) ||
+      (f.ca_bundle && copy_path(cfg->ca_bundle, f.ca_bundle, "--ca-bundle", err, errlen)) ||
+      (f.message && copy_path(cfg->message_path, f.message, "--message-file", err, errlen)))
+    return NC_EXIT_USAGE;
   if (f.region)
     nc_strlcpy(cfg->region, f.region, sizeof cfg->region);
-  if (f.ca_bundle)
-    nc_strlcpy(cfg->ca_bundle, f.ca_bundle, sizeof cfg->ca_bundle);
-  if (f.message)
-    nc_strlcpy(cfg->message_path, f.message, sizeof cfg->message_path);
   if (f.timeout_ms)
     cfg->timeout_ms = f.timeout_ms;
   if (f.connect_timeout_ms)
@@ -1185,7 +1265,9 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
     cfg->summary = (enum nc_summary)f.summary;
   for (int i = 0; i < f.n_buckets; i++)
     if (add_bucket(cfg, f.buckets[i], NULL, "flag")) {
-      seterr(err, errlen, "--bucket: \"%.64s\" is not a bucket name", f.buckets[i]);
+      char shown[NC_PATH_MAX];
+      nc_redact_url(f.buckets[i], shown, sizeof shown);
+      seterr(err, errlen, "--bucket: \"%.64s\" is not a bucket name", shown);
       return NC_EXIT_USAGE;
     }
   if (f.n_dns)
@@ -1199,7 +1281,9 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
     cfg->n_egress_targets = 0;
   for (int i = 0; i < f.n_egress; i++)
     if (add_string(cfg->egress_targets, &cfg->n_egress_targets, NC_MAX_TARGETS, f.egress[i])) {
-      seterr(err, errlen, "--egress-target: \"%.64s\" is not a host name", f.egress[i]);
+      char shown[NC_PATH_MAX];
+      nc_redact_url(f.egress[i], shown, sizeof shown);
+      seterr(err, errlen, "--egress-target: \"%.64s\" is not a host name", shown);
       return NC_EXIT_USAGE;
     }
   /* Keys are checked against the plan (plan_build): they may name targets. */

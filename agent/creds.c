@@ -72,22 +72,35 @@ static int copy_whole(char *dst, size_t cap, const char *src) {
 
 /* ---- environment ---- */
 
-static int env_field(const char *name, char *dst, size_t cap, bool required) {
+static int env_field(const char *name, char *dst, size_t cap, bool required, char *err,
+                     size_t errlen) {
   const char *v = getenv(name);
-  if (!v || !v[0])
+  if (!v || !v[0]) {
+    if (required)
+      set_err(err, errlen, "%s is not set", name);
     return required ? -1 : 0;
-  if (has_control_chars(v, strnlen(v, cap)))
+  }
+  if (has_control_chars(v, strnlen(v, cap))) {
+    set_err(err, errlen, "%s contains control characters", name);
     return -1;
-  return copy_whole(dst, cap, v);
+  }
+  if (copy_whole(dst, cap, v)) {
+    set_err(err, errlen, "%s is longer than %zu bytes", name, cap - 1);
+    return -1;
+  }
+  return 0;
 }
 
-int creds_from_env(struct aws_creds *c) {
+int creds_from_env(struct aws_creds *c, char *err, size_t errlen) {
+  if (err && errlen)
+    err[0] = '\0';
   if (!c)
     return -1;
   creds_clear(c);
-  if (env_field(ENV_ACCESS_KEY_ID, c->access_key_id, sizeof c->access_key_id, true) ||
-      env_field(ENV_SECRET_ACCESS_KEY, c->secret_access_key, sizeof c->secret_access_key, true) ||
-      env_field(ENV_SESSION_TOKEN, c->session_token, sizeof c->session_token, false)) {
+  if (env_field(ENV_ACCESS_KEY_ID, c->access_key_id, sizeof c->access_key_id, true, err, errlen) ||
+      env_field(ENV_SECRET_ACCESS_KEY, c->secret_access_key, sizeof c->secret_access_key, true, err,
+                errlen) ||
+      env_field(ENV_SESSION_TOKEN, c->session_token, sizeof c->session_token, false, err, errlen)) {
     creds_clear(c);
     return -1;
   }

@@ -626,9 +626,9 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
         "an HTTP error, or returned a document without usable keys (fields "
         "missing, or already expired); or the static keys in the environment "
         "were incomplete. Without credentials the S3 probes run unsigned.",
-        LIST("A proxy setting in the environment (`HTTP_PROXY`, "
-             "`HTTPS_PROXY`) without 169.254.170.2 in `NO_PROXY` can send "
-             "the credentials request to the proxy.",
+        LIST("Something in the container blocks or reroutes 169.254.170.2: "
+             "a firewall rule, a changed route. (netcheck asks the endpoint "
+             "directly, never through a proxy, as the AWS SDKs do.)",
              "The image or the entrypoint cleared or overrode the "
              "environment (`env -i`, a Dockerfile `ENV` that sets "
              "`AWS_CONTAINER_CREDENTIALS_*`), so the variables no longer "
@@ -637,7 +637,9 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
              "that needs `AWS_CONTAINER_AUTHORIZATION_TOKEN`, and the token "
              "is missing.",
              "`AWS_ACCESS_KEY_ID` is set without `AWS_SECRET_ACCESS_KEY`, or "
-             "the reverse.",
+             "the reverse; or one of them, or `AWS_SESSION_TOKEN`, holds a "
+             "control character or is longer than any real one (a session "
+             "token may have up to 16 KiB): the message names the variable.",
              "Network isolation: SageMaker gives an isolated container no "
              "AWS credentials at all (see `NETWORK_ISOLATED`)."),
         LIST("Check from inside the container that the endpoint answers, "
@@ -646,8 +648,8 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
                    "    \"http://169.254.170.2"
                    "$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI\""),
              "Keep the runtime's `AWS_CONTAINER_CREDENTIALS_*` variables as "
-             "they are. If you set a proxy, also set "
-             "`NO_PROXY=169.254.170.2,169.254.169.254` (plus "
+             "they are. If the workload's own tools (curl, pip) use a proxy, "
+             "also set `NO_PROXY=169.254.170.2,169.254.169.254` (plus "
              "`.amazonaws.com` if S3 should not go through the proxy).",
              "Remove partial static keys from the job's `Environment`: the "
              "execution role (`RoleArn`) is the normal source of credentials "
@@ -1128,6 +1130,37 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
              "report it to netcheck's maintainers; the checks that did not "
              "depend on the field ran as usual."),
         SEE(NC_OK),
+    },
+
+    [NC_LOCAL_RESOURCE] = {
+        "netcheck ran out of descriptors or memory: probe not run",
+        "Never about the network: the probe did not run, so its path is unknown, not broken. Worth fixing because the workload may run into the same limit.",
+        "A step of the probe could not start inside the container: opening a "
+        "socket, a file or netcheck's event loop failed with `EMFILE` (the "
+        "process's open-file limit), `ENFILE` (the system's) or `ENOMEM`, "
+        "`ENOBUFS` (memory). Nothing was sent, so the probe says nothing "
+        "about the network: its verdict is `warn` (`info` on an "
+        "informational probe), never `fail`, and no VPC change is suggested. "
+        "Once netcheck has run out of something in a run, a later failure "
+        "without an answer from the network (a DNS timeout, no connection, "
+        "a TLS setup error) is reported the same way: it may be netcheck's "
+        "own.",
+        LIST("The open-file limit of the container or of the entrypoint is "
+             "very low (`ulimit -n` of a few dozen): netcheck opens a socket "
+             "per check in flight, the DNS checks one or two per nameserver, "
+             "the peer check one per host of the job.",
+             "The process that started netcheck left many descriptors open, "
+             "and netcheck inherits them.",
+             "The container is at its memory limit."),
+        LIST("Look at the limit inside the container, and at what is open:",
+             BLOCK("ulimit -n\n"
+                   "ls /proc/self/fd | wc -l"),
+             "Raise it before netcheck starts: `ulimit -n 4096` in the "
+             "entrypoint script, or the container's `nofile` limit (`docker "
+             "run --ulimit nofile=4096:4096`). The message names what ran "
+             "out and, for descriptors, the limit netcheck had.",
+             "Run netcheck again: the probes with this code were not tested."),
+        SEE(NC_TIMEOUT_BUDGET, NC_OK),
     },
 };
 

@@ -2,10 +2,10 @@
  * engine.c - the event loop and the probe lifecycle.
  *
  * One epoll set carries every descriptor: c-ares sockets (resolve.c),
- * libcurl sockets (http.c), probes' own sockets and a signalfd for TERM and
- * INT. Deadlines are computed, not polled: each turn sleeps until the
- * earliest of the probes' deadlines and wake times, curl's timer, c-ares'
- * retransmits and the requests' own deadlines.
+ * libcurl sockets (http.c), probes' own sockets and a signalfd for the
+ * signals that stop the checks (signals.h). Deadlines are computed, not polled: each turn sleeps
+ * until the earliest of the probes' deadlines and wake times, curl's timer, c-ares' retransmits and
+ * the requests' own deadlines.
  */
 #include "engine_int.h"
 
@@ -19,44 +19,44 @@
 #include <unistd.h>
 
 #include "netcheck/common.h"
+#include "netcheck/signals.h"
 
 #define MAX_EVENTS 64
-
-void engine_signal_mask(void *sigset) {
-  sigset_t *s = sigset;
-  sigemptyset(s);
-  sigaddset(s, SIGTERM);
-  sigaddset(s, SIGINT);
-}
 
 struct engine *engine_new(const struct nc_config *cfg) {
   struct engine *e = calloc(1, sizeof *e);
   sigset_t set;
+  const char *step;
+  int err;
   if (!e) {
     NC_ERROR("engine: out of memory");
+    errno = ENOMEM;
     return NULL;
   }
   e->cfg = cfg;
   e->sigfd = -1;
   e->curl_deadline = -1;
+  errno = 0;
+  step = "epoll_create1";
   e->epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (e->epfd < 0) {
-    NC_ERROR("engine: epoll_create1: %s", strerror(errno));
-    free(e);
-    return NULL;
-  }
-  engine_signal_mask(&set);
+  if (e->epfd < 0)
+    goto fail;
+  step = "signalfd";
+  sig_stop_set(&set, e->cfg->init);
   e->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (e->sigfd < 0 || engine_watch_kind(e, e->sigfd, EPOLLIN, WATCH_SIGNAL, NULL)) {
-    NC_ERROR("engine: signalfd: %s", strerror(errno));
-    engine_free(e);
-    return NULL;
-  }
-  if (http_init(e)) {
-    engine_free(e);
-    return NULL;
-  }
+  if (e->sigfd < 0 || engine_watch_kind(e, e->sigfd, EPOLLIN, WATCH_SIGNAL, NULL))
+    goto fail;
+  step = "libcurl";
+  if (http_init(e))
+    goto fail;
   return e;
+fail:
+  err = errno;
+  nc_note_resource_failure(err);
+  NC_ERROR("engine: %s: %s", step, err ? strerror(err) : "failed");
+  engine_free(e);
+  errno = err;
+  return NULL;
 }
 
 void engine_free(struct engine *e) {
@@ -212,9 +212,15 @@ static void probe_begin(struct engine *e, struct probe *p, int64_t now, int64_t 
   p->deadline_ms = now + p->timeout_ms;
   if (p->deadline_ms > deadline)
     p->deadline_ms = deadline;
-  if (p->ops->start(p) && p->state != NC_PROBE_DONE)
+  errno = 0;
+  if (p->ops->start(p) && p->state != NC_PROBE_DONE) {
+    /* What made it fail set errno: out of descriptors or memory is
+     * LOCAL_RESOURCE (an EAGAIN left by a non-blocking call is not). */
+    if (errno != EAGAIN)
+      probe_note_errno(p, errno);
     probe_finish(p, NC_VERDICT_FAIL, NC_TIMEOUT_BUDGET, "internal_error",
-                 "the %s probe could not start (out of resources?)", p->kind);
+                 "the %s probe could not start", p->kind);
+  }
   (void)e;
 }
 
@@ -298,6 +304,7 @@ static void run_timers(struct engine *e, struct plan *pl) {
 
 static void on_signal(struct engine *e, struct plan *pl) {
   struct signalfd_siginfo si;
+  char name[32];
   while (read(e->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
     if (!e->interrupted)
       e->interrupted = (int)si.ssi_signo;
@@ -308,7 +315,7 @@ static void on_signal(struct engine *e, struct plan *pl) {
     if (p->state != NC_PROBE_DONE)
       probe_finish(p, NC_VERDICT_SKIP, NC_OK, "interrupted",
                    "interrupted by %s before the probe finished",
-                   e->interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+                   sig_name(e->interrupted, name, sizeof name));
 }
 
 static bool all_done(const struct plan *pl) {

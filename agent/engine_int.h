@@ -34,6 +34,7 @@ struct dns_chan {
   char name[256];
   int inflight;
   bool transient, idle;
+  int sock_errno; /* errno of the channel's last socket(), 0 when it worked */
   struct engine *e;
   struct dns_chan *next;
 };
@@ -66,6 +67,7 @@ struct req {
   char *url, *body_out;
   size_t body_cap, header_bytes;
   int64_t tcp_up_ms; /* when curl first waited to read on a connected socket; 0 = not yet */
+  int sock_errno;    /* errno of the last socket() for this request, 0 when it worked */
   struct http_resp resp;
   bool sensitive;
   struct nc_addrs addrs; /* resolve: source of the answer */
@@ -74,6 +76,7 @@ struct req {
   char q_server[64];
   int q_type;
   struct dns_chan *q_private; /* the private channel of the retry, NULL before */
+  struct dns_chan *q_chan;    /* the shared channel the request was asked on */
   struct req *next;
 };
 

@@ -51,6 +51,31 @@ static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *soc
   return 0;
 }
 
+/* curl's socket(), ours so that a failure is known for what it is: out of
+ * descriptors is netcheck's problem, not the route's (curl would only say
+ * "couldn't connect"). */
+static curl_socket_t open_socket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *a) {
+  struct req *r = clientp;
+  int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+  (void)purpose;
+  if (fd < 0) {
+    r->sock_errno = errno;
+    nc_note_resource_failure(r->sock_errno);
+    return CURL_SOCKET_BAD;
+  }
+  r->sock_errno = 0;
+  return fd; /* curl owns it */
+}
+
+/* A failed transfer whose own socket() ran out of descriptors or memory.
+ * (Not CURLE_OUT_OF_MEMORY: curl 7.88 also returns it for a server's header
+ * over 100 KiB. A CA file OpenSSL could not open for want of a descriptor
+ * reads as CURLE_SSL_CACERT_BADFILE: probe_finish's run-wide rule covers it.) */
+static void note_local_failure(struct req *r, CURLcode code) {
+  if (code != CURLE_OK && nc_resource_errno(r->sock_errno))
+    probe_note_errno(r->p, r->sock_errno);
+}
+
 static int timer_cb(CURLM *m, long timeout_ms, void *userp) {
   struct engine *e = userp;
   (void)m;
@@ -93,11 +118,9 @@ int http_init(struct engine *e) {
     global_done = true;
   }
   choose_ca_file(e);
-  e->multi = curl_multi_init();
-  if (!e->multi) {
-    NC_ERROR("http: curl_multi_init failed");
+  e->multi = curl_multi_init(); /* its wakeup socket pair needs two descriptors */
+  if (!e->multi)
     return -1;
-  }
   curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
   curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
   curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
@@ -213,6 +236,7 @@ static void fill_info(struct req *r) {
 }
 
 static void complete(struct req *r, CURLcode code) {
+  note_local_failure(r, code);
   r->resp.curl_code = (int)code;
   /* Our own caps stop curl with a write error: the answer itself arrived. */
   if (code == CURLE_WRITE_ERROR && r->resp.body_truncated) {
@@ -326,6 +350,7 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
   int port;
   if (url_host_port(rq->url, host, sizeof host, &port))
     return NULL;
+  errno = 0; /* a failure below that sets it ran out of memory */
   r = engine_req_new(e, p, REQ_HTTP, rq->timeout_ms);
   if (!r)
     return NULL;
@@ -335,9 +360,13 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
   r->body_cap = rq->body_cap ? rq->body_cap : NC_HTTP_DEFAULT_BODY_CAP;
   r->url = strdup(rq->url);
   h = r->easy = curl_easy_init();
-  if (!r->url || !h)
+  if (!r->url || !h) {
+    errno = ENOMEM;
     goto fail;
+  }
   curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)r);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, r);
   curl_easy_setopt(h, CURLOPT_URL, r->url);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->resp.error);
@@ -362,8 +391,9 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, total);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, conn);
     /* The environment's proxy as the SDKs take it, decided once (proxy.c):
-     * set even when empty, so that curl never makes a different choice. */
-    if (proxy_for_url(r->url, proxy, sizeof proxy)) {
+     * set even when empty, so that curl never makes a different choice.
+     * Never for the credentials request (no_proxy), whatever its host. */
+    if (!rq->no_proxy && proxy_for_url(r->url, proxy, sizeof proxy)) {
       curl_easy_setopt(h, CURLOPT_PROXY, proxy);
       proxy_redact(proxy, r->resp.proxy, sizeof r->resp.proxy);
     } else {
@@ -483,6 +513,7 @@ static void fetch_on_resolved(struct probe *p, int status, const struct nc_addrs
   hr = http_start(rr->e, p, &c->rq, fetch_on_http, c);
   if (!hr) {
     struct http_resp fail;
+    probe_note_errno(p, errno);
     memset(&fail, 0, sizeof fail);
     fail.curl_code = CURLE_FAILED_INIT;
     nc_strlcpy(fail.error, "could not start the request", sizeof fail.error);
@@ -530,7 +561,7 @@ int engine_fetch(struct engine *e, struct probe *p, const struct http_req *rq, f
     c->rq.method = c->strs[k++];
   }
   c->dns_started = nc_now_ms();
-  if (proxy_for_url(c->rq.url, NULL, 0)) {
+  if (!rq->no_proxy && proxy_for_url(c->rq.url, NULL, 0)) {
     /* The proxy resolves the name, not the job: connect to the proxy. */
     struct req *hr = http_start(e, p, &c->rq, fetch_on_http, c);
     if (!hr)

@@ -7,6 +7,7 @@
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,8 +23,34 @@
 #include "netcheck/merge.h"
 #include "netcheck/probe.h"
 #include "netcheck/report.h"
+#include "netcheck/signals.h"
 #include "netcheck/version.h"
 #include "netcheck/wrapper.h"
+
+/* A closed standard descriptor would be the next open()'s: the epoll set or
+ * a socket would get number 0, 1 or 2, and a log line would go into it. Each
+ * missing one is opened on /dev/null (the workload inherits it); without a
+ * /dev/null, on the root directory, which takes the number and refuses every
+ * write. Returns a mask of the descriptors that were closed (bit fd). */
+static unsigned reserve_std_fds(void) {
+  unsigned closed = 0;
+  for (int fd = 0; fd <= 2; fd++) {
+    int got;
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+      continue;
+    closed |= 1u << fd;
+    got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if (got < 0)
+      got = open("/", O_RDONLY | O_DIRECTORY);
+    if (got >= 0 && got != fd) /* cannot happen: the lower ones are open */
+      close(got);
+  }
+  return closed;
+}
+
+/* Standard output was closed when netcheck started: `--report -` has
+ * nowhere to go. */
+static bool stdout_was_closed;
 
 static long long wall_ms(void) {
   struct timespec ts;
@@ -89,12 +116,25 @@ static bool config_failed(const struct plan *pl) {
   return false;
 }
 
-/* A TERM or INT that came after the engine's last turn still stops the job. */
-static int pending_stop_signal(void) {
+/* The engine could not be created (err: its errno): every probe is reported
+ * as not run, LOCAL_RESOURCE when netcheck ran out of descriptors or memory. */
+static void fail_unrun(struct plan *pl, int err) {
+  for (struct probe *p = pl->head; p; p = p->next) {
+    if (p->state == NC_PROBE_DONE)
+      continue;
+    probe_note_errno(p, err);
+    probe_finish(p, NC_VERDICT_FAIL, NC_TIMEOUT_BUDGET, "internal_error",
+                 "not tested: netcheck could not start its event loop (%s)",
+                 err ? strerror(err) : "unknown error");
+  }
+}
+
+/* A stop signal that came after the engine's last turn still stops the job. */
+static int pending_stop_signal(const struct nc_config *cfg) {
   sigset_t stop;
   struct timespec zero = {0, 0};
   int sig;
-  engine_signal_mask(&stop);
+  sig_stop_set(&stop, cfg->init);
   sig = sigtimedwait(&stop, NULL, &zero);
   return sig > 0 ? sig : 0;
 }
@@ -113,17 +153,25 @@ static int write_report(const struct nc_config *cfg, cJSON *report, char *where,
     return -1;
   }
   if (kind == 2) {
-    fputs(text, stdout);
-    fputc('\n', stdout);
-    fflush(stdout);
-    nc_strlcpy(where, "stdout", wlen);
+    /* Errors surface at the flush, if not before: check every step. */
+    errno = EBADF;
+    if (stdout_was_closed || fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF ||
+        fflush(stdout) == EOF || ferror(stdout)) {
+      NC_ERROR("cannot write the report to standard output: %s",
+               stdout_was_closed ? "it was closed when netcheck started" : strerror(errno));
+      rc = -1;
+    } else {
+      nc_strlcpy(where, "stdout", wlen);
+    }
   } else {
     /* NC_DEFAULT_REPORT_DIR is ours to create; anything above it, and any
      * output's LocalPath, is not. */
-    if (report_write_atomic(path, text, strlen(text), ours)) {
-      NC_ERROR("cannot write the report to %s: %s", path, strerror(errno));
+    const char *why;
+    int w = report_write(path, text, strlen(text), ours, &why);
+    if (w < 0) {
+      NC_ERROR("cannot write the report to %s: %s", path, why ? why : strerror(errno));
       rc = -1;
-    } else {
+    } else if (w == REPORT_WRITTEN) {
       nc_strlcpy(where, path, wlen);
     }
   }
@@ -133,9 +181,11 @@ static int write_report(const struct nc_config *cfg, cJSON *report, char *where,
 
 static void write_message(const struct nc_config *cfg, const struct plan *pl, const char *where) {
   char line[1024];
+  const char *why;
   report_failure_line(cfg, pl, where, line, sizeof line);
-  if (report_write_atomic(cfg->message_path, line, strlen(line), 0))
-    NC_ERROR("cannot write the failure reason to %s: %s", cfg->message_path, strerror(errno));
+  if (report_write(cfg->message_path, line, strlen(line), 0, &why) < 0)
+    NC_ERROR("cannot write the failure reason to %s: %s", cfg->message_path,
+             why ? why : strerror(errno));
 }
 
 int main(int argc, char **argv) {
@@ -144,53 +194,39 @@ int main(int argc, char **argv) {
   struct engine *e;
   struct report_run run;
   struct report_counts counts;
-  sigset_t mask;
-  struct sigaction ign;
   cJSON *report;
   char err[1024], where[NC_PATH_MAX + 128] = "";
-  char **cmd = NULL;
-  int opt_argc = argc, interrupted, report_failed, rc;
+  char **cmd;
+  int interrupted, report_failed, rc;
   int64_t t0;
 
+  stdout_was_closed = reserve_std_fds() & (1u << STDOUT_FILENO);
   if (argc > 1 && !strcmp(argv[1], "merge"))
     return merge_main(argc - 1, argv + 1);
   if (argc > 1 && !strcmp(argv[1], "explain"))
     return explain_main(argc - 1, argv + 1);
-  for (int i = 1; i < argc; i++)
-    if (!strcmp(argv[i], "--")) {
-      opt_argc = i;
-      if (i + 1 < argc)
-        cmd = argv + i + 1;
-      break;
-    }
-  for (int i = 1; i < opt_argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      config_usage(stdout);
-      return NC_EXIT_OK;
-    }
-    if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
-      version_print(stdout);
-      return NC_EXIT_OK;
-    }
-  }
-
   cfg = calloc(1, sizeof *cfg);
   if (!cfg) {
     fprintf(stderr, NC_NAME ": out of memory\n");
     return NC_EXIT_INTERNAL;
   }
   /* Signals that arrive from here on are read by the engine, never lost. */
-  engine_signal_mask(&mask);
-  sigprocmask(SIG_BLOCK, &mask, NULL);
-  memset(&ign, 0, sizeof ign);
-  ign.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &ign, NULL);
+  sig_init();
 
-  if (config_load(cfg, opt_argc, argv, err, sizeof err)) {
+  if (config_load(cfg, argc, argv, err, sizeof err)) {
     fprintf(stderr, NC_NAME ": %s\n", err);
     free(cfg);
     return NC_EXIT_USAGE;
   }
+  if (cfg->help || cfg->version) {
+    if (cfg->help)
+      config_usage(stdout);
+    else
+      version_print(stdout);
+    free(cfg);
+    return NC_EXIT_OK;
+  }
+  cmd = cfg->command;
   /* --init: from here on no signal is lost before the workload gets it. */
   if (cfg->init && cmd)
     wrapper_init_prepare();
@@ -219,16 +255,18 @@ int main(int argc, char **argv) {
   run.started_wall_ms = wall_ms();
   t0 = nc_now_ms();
   e = engine_new(cfg);
-  if (!e) {
-    plan_free(&pl);
-    free(cfg);
-    return NC_EXIT_INTERNAL;
+  if (e) {
+    interrupted = engine_run(e, &pl);
+    /* Closes every descriptor of ours before the workload inherits the process. */
+    engine_free(e);
+  } else {
+    /* No event loop, no checks: the report says why, and in warn mode the
+     * workload still starts. */
+    fail_unrun(&pl, errno);
+    interrupted = 0;
   }
-  interrupted = engine_run(e, &pl);
-  /* Closes every descriptor of ours before the workload inherits the process. */
-  engine_free(e);
   if (!interrupted)
-    interrupted = pending_stop_signal();
+    interrupted = pending_stop_signal(cfg);
   run.finished_wall_ms = wall_ms();
   run.duration_ms = nc_now_ms() - t0;
   run.interrupted = interrupted;

@@ -212,7 +212,7 @@ static int mg_load_file(struct merge *m, const char *path, char *err, size_t err
   size_t len = 0;
   if (nc_read_file(path, MERGE_REPORT_MAX, &buf, &len) != 0) {
     nc_snprintf(err, errlen, "%s: %s", path,
-                errno == EFBIG ? "larger than 16 MiB, not a report" : strerror(errno));
+                errno == EFBIG ? "larger than 16 MiB, not a report" : nc_read_error(errno));
     return -1;
   }
   int rc = merge_add(m, path, buf, len, err, errlen);

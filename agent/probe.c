@@ -7,13 +7,16 @@
 #include "netcheck/probe.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include "netcheck/common.h"
+#include "netcheck/diag.h"
 #include "netcheck/engine.h"
 
 /* Text from the network ends up in messages: keep it printable, one line. */
@@ -58,6 +61,81 @@ static enum nc_verdict lower_by_tier(enum nc_tier tier, enum nc_verdict v) {
   return v;
 }
 
+void probe_note_errno(struct probe *p, int err) {
+  nc_note_resource_failure(err);
+  if (p && nc_resource_errno(err) && !p->local_errno)
+    p->local_errno = err;
+}
+
+/* A failure that carries no answer from the network - nothing connected,
+ * nothing resolved, no certificate could be checked - which a netcheck out
+ * of descriptors produces too. An HTTP status, a DNS answer or a reset from
+ * a peer is the network's own word and stands. */
+static bool failure_without_answer(enum nc_code code, const char *outcome) {
+  if (!strncmp(outcome, "http_", 5))
+    return false;
+  switch (code) {
+  case NC_DNS_NO_RESOLVER:
+  case NC_DNS_TIMEOUT:
+  case NC_S3_NO_ROUTE:
+  case NC_TLS_UNTRUSTED:
+  case NC_TLS_HANDSHAKE:
+  case NC_CREDS_UNAVAILABLE:
+  case NC_EGRESS_BLOCKED:
+  case NC_AWS_ENDPOINT_UNREACHABLE:
+  case NC_PEER_DNS:
+  case NC_PEER_BLOCKED:
+  case NC_PEER_PMTU_BLACKHOLE:
+  case NC_TIMEOUT_BUDGET:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* What ran out, for the message: "netcheck ran out of file descriptors
+ * (Too many open files; its open-file limit is 16)". */
+static void local_resource_phrase(int err, char *out, size_t len) {
+  struct rlimit rl;
+  char limit[64] = "";
+  if (err == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    nc_snprintf(limit, sizeof limit, "; its open-file limit is %llu",
+                (unsigned long long)rl.rlim_cur);
+  nc_snprintf(out, len, "%s (%s%s)",
+              err == EMFILE   ? "netcheck ran out of file descriptors"
+              : err == ENFILE ? "the system ran out of file descriptors"
+                              : "netcheck ran out of memory or socket buffers",
+              strerror(err), limit);
+}
+
+/* A probe cut short by netcheck's own resources tested nothing: say so,
+ * whatever the family made of the failure. That is the case when one of its
+ * own steps ran out (p->local_errno), and, once netcheck has run out of
+ * something in this run, for a failure without an answer from the network
+ * (c-ares, for one, reads /etc/hosts and resolv.conf with descriptors of its
+ * own and fails quietly without them). A plain pass stands: the target
+ * answered, so the network works. */
+static bool local_resource_result(struct probe *p, enum nc_verdict v, enum nc_code code) {
+  char what[160];
+  int err = p->local_errno;
+  if (!err && v != NC_VERDICT_PASS && failure_without_answer(code, p->outcome))
+    err = nc_resource_failure();
+  if (!err || (v == NC_VERDICT_PASS && code == NC_OK && p->expect == NC_EXPECT_REACHABLE))
+    return false;
+  local_resource_phrase(err, what, sizeof what);
+  p->verdict = lower_by_tier(p->tier, NC_VERDICT_WARN);
+  p->code = NC_LOCAL_RESOURCE;
+  nc_strlcpy(p->outcome, "local_resource", sizeof p->outcome);
+  nc_snprintf(p->message, sizeof p->message,
+              "not tested: %s, so the probe could not run; this says nothing about the network",
+              what);
+  nc_snprintf(p->remediation, sizeof p->remediation,
+              "Raise the open-file limit of the process that starts netcheck (ulimit -n 4096 in "
+              "the entrypoint, or the container's nofile limit) and leave it memory, then run "
+              "again; nothing in the VPC needs to change for this result.");
+  return true;
+}
+
 void probe_finish(struct probe *p, enum nc_verdict v, enum nc_code code, const char *outcome,
                   const char *fmt, ...) {
   va_list ap;
@@ -70,6 +148,7 @@ void probe_finish(struct probe *p, enum nc_verdict v, enum nc_code code, const c
   va_start(ap, fmt);
   vsnprintf(p->message, sizeof p->message, fmt, ap);
   va_end(ap);
+  local_resource_result(p, v, code);
   nc_utf8_trim_tail(p->message);
   scrub(p->message);
   p->wake_ms = 0;
@@ -81,6 +160,8 @@ void probe_finish(struct probe *p, enum nc_verdict v, enum nc_code code, const c
 
 void probe_remediation(struct probe *p, const char *fmt, ...) {
   va_list ap;
+  if (p->state == NC_PROBE_DONE && p->code == NC_LOCAL_RESOURCE)
+    return; /* a family's network advice does not apply */
   va_start(ap, fmt);
   vsnprintf(p->remediation, sizeof p->remediation, fmt, ap);
   va_end(ap);

@@ -1,9 +1,10 @@
 /*
- * proxy.c - the proxy a request takes (proxy.h). libcurl 7.88 reads
- * http_proxy (lower case only, for http), https_proxy or HTTPS_PROXY,
- * all_proxy or ALL_PROXY, and no_proxy or NO_PROXY; the AWS SDKs read the
- * same names. netcheck decides once here and hands curl the answer, so that
- * the report says which path was tested.
+ * proxy.c - the proxy a request takes (proxy.h), as botocore picks it:
+ * https_proxy or HTTPS_PROXY for https, http_proxy for http (libcurl, too,
+ * ignores HTTP_PROXY), no_proxy or NO_PROXY; ALL_PROXY, which libcurl would
+ * also read, is ignored because the SDKs key proxies by scheme and never use
+ * it. netcheck decides once here and hands curl the answer (CURLOPT_PROXY,
+ * "" for none), so that the report says which path was tested.
  */
 #include "netcheck/proxy.h"
 
@@ -130,8 +131,6 @@ bool proxy_for_url(const char *url, char *out, size_t outlen) {
     proxy = env_first("https_proxy", "HTTPS_PROXY");
   else if (!strncasecmp(url, "http://", 7))
     proxy = env_first("http_proxy", NULL); /* curl ignores HTTP_PROXY (httpoxy) */
-  if (!proxy)
-    proxy = env_first("all_proxy", "ALL_PROXY");
   if (!proxy || proxy_no_proxy_match(env_first("no_proxy", "NO_PROXY"), host))
     return false;
   if (out && nc_strlcpy(out, proxy, outlen) >= outlen)

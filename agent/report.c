@@ -1,6 +1,6 @@
 /*
- * report.c - the JSON report, its atomic write, the stderr summary and the
- * one-line failure reason.
+ * report.c - the JSON report, its write (atomic for files, through for
+ * devices and FIFOs), the stderr summary and the one-line failure reason.
  */
 #include "netcheck/report.h"
 
@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +24,9 @@
 #include "netcheck/version.h"
 
 #define REPORT_FIX_MAX 400 /* bytes of a cause's fix on its summary line */
+/* How long a device or FIFO the report is written through may take no data
+ * before netcheck gives up on it. */
+#define REPORT_STALL_MS 5000
 
 const char *report_verdict_name(enum nc_verdict v) { return probe_verdict_name(v); }
 
@@ -221,6 +226,8 @@ int report_path(const struct nc_config *cfg, char *path, size_t len, bool *ours)
       return nc_snprintf(path, len, "%s/%s.json", cfg->report_path, host) ? 1 : 0;
     return nc_strlcpy(path, cfg->report_path, len) >= len ? 1 : 0;
   }
+  /* Inside a job's output named "netcheck". (An output whose LocalPath was
+   * too long is not kept: config.c reports it.) */
   if (out)
     return nc_snprintf(path, len, "%s/%s.json", out->local_path, host) ? 1 : 0;
   /* Inside a job without a "netcheck" output: a place no output uploads,
@@ -267,7 +274,7 @@ static int write_all(int fd, const char *p, size_t n) {
   return 0;
 }
 
-int report_write_atomic(const char *path, const char *text, size_t len, int mkdir_parent) {
+static int write_atomic(const char *path, const char *text, size_t len, int mkdir_parent) {
   char dir[PATH_MAX], tmp[PATH_MAX + 16];
   const char *slash = strrchr(path, '/');
   int fd, dfd, saved;
@@ -314,6 +321,99 @@ fail:
     close(fd);
   unlink(tmp);
   errno = saved;
+  return -1;
+}
+
+/* Writes all of text to a non-blocking descriptor, waiting for room at
+ * most REPORT_STALL_MS at a time: a reader that stops reading cannot hold
+ * netcheck (ETIMEDOUT). */
+static int write_bounded(int fd, const char *p, size_t n) {
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+      int r;
+      if (errno == EINTR)
+        continue;
+      if (errno != EAGAIN)
+        return -1;
+      r = poll(&pfd, 1, REPORT_STALL_MS);
+      if (r == 0)
+        errno = ETIMEDOUT;
+      if (r <= 0 && !(r < 0 && errno == EINTR))
+        return -1;
+      continue;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* A character device or a FIFO: opened without O_CREAT (nothing is ever
+ * created or replaced) and without blocking (a FIFO nobody reads fails at
+ * once with ENXIO), then written. */
+static int write_through(const char *path, const char *text, size_t len, const char **why) {
+  struct stat st;
+  int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), rc;
+  if (fd < 0)
+    return -1;
+  /* What was checked before the open may have been swapped since. */
+  if (fstat(fd, &st) || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+    close(fd);
+    *why = "changed while netcheck opened it";
+    errno = EINVAL;
+    return -1;
+  }
+  rc = write_bounded(fd, text, len);
+  if (close(fd) && !rc && errno != EINTR)
+    rc = -1;
+  return rc;
+}
+
+/* The same file as an open descriptor of ours (a /dev/stdout redirected to
+ * a file). */
+static bool same_file(const struct stat *st, int fd) {
+  struct stat o;
+  return fstat(fd, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino;
+}
+
+int report_write(const char *path, const char *text, size_t len, int mkdir_parent,
+                 const char **why) {
+  struct stat lst, st;
+  *why = NULL;
+  if (lstat(path, &lst)) {
+    if (errno == ENOENT)
+      return write_atomic(path, text, len, mkdir_parent) ? -1 : REPORT_WRITTEN;
+    return -1;
+  }
+  if (S_ISREG(lst.st_mode))
+    return write_atomic(path, text, len, mkdir_parent) ? -1 : REPORT_WRITTEN;
+  if (stat(path, &st)) {
+    if (errno == ENOENT)
+      *why = "a symbolic link to nothing";
+    return -1;
+  }
+  if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) /* /dev/null, however named */
+    return REPORT_DISCARDED;
+  if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+    return write_through(path, text, len, why) ? -1 : REPORT_WRITTEN;
+  if (S_ISREG(st.st_mode)) {
+    /* /dev/stdout redirected to a file: appended where the shell put it. */
+    for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++)
+      if (same_file(&st, fd))
+        return write_all(fd, text, len) ? -1 : REPORT_WRITTEN;
+    /* Another link to a file: the file is replaced, the link stays. */
+    char real[PATH_MAX];
+    if (!realpath(path, real))
+      return -1;
+    return write_atomic(real, text, len, 0) ? -1 : REPORT_WRITTEN;
+  }
+  *why = S_ISSOCK(st.st_mode)  ? "a socket, not a file"
+         : S_ISBLK(st.st_mode) ? "a block device, not a file"
+         : S_ISDIR(st.st_mode) ? "a directory"
+                               : "not a file";
+  errno = EINVAL;
   return -1;
 }
 

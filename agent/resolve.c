@@ -13,10 +13,15 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
@@ -232,6 +237,63 @@ static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writab
     NC_WARN("dns: cannot watch socket %d: %s", fd, strerror(errno));
 }
 
+/* c-ares's socket calls, ours so that a socket() that fails is known for
+ * what it is: c-ares 1.18 skips the server and ends the query with
+ * ARES_ECONNREFUSED, which reads as a dead nameserver, when netcheck only ran
+ * out of descriptors. With these set, c-ares leaves the socket's setup to us:
+ * non-blocking, close-on-exec, and TCP_NODELAY as c-ares does. */
+static ares_socket_t chan_socket(int af, int type, int protocol, void *data) {
+  struct dns_chan *c = data;
+  int one = 1, fd = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) {
+    c->sock_errno = errno;
+    nc_note_resource_failure(c->sock_errno);
+    return ARES_SOCKET_BAD;
+  }
+  c->sock_errno = 0;
+  if (type == SOCK_STREAM)
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd; /* c-ares owns it */
+}
+
+static int chan_close(ares_socket_t fd, void *data) {
+  (void)data;
+  return close(fd);
+}
+
+static int chan_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len,
+                        void *data) {
+  (void)data;
+  return connect(fd, sa, len);
+}
+
+static ares_ssize_t chan_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
+                                  struct sockaddr *from, ares_socklen_t *from_len, void *data) {
+  (void)data;
+  return recvfrom(fd, buf, len, flags, from, from_len);
+}
+
+static ares_ssize_t chan_sendv(ares_socket_t fd, const struct iovec *iov, int n, void *data) {
+  struct msghdr m;
+  (void)data;
+  memset(&m, 0, sizeof m);
+  m.msg_iov = (struct iovec *)iov;
+  m.msg_iovlen = (size_t)n;
+  return sendmsg(fd, &m, MSG_NOSIGNAL); /* a TCP peer that closed: EPIPE, no signal */
+}
+
+static const struct ares_socket_functions chan_sock_funcs = {chan_socket, chan_close, chan_connect,
+                                                             chan_recvfrom, chan_sendv};
+
+/* The request's query ended as c-ares ends one whose socket() failed
+ * (ARES_ECONNREFUSED): when its channel's last socket() ran out of
+ * descriptors or memory, that is why (probe_note_errno). */
+static void note_chan_failure(struct req *r, int status) {
+  const struct dns_chan *c = r->q_private ? r->q_private : r->q_chan;
+  if (status == ARES_ECONNREFUSED && c)
+    probe_note_errno(r->p, c->sock_errno);
+}
+
 static struct dns_chan *new_chan(struct engine *e, const char *server, bool raw) {
   struct dns_chan *c;
   struct ares_options o;
@@ -261,19 +323,30 @@ static struct dns_chan *new_chan(struct engine *e, const char *server, bool raw)
     free(c);
     return NULL;
   }
+  ares_set_socket_functions(c->ch, &chan_sock_funcs, c);
   if (server && *server) {
     nc_strlcpy(csv, server, sizeof csv);
-  } else if (e->cfg->n_dns_servers) {
-    for (int i = 0; i < e->cfg->n_dns_servers; i++) {
+  } else {
+    /* The servers netcheck read once (--dns-server, else resolv.conf), set
+     * explicitly: a channel created later, when c-ares cannot open
+     * resolv.conf (out of descriptors), would silently ask 127.0.0.1. */
+    char ns[NC_MAX_SERVERS][64];
+    int n = engine_nameservers(e, ns, NC_MAX_SERVERS);
+    for (int i = 0; i < n; i++) {
       size_t l = strlen(csv);
-      nc_snprintf(csv + l, sizeof csv - l, "%s%s", i ? "," : "", e->cfg->dns_servers[i]);
+      nc_snprintf(csv + l, sizeof csv - l, "%s%s", i ? "," : "", ns[i]);
     }
   }
   if (*csv && ares_set_servers_ports_csv(c->ch, csv) != ARES_SUCCESS) {
-    NC_WARN("dns: cannot use nameserver \"%s\"", csv);
-    ares_destroy(c->ch);
-    free(c);
-    return NULL;
+    /* From resolv.conf (a scoped fe80::1%eth0 is not csv): c-ares read it too. */
+    if (!(server && *server) && !e->cfg->n_dns_servers) {
+      NC_DEBUG("dns: nameservers \"%s\" left to c-ares", csv);
+    } else {
+      NC_WARN("dns: cannot use nameserver \"%s\"", csv);
+      ares_destroy(c->ch);
+      free(c);
+      return NULL;
+    }
   }
   c->next = e->chans;
   e->chans = c;
@@ -399,6 +472,7 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
   struct req *r = arg;
   struct nc_addrs addrs;
   (void)timeouts;
+  note_chan_failure(r, status);
   private_done(r);
   if (retry_alone(r, status)) {
     struct ares_addrinfo_hints hints;
@@ -454,6 +528,7 @@ struct req *resolve_start(struct engine *e, struct probe *p, const char *name, i
   r->owned_free = owned_free;
   nc_strlcpy(r->addrs.source, in_hosts_file(c, name) ? "hosts" : "dns", sizeof r->addrs.source);
   nc_strlcpy(r->q_name, name, sizeof r->q_name);
+  r->q_chan = c;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
   hints.ai_flags = ARES_AI_NOSORT;
@@ -471,6 +546,7 @@ int engine_resolve(struct engine *e, struct probe *p, const char *name, int time
 static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, int alen) {
   struct req *r = arg;
   (void)timeouts;
+  note_chan_failure(r, status);
   private_done(r);
   if (retry_alone(r, status)) {
     ares_query(r->q_private->ch, r->q_name, ns_c_in, r->q_type, on_query, r);
@@ -497,6 +573,7 @@ int engine_dns_query(struct engine *e, struct probe *p, const char *server, cons
   nc_strlcpy(r->q_name, name, sizeof r->q_name);
   nc_strlcpy(r->q_server, server ? server : "", sizeof r->q_server);
   r->q_type = type;
+  r->q_chan = c;
   ares_query(c->ch, name, ns_c_in, type, on_query, r);
   return 0;
 }

@@ -33,8 +33,8 @@
 #define SIGV4_MAX_HEADERS 64 /* from the caller; sigv4_sign adds up to 3 */
 #define SIGV4_ADDED_HEADERS 3
 #define SIGV4_MAX_HEADER_NAME 128
-#define SIGV4_MAX_HEADER_VALUE 8192
-#define SIGV4_MAX_SCOPE_PART 64 /* region, service */
+#define SIGV4_MAX_HEADER_VALUE AWS_SESSION_TOKEN_MAX /* the longest: a session token */
+#define SIGV4_MAX_SCOPE_PART 64                      /* region, service */
 #define SIGV4_MAX_CANONICAL ((size_t)256 * 1024)
 #define SIGV4_SHA256_LEN 32
 

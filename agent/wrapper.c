@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "netcheck/common.h"
+#include "netcheck/signals.h"
 
 /* How often the supervisor reaps even without a SIGCHLD (as tini does). */
 #define WRAPPER_TICK_S 1
@@ -39,20 +40,6 @@
  * threads, so holding these too costs nothing. */
 static void fill_every_signal(sigset_t *set) { memset(set, 0xff, sizeof *set); }
 
-void wrapper_reset_signals(void) {
-  sigset_t none;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = SIG_DFL;
-  sigemptyset(&sa.sa_mask);
-  /* An ignored signal stays ignored across exec: give the workload defaults. */
-  sigaction(SIGPIPE, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGINT, &sa, NULL);
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 static int exec_status(const char *prog, int err) {
   NC_ERROR("cannot run '%s': %s", prog, strerror(err));
   return (err == ENOENT || err == ENOTDIR) ? 127 : 126;
@@ -60,7 +47,7 @@ static int exec_status(const char *prog, int err) {
 
 int wrapper_exec(char **argv) {
   fflush(NULL);
-  wrapper_reset_signals();
+  sig_restore();
   execvp(argv[0], argv);
   return exec_status(argv[0], errno);
 }
@@ -106,7 +93,7 @@ static void child_exec(char **argv, int errfd) {
    * the background cannot stop the child. No terminal is the usual case. */
   if (isatty(STDIN_FILENO) && tcsetpgrp(STDIN_FILENO, getpgrp()))
     NC_DEBUG("--init: cannot give the terminal to '%s': %s", argv[0], strerror(errno));
-  wrapper_reset_signals();
+  sig_restore();
   execvp(argv[0], argv);
   err = errno;
   if (write(errfd, &err, sizeof err) < 0)

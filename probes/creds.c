@@ -34,7 +34,7 @@
 
 #define CREDS_CONTAINER_BASE "http://169.254.170.2" /* ECS/SageMaker credentials endpoint */
 #define CREDS_HTTP_TIMEOUT_MS 2000 /* the endpoint is local: it answers at once or never */
-#define CREDS_BODY_CAP (16 * 1024) /* a session token is ~1-4 KB */
+#define CREDS_BODY_CAP (64 * 1024) /* the JSON around a token of AWS_SESSION_TOKEN_MAX */
 #define CREDS_TOKEN_MAX 8192
 #define CREDS_URL_MAX 1024
 #define CREDS_KEY_PREFIX_LEN 4
@@ -44,8 +44,8 @@
   "the credentials come from the processing job's IAM role (RoleArn), through the container "      \
   "credentials endpoint 169.254.170.2, which answers only inside SageMaker: check that the role "  \
   "exists and that its trust policy lets sagemaker.amazonaws.com assume it (sts:AssumeRole); "     \
-  "check that nothing in the container blocks 169.254.170.2 and that an HTTP_PROXY setting has "   \
-  "NO_PROXY=169.254.170.2"
+  "check that nothing in the container (a firewall rule, a changed route) blocks 169.254.170.2 "   \
+  "(netcheck, like the AWS SDKs, never asks it through a proxy)"
 
 /* ---- pure helpers (include/netcheck/creds_probe.h, for the unit tests) ---- */
 
@@ -254,16 +254,18 @@ static void creds_accept(struct probe *p, const struct aws_creds *c, char *prefi
 static int creds_env_start(struct probe *p) {
   struct aws_creds c;
   cJSON *d = probe_details(p);
-  char prefix[16];
+  char prefix[16], err[160];
   if (d)
     cJSON_AddStringToObject(d, "source", AWS_CREDS_FROM_ENV);
   memset(&c, 0, sizeof c);
-  if (creds_from_env(&c)) {
+  if (creds_from_env(&c, err, sizeof err)) {
     creds_clear(&c);
-    probe_remediation(p, "set both %s and %s, or neither (the job's IAM role is then used)",
-                      CREDS_ENV_KEY_ID, CREDS_ENV_SECRET);
-    probe_finish(p, probe_judge(p, false), NC_CREDS_UNAVAILABLE, "env_incomplete",
-                 "%s and %s are not both set", CREDS_ENV_KEY_ID, CREDS_ENV_SECRET);
+    probe_remediation(p,
+                      "set %s and %s (and %s for temporary keys) to the values the AWS SDKs "
+                      "expect, one line each, or unset them all (the job's IAM role is then used)",
+                      CREDS_ENV_KEY_ID, CREDS_ENV_SECRET, CREDS_ENV_SESSION_TOKEN);
+    probe_finish(p, probe_judge(p, false), NC_CREDS_UNAVAILABLE, "env_invalid",
+                 "the credentials in the environment are unusable: %s", err);
     return 0;
   }
   nc_strlcpy(c.source, AWS_CREDS_FROM_ENV, sizeof c.source);
@@ -349,7 +351,8 @@ static int creds_auth(char *hdr, size_t len, const char **how, char *err, size_t
     size_t n = 0;
     int rc;
     if (nc_read_file(file, CREDS_TOKEN_MAX + 2, &buf, &n)) {
-      nc_snprintf(err, errlen, "cannot read %s: %s", CREDS_ENV_AUTH_TOKEN_FILE, strerror(errno));
+      nc_snprintf(err, errlen, "cannot read %s: %s", CREDS_ENV_AUTH_TOKEN_FILE,
+                  nc_read_error(errno));
       return -1;
     }
     rc = creds_probe_auth_header(buf, n, hdr, len);
@@ -413,6 +416,9 @@ static int creds_container_start(struct probe *p) {
   rq.headers[0] = auth[0] ? auth : NULL;
   rq.body_cap = CREDS_BODY_CAP;
   rq.sensitive = true; /* the body holds the secret key and token */
+  /* Never to a proxy, as in botocore's container fetcher: the request (and
+   * the Authorization token) would cross a network in clear. */
+  rq.no_proxy = true;
   rq.timeout_ms = p->timeout_ms < CREDS_HTTP_TIMEOUT_MS ? p->timeout_ms : CREDS_HTTP_TIMEOUT_MS;
   rc = engine_http(p->eng, p, &rq, creds_on_response, NULL);
   explicit_bzero(auth, sizeof auth); /* the engine copied it */

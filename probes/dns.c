@@ -97,12 +97,16 @@ static struct dns_name *dns_add_name(struct dns_name *names, int *n, int max, co
   return d;
 }
 
-/* The host of "host", "host:port", "scheme://host[:port]/path" or
+/* The host of "host", "host:port", "scheme://[user@]host[:port]/path" or
  * "scheme://[v6]:port/"; "" when there is none. */
 static void dns_target_host(const char *target, char *out, size_t len) {
-  const char *s = strstr(target, "://");
+  const char *s = strstr(target, "://"), *at;
   size_t n;
   s = s ? s + 3 : target;
+  n = strcspn(s, "/?#");
+  at = memchr(s, '@', n);
+  if (at) /* user:password@ is no name, and never shown */
+    s = at + 1;
   if (*s == '[') { /* an IPv6 literal: nothing to resolve */
     out[0] = '\0';
     return;

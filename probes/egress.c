@@ -108,10 +108,18 @@ static void egress_remedy(struct probe *p, const struct outbound_obs *o,
   }
 }
 
+/* p->ctx: the target's host name, and its URL whole (the report's target is
+ * the URL as shown, redacted). */
+struct egress_ctx {
+  char host[NC_HOST_MAX];
+  char url[EGRESS_URL_MAX];
+};
+
 static void egress_on_result(struct probe *p, const struct outbound_obs *o, void *arg) {
   struct outbound_judgement j;
   char what[384];
-  const char *host = p->ctx; /* the target's host name */
+  const struct egress_ctx *ctx = p->ctx;
+  const char *host = ctx->host;
   const char *meaning;
   (void)arg;
   outbound_judge(p, o, NC_EGRESS_BLOCKED, NC_EGRESS_BLOCKED, &j);
@@ -135,7 +143,7 @@ static int egress_start(struct probe *p) {
   struct http_req rq;
   memset(&rq, 0, sizeof rq);
   rq.method = "GET";
-  rq.url = p->target;
+  rq.url = ((const struct egress_ctx *)p->ctx)->url;
   rq.body_cap = EGRESS_BODY_CAP;
   return outbound_fetch(p, &rq, NC_EGRESS_BLOCKED, egress_on_result, NULL);
 }
@@ -151,16 +159,20 @@ static const struct probe_ops egress_ops = {
 };
 
 static int egress_plan(struct plan *pl, const struct nc_config *cfg) {
-  char host[NC_HOST_MAX], url[EGRESS_URL_MAX], id[320];
+  char host[NC_HOST_MAX], url[EGRESS_URL_MAX], shown[EGRESS_URL_MAX], id[320];
   /* config_load starts the list with pypi.org; an empty list means none. */
   for (int i = 0; i < cfg->n_egress_targets && i < NC_MAX_TARGETS; i++) {
     const char *t = cfg->egress_targets[i];
     bool dup = false;
-    char *ctx;
+    struct egress_ctx *ctx;
     if (egress_parse_target(t, host, sizeof host, url, sizeof url)) {
-      NC_WARN("egress: target \"%.64s\" is not a host or an http(s) URL; not probed", t);
+      nc_redact_url(t, shown, sizeof shown);
+      NC_WARN("egress: target \"%.64s\" is not a host or an http(s) URL; not probed", shown);
       continue;
     }
+    /* The report, the plan and the log show the URL without a password or
+     * a query; the request uses it whole. */
+    nc_redact_url(url, shown, sizeof shown);
     nc_snprintf(id, sizeof id, "egress:%s", host);
     for (const struct probe *q = pl->head; q; q = q->next)
       dup = dup || !strcasecmp(q->id, id);
@@ -168,11 +180,13 @@ static int egress_plan(struct plan *pl, const struct nc_config *cfg) {
       NC_WARN("egress: %s is listed twice; probed once", host);
       continue;
     }
-    if (!(ctx = strdup(host)))
+    if (!(ctx = calloc(1, sizeof *ctx)))
       return -1;
+    nc_strlcpy(ctx->host, host, sizeof ctx->host);
+    nc_strlcpy(ctx->url, url, sizeof ctx->url);
     /* A fact unless the job says it needs (or must not have) the internet. */
     struct probe_spec spec = {.id = id,
-                              .target = url,
+                              .target = shown,
                               .name = proxy_for_url(url, NULL, 0) ? NULL : host,
                               .tier = NC_TIER_INFORMATIONAL,
                               .expect = NC_EXPECT_REACHABLE,

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -193,7 +194,10 @@ static int env_start(struct probe *p) {
     return -1;
   cJSON_Delete(*state);
   *state = env;
+  errno = 0;
   others = add_interfaces(env);
+  if (others < 0)
+    probe_note_errno(p, errno); /* getifaddrs needs a netlink socket */
   add_routes(env);
   add_resolv(env, &rc, &resolv_ok);
   cJSON_AddBoolToObject(env, "isolated", others == 0);

@@ -200,7 +200,9 @@ static void outbound_record(struct probe *p, const struct outbound_ctx *c,
                             const struct outbound_obs *o) {
   cJSON *d = probe_details(p);
   const struct http_resp *r = o->resp;
-  outbound_set(d, "url", cJSON_CreateString(c->url));
+  char shown[NC_PATH_MAX];
+  nc_redact_url(c->url, shown, sizeof shown);
+  outbound_set(d, "url", cJSON_CreateString(shown));
   if (o->addrs && o->addrs->n > 0) {
     cJSON *list = cJSON_CreateArray();
     for (int i = 0; i < o->addrs->n && i < NC_MAX_ADDRS; i++)

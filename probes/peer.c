@@ -405,6 +405,7 @@ static void peer_family_join(struct peer_state *st) {
     pf.listen_fd = peer_listen_open(p->cfg);
     if (pf.listen_fd < 0) {
       pf.listen_errno = errno;
+      probe_note_errno(p, errno);
       NC_WARN("peer: cannot listen on port %d: %s", p->cfg->peer_port, strerror(errno));
     } else {
       peer_watch(p, pf.listen_fd, &pf.listen_watching, EPOLLIN);
@@ -800,6 +801,7 @@ static void peer_connect(struct peer_state *st) {
 
   st->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (st->fd < 0) {
+    probe_note_errno(p, errno); /* out of descriptors: not the peer's fault */
     peer_attempt_end(st, PEER_OUT_UNREACHABLE, false, strerror(errno));
     return;
   }

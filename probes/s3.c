@@ -813,7 +813,7 @@ struct s3_state {
   char h_host[340];
   char h_date[48];
   char h_sha[96];
-  char h_token[4200];
+  char h_token[AWS_SESSION_TOKEN_MAX + 32];
   char h_auth[1100];
 };
 
@@ -950,7 +950,12 @@ static void s3_details(struct probe *p, const struct s3_state *st, const struct 
   if (d == NULL)
     return;
   s3_add_string(d, "url", st->head_url);
-  s3_add_string(d, "prefix", ((const struct s3_target *)p->ctx)->prefix);
+  {
+    const struct s3_target *tg = p->ctx;
+    char shown[sizeof tg->prefix];
+    nc_redact_url(tg->prefix, shown, sizeof shown); /* a pasted presigned URL's signature */
+    s3_add_string(d, "prefix", shown);
+  }
   cJSON_AddBoolToObject(d, "signed", st->is_signed);
   cJSON *addrs = st->have_addrs ? cJSON_AddArrayToObject(d, "addresses") : NULL;
   for (int i = 0; addrs && i < st->addrs.n; i++)

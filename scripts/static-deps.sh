@@ -20,11 +20,13 @@
 # Link with:
 #   STATIC_KHDR = build/static/kernel-headers (links to /usr/include/linux,
 #                 /usr/include/asm-generic, /usr/include/x86_64-linux-gnu/asm)
-#   compile:  musl-gcc -Os -ffunction-sections -fdata-sections \
-#               -DCURL_STATICLIB -DCARES_STATICLIB \
+#   compile:  musl-gcc -Os -ffunction-sections -fdata-sections -fPIE \
+#               -fstack-protector-strong -DCURL_STATICLIB -DCARES_STATICLIB \
 #               -I$(STATIC_PREFIX)/include -idirafter $(STATIC_KHDR) -c x.c
 #   link:     musl-gcc -static -Os -Wl,--gc-sections -s -o netcheck *.o \
 #               -L$(STATIC_PREFIX)/lib -lcurl -lcares -lssl -lcrypto -lcjson
+#             (netcheck-static itself is linked as a static PIE: see the
+#             Makefile's STATIC_LDFLAGS)
 #   (order matters: curl before cares/ssl, ssl before crypto; cJSON is
 #   independent. -lpthread/-ldl are not needed: musl has them in libc.
 #   cJSON's header is installed as <cjson/cJSON.h>, like libcjson-dev.
@@ -118,7 +120,9 @@ run_logged() {
 
 # ---------------------------------------------------------------- recipe ----
 # Everything that shapes the output goes here: it is hashed into the key.
-readonly OPT_CFLAGS="-Os -ffunction-sections -fdata-sections"
+# -fPIE: netcheck-static is a static PIE (Makefile); -fstack-protector-strong:
+# OpenSSL, c-ares and libcurl parse what the network sends.
+readonly OPT_CFLAGS="-Os -ffunction-sections -fdata-sections -fPIE -fstack-protector-strong"
 
 # TLS 1.2 + 1.3 client with ECDHE/RSA/ECDSA, AES-GCM, ChaCha20-Poly1305,
 # SHA-2 and HMAC stay; legacy protocols, engines, loadable modules and

@@ -18,20 +18,29 @@
 #define AWS_CREDS_FROM_CONTAINER "container"
 #define AWS_CREDS_FROM_NONE "none"
 
+/* The longest session token accepted. STS documents no maximum ("the size
+ * of the security token that STS API operations return is not fixed"; the
+ * typical one is under 4 KiB, chained and tagged sessions run past it), and
+ * S3 refuses a request header section over 8 KiB (RequestHeaderSectionTooLarge,
+ * MaxSizeAllowed 8192): twice that admits every token a service accepts. */
+#define AWS_SESSION_TOKEN_MAX 16384
+
 struct aws_creds {
   char access_key_id[128];
   char secret_access_key[128];
-  char session_token[4096]; /* "" when none */
-  char expiration[64];      /* ISO 8601 from the endpoint, "" when unknown */
-  char role_arn[256];       /* from the endpoint, "" when unknown */
-  char source[16];          /* AWS_CREDS_FROM_ENV or AWS_CREDS_FROM_CONTAINER */
+  char session_token[AWS_SESSION_TOKEN_MAX + 1]; /* "" when none */
+  char expiration[64];                           /* ISO 8601 from the endpoint, "" when unknown */
+  char role_arn[256];                            /* from the endpoint, "" when unknown */
+  char source[16]; /* AWS_CREDS_FROM_ENV or AWS_CREDS_FROM_CONTAINER */
 };
 
 /* ---- credentials ---- */
 
 /* From AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.
- * Returns 0 when both keys are set, -1 otherwise. */
-int creds_from_env(struct aws_creds *c);
+ * Returns 0 when both keys are set and every value is usable, else -1 with
+ * a one-line reason in err naming the variable (never its value): not set,
+ * longer than the cap, or holding a control character. err may be NULL. */
+int creds_from_env(struct aws_creds *c, char *err, size_t errlen);
 
 /* Parses the container credentials endpoint's JSON
  * ({"AccessKeyId","SecretAccessKey","Token","Expiration","RoleArn"}).

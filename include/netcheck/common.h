@@ -5,6 +5,8 @@
 #ifndef NETCHECK_COMMON_H
 #define NETCHECK_COMMON_H
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,13 +41,45 @@ size_t nc_strlcpy(char *dst, const char *src, size_t size);
 /* snprintf that never overflows and returns 0 on success, 1 on truncation. */
 int nc_snprintf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* True for an errno of socket(), open(), epoll_create1() and the like that
+ * means netcheck itself ran out of something - descriptors (EMFILE, ENFILE),
+ * memory or buffers (ENOMEM, ENOBUFS, EAGAIN) - rather than anything the
+ * network did. */
+bool nc_resource_errno(int err);
+
+/* Notes that netcheck ran out of a local resource (err as above; any other
+ * err is ignored), once per run; nc_resource_failure() returns the first
+ * such errno, 0 while none. The wrappers of socket() and the engine call it:
+ * results after it cannot be trusted to be the network's doing. */
+void nc_note_resource_failure(int err);
+int nc_resource_failure(void);
+
+/* What stands for a redacted secret. */
+#define NC_REDACTED "***"
+
+/* Copies a URL (or an S3 URI, or a prefix) to out with what may be a secret
+ * replaced by NC_REDACTED: the user information (user:password@) and
+ * everything after the first '?' or '#' (a presigned signature, a token).
+ * The one place URLs are made fit to show or store: logs, the report, the
+ * plan. Cut to len. */
+void nc_redact_url(const char *in, char *out, size_t len);
+
 /* Drops an incomplete UTF-8 sequence at the end of s (left by a cut). */
 void nc_utf8_trim_tail(char *s);
 
-/* Reads a whole file of at most max bytes into a NUL-terminated heap buffer.
- * Returns 0 on success; on failure returns -1 with errno set (EFBIG when the
- * file is larger than max). */
+/* errno of nc_read_file for a path that is not a regular file (Linux has no
+ * EFTYPE; nothing else here returns ENOSTR). */
+#define NC_ENOTREG ENOSTR
+
+/* Reads a whole regular file of at most max bytes into a NUL-terminated heap
+ * buffer, never blocking on what is not one (a FIFO, a device). Returns 0
+ * on success; on failure returns -1 with errno set: EFBIG when the file is
+ * larger than max, EISDIR for a directory, NC_ENOTREG for anything else that
+ * is not a regular file. */
 int nc_read_file(const char *path, size_t max, char **out, size_t *out_len);
+
+/* The reason for an nc_read_file errno, for a one-line message. */
+const char *nc_read_error(int err);
 
 /* Natural order of names: runs of digits compare as numbers, so "algo-2"
  * sorts before "algo-10". Ties (leading zeros) fall back to strcmp. */

@@ -105,7 +105,10 @@ struct nc_config {
   bool init;
   bool dry_run;
   bool list_probes;
+  bool help;    /* -h/--help: print the usage, read nothing else */
+  bool version; /* -V/--version */
   int verbose;
+  char **command; /* the workload: argv after "--", NULL when none */
 
   /* targets */
   struct nc_job job;
@@ -147,7 +150,9 @@ void config_problem(struct nc_config *cfg, const char *file, const char *field, 
 
 /* Fills cfg with defaults, then discovery (the SageMaker config directory,
  * the job's Environment map, the process environment), then the --config
- * file, then flags. argv is the option part only (main splits at "--").
+ * file, then flags. argv is the whole command line: options (never
+ * abbreviated), then "--" and the workload (cfg->command); with --help or
+ * --version nothing but the flags is read.
  * Returns 0, or NC_EXIT_USAGE after writing one line to err for a problem
  * of the command line or the --config file (err names the flag or file).
  * Problems of what SageMaker wrote (the job config files, NETCHECK_* in the

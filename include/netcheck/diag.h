@@ -35,7 +35,8 @@
   X(NETWORK_ISOLATED)                                                                              \
   X(TIMEOUT_BUDGET)                                                                                \
   X(DNS_REFUSED)                                                                                   \
-  X(CONFIG_INVALID)
+  X(CONFIG_INVALID)                                                                                \
+  X(LOCAL_RESOURCE)
 
 #define NC_DIAG_ENUM(name) NC_##name,
 enum nc_code { NC_DIAG_CODES(NC_DIAG_ENUM) NC_CODE_COUNT };

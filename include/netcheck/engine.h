@@ -16,12 +16,14 @@
 struct engine;
 struct aws_creds;
 
-/* Returns NULL after logging why. */
+/* Returns NULL after logging why, with errno set (EMFILE: out of
+ * descriptors; 0 when unknown). */
 struct engine *engine_new(const struct nc_config *cfg);
 void engine_free(struct engine *e);
 
 /* Runs every probe of the plan until all finished, the deadlines passed or
- * a SIGTERM/SIGINT arrived (handled with signalfd; the caller blocks them).
+ * a signal of sig_stop_set (signals.h) arrived (read with signalfd; main
+ * blocks them).
  * Returns 0, or the signal number that interrupted the run. */
 int engine_run(struct engine *e, struct plan *pl);
 
@@ -40,9 +42,5 @@ void engine_set_creds(struct engine *e, const struct aws_creds *c);
 
 /* Called by probe_finish: cancels the probe's in-flight requests. */
 void engine_probe_finished(struct engine *e, const struct probe *p);
-
-/* The signals netcheck handles itself (TERM, INT); main blocks them before
- * engine_run and unblocks them before exec. */
-void engine_signal_mask(void *sigset);
 
 #endif

@@ -32,6 +32,7 @@ struct http_req {
   bool sensitive;    /* the body holds secrets: wiped before it is freed */
   bool keep_alive;   /* reuse a kept connection to the same host and address, and keep
                         this one for the next request (S3 HEAD, then ListObjectsV2) */
+  bool no_proxy;     /* never through a proxy (the credentials endpoint) */
 };
 
 struct http_resp {

@@ -94,6 +94,7 @@ struct probe {
   char remediation[1536]; /* what to change, in VPC terms */
   struct nc_timings t;
   struct cJSON *details; /* object, created on demand by probe_details() */
+  int local_errno;       /* a step ran out of descriptors or memory (probe_note_errno) */
 
   void *priv; /* run-time state of the family */
   struct probe *next;
@@ -140,12 +141,20 @@ extern const struct probe_family *const probe_families[];
 const struct probe_family *probe_family_find(const char *name);
 
 /* Records the result; the first call wins, later calls are ignored.
- * message is printf-style. A fail or warn of a policy or informational
- * probe is lowered by its tier (policy: fail -> warn; informational: fail
- * and warn -> info). */
+ * message is printf-style. When a step of the probe ran out of a local
+ * resource (probe_note_errno), a result that is not a plain pass becomes
+ * LOCAL_RESOURCE: verdict warn, and the message and remediation say what ran
+ * out - never a network diagnosis. A fail or warn of a policy or
+ * informational probe is then lowered by its tier (policy: fail -> warn;
+ * informational: fail and warn -> info). */
 void probe_finish(struct probe *p, enum nc_verdict v, enum nc_code code, const char *outcome,
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void probe_remediation(struct probe *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Notes that a step of p failed for want of a local resource (err is an
+ * errno for which nc_resource_errno holds; any other err is ignored): the
+ * probe's result is then LOCAL_RESOURCE (see probe_finish). */
+void probe_note_errno(struct probe *p, int err);
 
 /* The probe's details object (created on first use). */
 struct cJSON *probe_details(struct probe *p);

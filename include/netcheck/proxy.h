@@ -1,7 +1,7 @@
 /*
  * proxy.h - which proxy a request goes through, decided once, the way
- * libcurl and the AWS SDKs read the environment (https_proxy/HTTPS_PROXY,
- * http_proxy, all_proxy/ALL_PROXY, no_proxy/NO_PROXY), so that netcheck
+ * the AWS SDKs (botocore) read the environment (https_proxy/HTTPS_PROXY,
+ * http_proxy, no_proxy/NO_PROXY; not ALL_PROXY), so that netcheck
  * takes the path the workload takes. Never a proxy for loopback and
  * link-local addresses (the credentials endpoints), as botocore's container
  * provider. Used by http.c (CURLOPT_PROXY is always set from it) and by the

@@ -1,6 +1,7 @@
 /*
  * report.h - the JSON report (schema version 1, docs/report.schema.json),
- * written atomically; the stderr summary; the one-line failure reason for
+ * written atomically (or through a device or FIFO); the stderr summary; the one-line failure reason
+ * for
  * --on-fail abort. main calls these once the engine has run the plan.
  */
 #ifndef NETCHECK_REPORT_H
@@ -54,10 +55,26 @@ int report_path(const struct nc_config *cfg, char *path, size_t len, bool *ours)
  * collect it. */
 bool report_is_collected(const struct nc_config *cfg);
 
-/* Writes text to path atomically: temp file in the same directory, fsync,
- * rename, fsync of the directory. 0, or -1 with errno set and nothing left
- * behind. mkdir_parent creates the last directory component if missing. */
-int report_write_atomic(const char *path, const char *text, size_t len, int mkdir_parent);
+#define REPORT_WRITTEN 0
+#define REPORT_DISCARDED 1 /* path is /dev/null: nothing was written */
+
+/* Writes text to path (the report or the message file) by what is there
+ * (lstat), never replacing anything but a regular file:
+ *  - nothing or a regular file: atomically (a temporary file in the same
+ *    directory, fsync, rename, fsync of the directory; nothing is left
+ *    behind on failure); mkdir_parent creates the last directory first;
+ *  - /dev/null (any name of it): nothing, REPORT_DISCARDED;
+ *  - a character device or a FIFO, or a symbolic link to one (/dev/stdout):
+ *    written through, without O_CREAT, opened without blocking (a FIFO
+ *    nobody reads: ENXIO), never waiting more than 5 s for room;
+ *  - a symbolic link to a regular file: appended through standard output or
+ *    error when it is that file (/dev/stdout redirected to a file), else the
+ *    file it names is replaced atomically and the link stays;
+ *  - anything else (a socket, a directory, a dangling link) is refused.
+ * Returns REPORT_WRITTEN or REPORT_DISCARDED, or -1 with errno set; *why is
+ * then a reason to print instead of strerror(errno), or NULL. */
+int report_write(const char *path, const char *text, size_t len, int mkdir_parent,
+                 const char **why);
 
 /* The S3 URI that path (a report inside a ProcessingOutput's LocalPath)
  * is uploaded to: the output's S3Uri plus the path below LocalPath. 0, or

@@ -6,11 +6,8 @@
 #ifndef NETCHECK_WRAPPER_H
 #define NETCHECK_WRAPPER_H
 
-/* Restores the signal state the workload must inherit (nothing blocked;
- * SIGPIPE, SIGTERM and SIGINT at their defaults). */
-void wrapper_reset_signals(void);
-
-/* execvp(argv[0], argv); returns only on failure: 127 when the program was
+/* Restores the signal state netcheck inherited (sig_restore), then
+ * execvp(argv[0], argv); returns only on failure: 127 when the program was
  * not found, 126 when it could not be executed (after one line on stderr). */
 int wrapper_exec(char **argv);
 

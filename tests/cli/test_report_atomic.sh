@@ -6,7 +6,7 @@
 #  - SIGKILL at random moments (200 runs, 0-50 ms after the start, while
 #    netcheck checks, writes or hands over): the final path holds either
 #    nothing or a complete, valid report. The only thing a kill may leave
-#    is the temporary file of report_write_atomic, named .HOST.json.tmp.XXXXXX (a dot file)
+#    is the temporary file of report_write, named .HOST.json.tmp.XXXXXX (a dot file)
 #    next to it: it never ends in .json, so readers that take *.json (merge,
 #    people, scripts) never see it.
 #  - a missing directory, a read-only file system, a full disk: exactly one

@@ -3,7 +3,10 @@
 # stopped. netcheck stops the probes, writes the report marked interrupted
 # ("interrupted": true, summary.verdict "interrupted"), does not start the
 # workload and exits 128+N within one second - as a plain wrapper and as
-# PID 1 with --init, whenever the signal comes.
+# PID 1 with --init, whenever the signal comes. Without --init, every other
+# signal whose default action would end the process (HUP, QUIT, USR1, ALRM,
+# the real-time signals, ...) does the same; with --init those are kept and
+# delivered to the workload once it runs.
 #
 # What keeps netcheck busy without any network: every run is inside a
 # network namespace created here.
@@ -116,6 +119,13 @@ check "SIGTERM with every probe family in flight" plain all TERM
 check "SIGINT with every probe family in flight" plain all INT
 check "--init as PID 1, SIGTERM during the checks" init all TERM
 check "--init as PID 1, SIGINT during the checks" init peer INT
+# Without --init every signal whose default action would end netcheck stops
+# the checks the same way (exit 128+N, report interrupted), never kills it
+# without a report.
+for sig in HUP QUIT USR1 USR2 ALRM VTALRM PROF XCPU RTMIN+3; do
+  check "SIG$sig while the peer probe waits" plain peer "$sig"
+done
+check "SIGHUP with every probe family in flight" plain all HUP
 check "--on-fail abort, SIGTERM during the checks" plain peer TERM --on-fail abort --message-file "$T/message"
 [ ! -e "$T/message" ] && ok "an interrupted run writes no failure reason" || bad "message file" "$(cat "$T/message")"
 
@@ -150,6 +160,22 @@ dt=$(($(now_ms) - t))
 [ $rc -eq 143 ] && [ $dt -lt 1000 ] && interrupted_report "$T/r.json" \
   && ok "TERM then INT: exit 143 in $dt ms" || bad "two signals" "rc=$rc in $dt ms"
 
+# TERM then HUP at once: the HUP cannot kill netcheck while it writes the
+# report. (Two signals pending together are read lowest number first, so
+# the status is 143 or that of the second.)
+for second in HUP USR1; do
+  rm -f "$T/r.json"
+  start plain all "$T/r.json" -- touch "$T/started"
+  pid=$(nc_pid)
+  sleep 0.3
+  kill -TERM "$pid"
+  kill -s "$second" "$pid" 2>/dev/null
+  finish
+  { [ $RC -eq 143 ] || [ $RC -eq $((128 + $(kill -l "$second"))) ]; } && [ ! -e "$T/started" ] && interrupted_report "$T/r.json" \
+    && ok "TERM then $second at once: exit $RC, the report is written, marked interrupted" \
+    || bad "TERM then $second" "rc=$RC report=$(jq -c '{interrupted, v: .summary.verdict}' "$T/r.json" 2>&1)"
+done
+
 # Whenever the signal comes: exit 128+N, the workload never starts, and a
 # report, if any, is complete and marked interrupted. As a plain process
 # that holds from the exec on (a TERM before main() blocks it kills
@@ -178,11 +204,14 @@ sweep init 20 "main()"
 # With --init, any other signal that arrives during the checks is kept and
 # forwarded to the workload once it runs (as PID 1 the kernel would drop
 # it: its disposition is the default).
-rm -f "$T/r.json"
-start init peer "$T/r.json" --peer-wait 1 -- sh -c 'trap "exit 42" USR1; sleep 3; exit 0'
-signal_at USR1 300
-[ $RC -eq 42 ] || [ $RC -eq 138 ] \
-  && ok "--init: a SIGUSR1 during the checks reaches the workload (exit $RC)" \
-  || bad "--init: SIGUSR1 during the checks" "rc=$RC: lost (want 42 or 138)"
+for pair in USR1:42 HUP:43; do
+  sig=${pair%:*} code=${pair#*:}
+  rm -f "$T/r.json"
+  start init peer "$T/r.json" --peer-wait 1 -- sh -c "trap 'exit $code' $sig; sleep 3; exit 0"
+  signal_at "$sig" 300
+  [ $RC -eq "$code" ] || [ $RC -eq $((128 + $(kill -l "$sig"))) ] \
+    && ok "--init: a SIG$sig during the checks reaches the workload (exit $RC)" \
+    || bad "--init: SIG$sig during the checks" "rc=$RC: lost (want $code or $((128 + $(kill -l "$sig"))))"
+done
 
 cli_finish

@@ -44,7 +44,7 @@ lic=$(sed -n 5p <<<"$out")
 [[ $lic == *"Apache-2.0"*LICENSE*THIRD_PARTY_NOTICES* ]] && [ -s LICENSE ] && [ -s THIRD_PARTY_NOTICES ] \
   && ok "the license line names LICENSE and THIRD_PARTY_NOTICES, which exist" || bad "license line" "$lic"
 
-if file -L "$NC" | grep -q 'statically linked'; then
+if file -L "$NC" | grep -qE 'statically linked|static-pie linked'; then
   [ "$target" = "x86_64-linux-musl, static" ] && ok "the static build says x86_64-linux-musl, static" || bad "target" "$target"
   [ "$built" = "Built with: libcurl/${run[curl]} OpenSSL/${run[openssl]} c-ares/${run[c-ares]} cJSON/${run[cjson]}" ] \
     && ok "the static build runs exactly the libraries it was built with" || bad "static versions" "$line1 / $built"

@@ -60,8 +60,8 @@ mtime=$(od -An -tu4 -j4 -N4 "$tarball" | tr -d ' ')
   || bad "gzip header" "flags $flg, mtime $mtime"
 mkdir -p "$T/x" && tar -xzf "$tarball" -C "$T/x"
 bin=$T/x/$name/netcheck
-cmp -s "$bin" netcheck-static && file "$bin" | grep -q 'statically linked' \
-  && ok "the tarball's netcheck is netcheck-static, statically linked" || bad "tarball binary" "$(file "$bin")"
+cmp -s "$bin" netcheck-static && file "$bin" | grep -qE 'statically linked|static-pie linked' \
+  && ok "the tarball's netcheck is netcheck-static, statically linked (static PIE)" || bad "tarball binary" "$(file "$bin")"
 first=$("$bin" --version | head -n 1)
 [[ $first == "netcheck $version (x86_64-linux-musl, static) libcurl/"* ]] \
   && ok "its --version starts with 'netcheck $version'" || bad "tarball --version" "$first"

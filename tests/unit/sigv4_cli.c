@@ -121,9 +121,10 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  struct aws_creds c;
-  if (creds_from_env(&c)) {
-    fputs("sigv4_cli: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set\n", stderr);
+  static struct aws_creds c;
+  char err[160];
+  if (creds_from_env(&c, err, sizeof err)) {
+    fprintf(stderr, "sigv4_cli: %s\n", err);
     return 2;
   }
   struct sigv4_signed out;

@@ -3,13 +3,15 @@
  * families and of their shared step (probes/outbound.c): observing a
  * request's result, judging it against the expectation, the repository
  * targets and the Deny statement, egress target parsing, the STS answer
- * classifier, and the plans (ids and flags).
+ * classifier, the plans (ids and flags), and which requests may go through
+ * a proxy.
  */
 #include <ares.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <arpa/inet.h>
@@ -20,8 +22,10 @@
 #include "netcheck/common.h"
 #include "netcheck/config.h"
 #include "netcheck/diag.h"
+#include "netcheck/http.h"
 #include "netcheck/outbound.h"
 #include "netcheck/probe.h"
+#include "netcheck/proxy.h"
 
 /* ---- helpers ---- */
 
@@ -684,6 +688,56 @@ static void test_aws_plan_flags_only_sts_as_needing_credentials(void **state) {
   plan_free(&pl);
 }
 
+/* ---- proxies ---- */
+
+static void test_local_addresses_are_never_proxied(void **state) {
+  (void)state;
+  const char *local[] = {"http://169.254.170.2/v2/credentials/x", "http://169.254.169.254/",
+                         "http://169.254.170.23/creds",           "http://[fe80::1]/",
+                         "http://[fd00:ec2::23]/creds",           "http://[fd00:ec2::254]/",
+                         "http://127.0.0.1:8080/creds",           "http://localhost:8080/creds"};
+  const char *not_local[] = {"https://s3.us-east-1.amazonaws.com/", "https://198.18.0.10/",
+                             "https://169.253.255.255/", "https://[2001:db8::1]/"};
+  setenv("https_proxy", "http://proxy:3128", 1);
+  setenv("http_proxy", "http://proxy:3128", 1);
+  for (size_t i = 0; i < NC_ARRAY_LEN(local); i++)
+    assert_false(proxy_for_url(local[i], NULL, 0));
+  for (size_t i = 0; i < NC_ARRAY_LEN(not_local); i++)
+    assert_true(proxy_for_url(not_local[i], NULL, 0));
+  unsetenv("https_proxy");
+  unsetenv("http_proxy");
+}
+
+/* NO_PROXY as the SDKs read it: names match as domain suffixes (a leading
+ * dot or none), "*" matches all, IPv4 CIDR blocks match addresses. */
+static void test_no_proxy_matches_as_the_sdks_do(void **state) {
+  const char *list = " .s3.us-east-1.amazonaws.com, internal.example ,10.0.0.0/8,169.254.170.2";
+  char out[128];
+  (void)state;
+  assert_true(proxy_no_proxy_match(list, "nc-input.s3.us-east-1.amazonaws.com"));
+  assert_true(proxy_no_proxy_match(list, "s3.us-east-1.amazonaws.com"));
+  assert_true(proxy_no_proxy_match(list, "INTERNAL.example"));
+  assert_true(proxy_no_proxy_match(list, "db.internal.example"));
+  assert_false(proxy_no_proxy_match(list, "notinternal.example"));
+  assert_true(proxy_no_proxy_match(list, "10.200.3.4"));
+  assert_false(proxy_no_proxy_match(list, "11.0.0.1"));
+  assert_false(proxy_no_proxy_match(list, "sts.us-east-1.amazonaws.com"));
+  assert_true(proxy_no_proxy_match("*", "anything.example"));
+  assert_false(proxy_no_proxy_match("", "anything.example"));
+  setenv("HTTPS_PROXY", "http://user:pw@proxy.internal:3128", 1);
+  setenv("NO_PROXY", list, 1);
+  assert_true(proxy_for_url("https://sts.us-east-1.amazonaws.com/", out, sizeof out));
+  assert_false(proxy_for_url("https://b.s3.us-east-1.amazonaws.com/", out, sizeof out));
+  unsetenv("NO_PROXY");
+  /* The SDKs never use ALL_PROXY; neither does netcheck. */
+  unsetenv("HTTPS_PROXY");
+  setenv("ALL_PROXY", "http://proxy.internal:3128", 1);
+  assert_false(proxy_for_url("https://sts.us-east-1.amazonaws.com/", out, sizeof out));
+  unsetenv("ALL_PROXY");
+  proxy_redact("http://user:pw@proxy.internal:3128", out, sizeof out);
+  assert_string_equal(out, "http://proxy.internal:3128");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_observe_dns_failure_gives_dns_code),
@@ -735,6 +789,8 @@ int main(void) {
       cmocka_unit_test(test_sts_signature_mismatch_is_a_wrong_secret_key),
       cmocka_unit_test(test_sts_other_answers_warn_without_a_code),
       cmocka_unit_test(test_aws_plan_flags_only_sts_as_needing_credentials),
+      cmocka_unit_test(test_local_addresses_are_never_proxied),
+      cmocka_unit_test(test_no_proxy_matches_as_the_sdks_do),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

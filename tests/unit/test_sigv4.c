@@ -757,7 +757,7 @@ static void test_sigv4_enforces_limits(void **state) {
   rq.n_headers = 65;
   expect_rejected(&rq, &c);
 
-  /* 257 query parameters, a 20 KB path, an 9 KB header value. */
+  /* 257 query parameters, a 20 KB path, a 17 KB header value (longer than any session token). */
   rq.n_headers = 1;
   char *big = malloc(20001);
   assert_non_null(big);
@@ -776,7 +776,7 @@ static void test_sigv4_enforces_limits(void **state) {
   rq.path = big;
   expect_rejected(&rq, &c);
   rq.path = "/";
-  big[9000] = '\0';
+  big[17000] = '\0';
   struct sigv4_header long_value = {"X-Long", big};
   rq.headers = &long_value;
   expect_rejected(&rq, &c);
@@ -968,8 +968,8 @@ static void test_creds_json_needs_no_nul_terminator(void **state) {
 
 static void test_creds_json_values_too_long_rejected_not_truncated(void **state) {
   (void)state;
-  char *json = malloc(16384);
-  char *longval = malloc(8192);
+  char *json = malloc(65536);
+  char *longval = malloc(AWS_SESSION_TOKEN_MAX + 2);
   assert_non_null(json);
   assert_non_null(longval);
   struct {
@@ -979,19 +979,19 @@ static void test_creds_json_values_too_long_rejected_not_truncated(void **state)
   } cases[] = {
       {"AccessKeyId", 128, "AccessKeyId is longer than 127 bytes"},
       {"SecretAccessKey", 128, "SecretAccessKey is longer than 127 bytes"},
-      {"Token", 4096, "Token is longer than 4095 bytes"},
+      {"Token", AWS_SESSION_TOKEN_MAX + 1, "Token is longer than 16384 bytes"},
       {"Expiration", 64, "Expiration is longer than 63 bytes"},
       {"RoleArn", 256, "RoleArn is longer than 255 bytes"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     memset(longval, 'K', cases[i].len);
     longval[cases[i].len] = '\0';
-    snprintf(json, 16384, "{\"%s\":\"%s\",\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}",
+    snprintf(json, 65536, "{\"%s\":\"%s\",\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}",
              cases[i].field, longval);
     expect_json_error(json, strlen(json), cases[i].reason);
     /* One byte shorter fits exactly. */
     longval[cases[i].len - 1] = '\0';
-    snprintf(json, 16384, "{\"%s\":\"%s\",\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}",
+    snprintf(json, 65536, "{\"%s\":\"%s\",\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}",
              cases[i].field, longval);
     struct aws_creds c;
     char err[128];
@@ -1060,13 +1060,13 @@ static void test_creds_from_env_with_and_without_token(void **state) {
   clear_env();
   setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
   setenv("AWS_SECRET_ACCESS_KEY", "secretenv", 1);
-  assert_int_equal(creds_from_env(&c), 0);
+  assert_int_equal(creds_from_env(&c, NULL, 0), 0);
   assert_string_equal(c.access_key_id, "AKIDENV");
   assert_string_equal(c.secret_access_key, "secretenv");
   assert_string_equal(c.session_token, "");
   assert_string_equal(c.source, "env");
   setenv("AWS_SESSION_TOKEN", "tokenenv", 1);
-  assert_int_equal(creds_from_env(&c), 0);
+  assert_int_equal(creds_from_env(&c, NULL, 0), 0);
   assert_string_equal(c.session_token, "tokenenv");
   creds_clear(&c);
   clear_env();
@@ -1076,39 +1076,72 @@ static void test_creds_from_env_needs_both_keys(void **state) {
   (void)state;
   struct aws_creds c;
   clear_env();
-  assert_int_equal(creds_from_env(&c), -1);
+  assert_int_equal(creds_from_env(&c, NULL, 0), -1);
   setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
-  assert_int_equal(creds_from_env(&c), -1);
+  assert_int_equal(creds_from_env(&c, NULL, 0), -1);
   setenv("AWS_SECRET_ACCESS_KEY", "", 1);
-  assert_int_equal(creds_from_env(&c), -1);
+  assert_int_equal(creds_from_env(&c, NULL, 0), -1);
   unsetenv("AWS_ACCESS_KEY_ID");
   setenv("AWS_SECRET_ACCESS_KEY", "secretenv", 1);
   setenv("AWS_SESSION_TOKEN", "tokenenv", 1);
-  assert_int_equal(creds_from_env(&c), -1);
+  assert_int_equal(creds_from_env(&c, NULL, 0), -1);
   assert_string_equal(c.secret_access_key, "");
   assert_string_equal(c.session_token, "");
-  assert_int_equal(creds_from_env(NULL), -1);
+  assert_int_equal(creds_from_env(NULL, NULL, 0), -1);
   clear_env();
 }
 
 static void test_creds_from_env_rejects_oversized_or_control_chars(void **state) {
   (void)state;
-  struct aws_creds c;
-  char big[5000];
+  static struct aws_creds c;
+  static char big[AWS_SESSION_TOKEN_MAX + 2];
+  char err[160];
   memset(big, 'T', sizeof big - 1);
   big[sizeof big - 1] = '\0';
   clear_env();
   setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
   setenv("AWS_SECRET_ACCESS_KEY", "secretenv", 1);
+  /* One byte over the cap: refused, and the reason says so. */
   setenv("AWS_SESSION_TOKEN", big, 1);
-  assert_int_equal(creds_from_env(&c), -1);
+  assert_int_equal(creds_from_env(&c, err, sizeof err), -1);
+  assert_string_equal(err, "AWS_SESSION_TOKEN is longer than 16384 bytes");
   assert_string_equal(c.access_key_id, "");
   setenv("AWS_SESSION_TOKEN", "tok\nX-Evil: 1", 1);
-  assert_int_equal(creds_from_env(&c), -1);
+  assert_int_equal(creds_from_env(&c, err, sizeof err), -1);
+  assert_string_equal(err, "AWS_SESSION_TOKEN contains control characters");
   unsetenv("AWS_SESSION_TOKEN");
+  setenv("AWS_SECRET_ACCESS_KEY", "sec\tret", 1);
+  assert_int_equal(creds_from_env(&c, err, sizeof err), -1);
+  assert_string_equal(err, "AWS_SECRET_ACCESS_KEY contains control characters");
   big[200] = '\0';
   setenv("AWS_ACCESS_KEY_ID", big, 1);
-  assert_int_equal(creds_from_env(&c), -1);
+  assert_int_equal(creds_from_env(&c, err, sizeof err), -1);
+  assert_string_equal(err, "AWS_ACCESS_KEY_ID is longer than 127 bytes");
+  unsetenv("AWS_ACCESS_KEY_ID");
+  assert_int_equal(creds_from_env(&c, err, sizeof err), -1);
+  assert_string_equal(err, "AWS_ACCESS_KEY_ID is not set");
+  clear_env();
+}
+
+/* Chained and tagged sessions carry tokens well past 4 KiB: up to the cap
+ * they are taken whole. */
+static void test_creds_from_env_takes_long_session_tokens(void **state) {
+  (void)state;
+  static struct aws_creds c;
+  static char tok[AWS_SESSION_TOKEN_MAX + 1];
+  size_t lens[] = {4096, 6000, 12 * 1024, AWS_SESSION_TOKEN_MAX};
+  char err[160];
+  clear_env();
+  setenv("AWS_ACCESS_KEY_ID", "ASIAENV", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "secretenv", 1);
+  for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+    memset(tok, 'Q', lens[i]);
+    tok[lens[i]] = '\0';
+    setenv("AWS_SESSION_TOKEN", tok, 1);
+    assert_int_equal(creds_from_env(&c, err, sizeof err), 0);
+    assert_int_equal(strlen(c.session_token), lens[i]);
+  }
+  creds_clear(&c);
   clear_env();
 }
 
@@ -1167,6 +1200,7 @@ int main(void) {
       cmocka_unit_test(test_creds_from_env_with_and_without_token),
       cmocka_unit_test(test_creds_from_env_needs_both_keys),
       cmocka_unit_test(test_creds_from_env_rejects_oversized_or_control_chars),
+      cmocka_unit_test(test_creds_from_env_takes_long_session_tokens),
       cmocka_unit_test(test_creds_clear_wipes_everything),
   };
   int failed = cmocka_run_group_tests_name("sigv4_and_creds", tests, NULL, NULL);

@@ -1104,6 +1104,18 @@ EOW
   printf '%s\n' "$w"
 }
 
+# vpc_fd_limit_wrapper BIN N: prints the path of a wrapper that runs BIN with an open-file limit
+# of N (soft and hard), as a container started with a low nofile ulimit would.
+vpc_fd_limit_wrapper() {
+  local w=$VPC_RUN/netcheck-fd-limit
+  cat >"$w" <<EOW
+#!/bin/sh
+ulimit -n $2 && exec '$1' "\$@"
+EOW
+  chmod 755 "$w"
+  printf '%s\n' "$w"
+}
+
 # vpc_measure_bound [NETCHECK-ARGS...]: the wall time (s) netcheck may take with these flags after
 # the runner's (--timeout 5 --peer-wait 15): --timeout + 1, or --peer-wait + 1 when larger and the
 # job has more than one host (a single-host job has no peer phase).

@@ -51,7 +51,8 @@ run_one() { # run_one NAME: prints the verdict line; returns 0 for PASS/PENDING,
     if [[ -z $reasons && -x $NETCHECK ]]; then
       mapfile -t args < <(scenario_netcheck_args)
       local bin=$NETCHECK measure=${SC_RSS_KB:-${VPC_MEASURE:-}}
-      [[ -n $measure ]] && bin=$(vpc_measure_wrapper "$NETCHECK")
+      [[ -n $SC_FD_LIMIT ]] && bin=$(vpc_fd_limit_wrapper "$bin" "$SC_FD_LIMIT")
+      [[ -n $measure ]] && bin=$(vpc_measure_wrapper "$bin")
       vpc_run_netcheck "$bin" "$NETCHECK_LIMIT" "${run[*]}" "${args[@]}" -- /bin/true
       reasons=$(scenario_judge "${run[@]}")
       f=$(scenario_causes "$out" "${run[@]}")

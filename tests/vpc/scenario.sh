@@ -26,6 +26,7 @@
 #   measure_rss KB [SECONDS]        run netcheck under /usr/bin/time: every host's peak RSS must
 #                                   stay under KB and its run within SECONDS (default: --timeout
 #                                   + 1, or --peer-wait + 1 when larger and hosts > 1)
+#   fd_limit N                      run netcheck with an open-file limit of N (ulimit -n)
 # Every probe in a report that no expect/allow line matches must have code "OK" and verdict
 # "pass" or "skip". The first matching line wins, so put specific ids before globs. netcheck's
 # exit status must be 0 (the workload, /bin/true, ran) unless exit_status says otherwise.
@@ -44,6 +45,7 @@ SC_RULES=()   # "expect|allow<TAB>HOST<TAB>GLOB<TAB>CODES"
 declare -A SC_PENDING=()
 SC_RSS_KB="" # measure_rss: peak RSS limit (KiB) and wall time limit (s); "" = not measured
 SC_WALL_S=""
+SC_FD_LIMIT="" # fd_limit: netcheck's open-file limit; "" = the runner's
 SC_EXIT=0      # exit_status: netcheck's expected exit status
 SC_MESSAGE=""  # exit_status: an ERE the message file must match
 SC_CAUSES=()   # causes: "CODE<TAB>PATTERN<TAB>HOSTS" lines, or "none"
@@ -58,6 +60,7 @@ expect() { SC_RULES+=("expect"$'\t'"$1"$'\t'"$2"$'\t'"$3"); }
 allow() { SC_RULES+=("allow"$'\t'"$1"$'\t'"$2"$'\t'"$3"); }
 pending() { SC_PENDING[$1]=${2:-pending}; }
 measure_rss() { SC_RSS_KB=$1 SC_WALL_S=${2:-}; }
+fd_limit() { SC_FD_LIMIT=$1; }
 exit_status() { SC_EXIT=$1 SC_MESSAGE=${2:-}; }
 causes() {
   if [[ $1 == none ]]; then SC_CAUSES+=(none); else SC_CAUSES+=("$1"$'\t'"$2"$'\t'"$3"); fi
@@ -75,6 +78,7 @@ scenario_load() { # scenario_load NAME: reset and read scenarios/NAME.sh
   SC_CAUSES=()
   SC_PENDING=()
   SC_RSS_KB="" SC_WALL_S=""
+  SC_FD_LIMIT=""
   unset -f checks
   # shellcheck disable=SC2317 # replaced by the scenario's own checks()
   checks() { :; }
