@@ -68,6 +68,7 @@ struct req {
   int64_t tcp_up_ms; /* when curl first waited to read on a connected socket; 0 = not yet */
   struct http_resp resp;
   bool sensitive;
+  bool private_path;     /* -v logs scheme and host only */
   struct nc_addrs addrs; /* resolve: source of the answer */
   /* resolve and query: what was asked, to ask it once more on a private channel */
   char q_name[256];

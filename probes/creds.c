@@ -412,7 +412,8 @@ static int creds_container_start(struct probe *p) {
   rq.url = url;
   rq.headers[0] = auth[0] ? auth : NULL;
   rq.body_cap = CREDS_BODY_CAP;
-  rq.sensitive = true; /* the body holds the secret key and token */
+  rq.sensitive = true;    /* the body holds the secret key and token */
+  rq.private_path = true; /* the URI's path is what opens that door: -v shows the host */
   rq.timeout_ms = p->timeout_ms < CREDS_HTTP_TIMEOUT_MS ? p->timeout_ms : CREDS_HTTP_TIMEOUT_MS;
   rc = engine_http(p->eng, p, &rq, creds_on_response, NULL);
   explicit_bzero(auth, sizeof auth); /* the engine copied it */
