@@ -409,17 +409,21 @@ static const char *const env_settings[] = {ENV_EXPECT, ENV_SKIP, ENV_ON_FAIL, EN
 /* One S3 URI of the job: a location, or a problem naming the field when it
  * is not one netcheck can probe (the reason never repeats the URI: it may
  * carry user information). */
-static void job_uri(struct jctx *c, const cJSON *obj, const char *key, const char *path,
-                    const char *role, const char *name) {
+static const struct nc_s3_location *job_uri(struct jctx *c, const cJSON *obj, const char *key,
+                                            const char *path, const char *role, const char *name) {
   char field[96], why[160];
   const char *s = NULL;
+  int before = c->cfg->n_locations;
   nc_snprintf(field, sizeof field, "%s.%s", path, key);
   if (jstr(c, obj, key, path, &s) != 1) {
     add_not_applicable(c->cfg, role, name, field, "no S3 URI");
-    return;
+    return NULL;
   }
-  if (add_location(c->cfg, s, NULL, role, name, field, why, sizeof why))
+  if (add_location(c->cfg, s, NULL, role, name, field, why, sizeof why)) {
     jbad(c, path, key, "not an S3 location netcheck can probe: %s", why);
+    return NULL;
+  }
+  return c->cfg->n_locations > before ? &c->cfg->locations[before] : NULL;
 }
 
 static void job_inputs(struct jctx *c, const cJSON *root) {
@@ -493,6 +497,7 @@ static void job_outputs(struct jctx *c, const cJSON *root) {
     char path[64], sub[96];
     const cJSON *s3out = NULL, *fs = NULL;
     const char *name = "", *lp = NULL, *group = NULL;
+    const struct nc_s3_location *loc;
     struct nc_config *cfg = c->cfg;
     nc_snprintf(path, sizeof path, "ProcessingOutputConfig.Outputs[%d]", i++);
     if (cJSON_IsNull(out))
@@ -517,11 +522,14 @@ static void job_outputs(struct jctx *c, const cJSON *root) {
       continue;
     }
     nc_snprintf(sub, sizeof sub, "%s.S3Output", path);
-    job_uri(c, s3out, "S3Uri", sub, NC_ROLE_OUTPUT, name);
+    loc = job_uri(c, s3out, "S3Uri", sub, NC_ROLE_OUTPUT, name);
     if (jstr(c, s3out, "LocalPath", sub, &lp) == 1 && cfg->job.n_outputs < NC_MAX_OUTPUTS) {
       struct nc_output *no = &cfg->job.outputs[cfg->job.n_outputs++];
       nc_strlcpy(no->name, name ? name : "", sizeof no->name);
       nc_strlcpy(no->local_path, lp, sizeof no->local_path);
+      /* its s3:// form, whatever form the job wrote (too long: none) */
+      if (loc && nc_snprintf(no->s3_uri, sizeof no->s3_uri, "s3://%s/%s", loc->bucket, loc->prefix))
+        no->s3_uri[0] = '\0';
     }
   }
 }

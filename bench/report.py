@@ -286,6 +286,19 @@ if fp["netcheck"][0] is not None:
            f"{fp['netcheck'][0]:.2f} ms median ({', '.join(f'{v:.2f}' for v in fp['netcheck'][1])})",
            "5 ms", f"first packet: {fp['netcheck'][2]}; first connect() at {fp['netcheck'][3]:.2f} ms")
 
+merge_rows = load_jsonl(os.path.join(OUT, "merge.jsonl")) if os.path.exists(
+    os.path.join(OUT, "merge.jsonl")) else []
+if merge_rows:
+    worst_ms = max(r["wall_ms"] for r in merge_rows)
+    worst_kb = max(r["maxrss_kb"] for r in merge_rows)
+    n = merge_rows[0]["hosts"]
+    budget(f"netcheck merge of {n} reports ({n - 1} peers each) < 1 s (every run, every output)",
+           worst_ms < 1000, f"{ms(med([r['wall_ms'] for r in merge_rows]))} ms median, "
+           f"{ms(worst_ms)} max", "1,000 ms", "bench/merge.sh: text, --json, --html")
+    budget(f"netcheck merge of {n} reports < 64 MiB peak memory", worst_kb < 64 * MIB,
+           f"{mib(med([r['maxrss_kb'] for r in merge_rows]))} MiB median, {mib(worst_kb)} max",
+           "64.0 MiB")
+
 # ---- RESULTS.md ----
 L = []
 w = L.append

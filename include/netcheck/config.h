@@ -96,6 +96,8 @@ enum nc_region_source {
 struct nc_output {
   char name[128];
   char local_path[NC_PATH_MAX];
+  char s3_uri[NC_PATH_MAX]; /* S3Output.S3Uri as s3://BUCKET/PREFIX (any form the job wrote), else
+                               "" */
 };
 
 struct nc_job {

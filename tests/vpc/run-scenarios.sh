@@ -55,6 +55,8 @@ run_one() { # run_one NAME: prints the verdict line; returns 0 for PASS/PENDING,
       [[ -n $measure ]] && bin=$(vpc_measure_wrapper "$NETCHECK")
       vpc_run_netcheck "$bin" "$NETCHECK_LIMIT" "${run[*]}" "${args[@]}" -- /bin/true
       reasons=$(scenario_judge "${run[@]}")
+      f=$(scenario_causes "$out" "${run[@]}")
+      [[ -z $f ]] || reasons+="${reasons:+$'\n'}$f"
       f=$TB_FAILS
       after >"$out/after.log" 2>&1 || TB_FAILS=$((TB_FAILS + 1))
       [[ $TB_FAILS -eq $f ]] ||

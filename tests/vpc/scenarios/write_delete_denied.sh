@@ -9,6 +9,7 @@ checks() {
     "${sig[@]}" -X DELETE https://nc-output-bucket.s3.us-east-1.amazonaws.com/tb/x
 }
 expect algo-1 's3-write:nc-output-bucket/reports/' 'S3_WRITE_MARKER_KEPT@pass'
+causes none
 after() {
   tb_s3_writes '.method == "PUT" and .status == 200 and .marker' 1
   tb_s3_writes '.method == "DELETE" and .status == 403 and .marker' 1

@@ -10,6 +10,7 @@ checks() {
   tb_s3_put algo-1 403 'is not authorized to perform: s3:PutObject on resource: .*because no VPC endpoint policy allows the s3:PutObject action' tb/probe
 }
 expect algo-1 's3-write:nc-output-bucket/reports/' S3_WRITE_DENIED_ENDPOINT_POLICY
+causes S3_WRITE_DENIED_ENDPOINT_POLICY probes algo-1
 after() {
   tb_s3_writes '.method == "PUT" and .status == 403 and .marker' 1
   tb_s3_writes '.method == "DELETE" and .marker' 0

@@ -10,6 +10,7 @@ checks() {
   tb_s3_put algo-1 200 - tb/plain
 }
 expect algo-1 's3-write:nc-output-bucket/reports/' S3_WRITE_KMS_DENIED
+causes S3_WRITE_KMS_DENIED probes algo-1
 after() {
   tb_s3_writes '.method == "PUT" and .sse == "aws:kms" and .status == 403 and .marker' 1
   tb_s3_markers nc-output-bucket 0

@@ -8,6 +8,7 @@ checks() {
   tb_s3_put algo-1 200 - tb/keyed -H 'x-amz-server-side-encryption: aws:kms' \
     -H 'x-amz-server-side-encryption-aws-kms-key-id: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'
 }
+causes none
 after() {
   tb_s3_writes '.method == "PUT" and .sse == "aws:kms" and .kmsKeyId == "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" and .contentMd5 == "1B2M2Y8AsgTpgAmY7PHtcQ==" and .contentLength == "0" and .status == 200 and (.key | test("^reports/[.]netcheck/"))' 2
   tb_s3_writes '.method == "PUT" and .sse != "aws:kms" and .marker' 0

@@ -23,7 +23,7 @@
  * Faults are read from FAULTS_FILE (JSON) on every request, so lib.sh toggles them by rewriting
  * the file, without a restart. Environment: NC_S3_DIR, NC_S3_PORT, NC_AWS_PORT, NC_FAULTS_FILE,
  * NC_ACCESS_KEY_ID, NC_SECRET_ACCESS_KEY (the test keys s3rver accepts), NC_BUCKETS (comma list),
- * NC_WRITES_LOG (where writes are logged).
+ * NC_WRITES_LOG (where writes are logged). s3rver serves one request at a time (see serialized).
  */
 
 const crypto = require('crypto');
@@ -207,9 +207,10 @@ function writeFault(req, res, t, w) {
   return false;
 }
 
-/* s3rver's file store removes a key's empty parent directories after a delete, and fails (500)
- * when another write of the same directory runs at the same moment; S3 has no such race. Object
- * writes therefore reach s3rver one at a time. */
+/* s3rver's file store is not safe for concurrent requests on one prefix: a delete removes a
+ * key's empty parent directories and fails (500) when another write of the directory runs at
+ * the same moment, and a listing fails (500) on a key deleted while it reads it. S3 has no such
+ * races: requests reach s3rver one at a time. */
 let writeChain = Promise.resolve();
 function serialized(s3app, req, res) {
   writeChain = writeChain.then(
@@ -294,10 +295,6 @@ function s3Request(s3app, req, res) {
     logWrite(req, res, t);
     if (writeFault(req, res, t, (faults.writes || {})[t.bucket] || {})) return;
   }
-  if (t.key && (req.method === 'PUT' || req.method === 'DELETE')) {
-    serialized(s3app, req, res);
-    return;
-  }
 
   if (t.bucket && faults.wrong_region && t.bucket === faults.wrong_region.bucket) {
     const region = faults.wrong_region.region;
@@ -316,7 +313,7 @@ function s3Request(s3app, req, res) {
     return;
   }
 
-  s3app(req, res);
+  serialized(s3app, req, res);
 }
 
 /* ---- sts, logs, monitoring, api.ecr, api.sagemaker ---- */
