@@ -276,8 +276,9 @@ static void w_finish(struct probe *p, struct w_state *st) {
     code = s3_classify(&v, msg, sizeof(msg), rem, sizeof(rem));
     verdict = code == NC_OK && v.status >= 500 ? NC_VERDICT_WARN : probe_judge(p, code == NC_OK);
     if (st->retried_kms)
-      nc_snprintf(head, sizeof(head), "%s; a second PutObject with SSE-KMS was refused too (%s)",
-                  msg, w_or(st->put_kms.e.code, st->put_kms.outcome));
+      nc_snprintf(head, sizeof(head), "%s; a second PutObject with SSE-KMS %s (%s)", msg,
+                  st->put_kms.status > 0 ? "was refused too" : "got no answer",
+                  w_or(st->put_kms.e.code, st->put_kms.outcome));
     else
       nc_strlcpy(head, msg, sizeof(head));
     w_finish_refused(p, verdict, code, w_or(st->put.outcome, "error"), head, rem);

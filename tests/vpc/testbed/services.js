@@ -23,7 +23,7 @@
  * Faults are read from FAULTS_FILE (JSON) on every request, so lib.sh toggles them by rewriting
  * the file, without a restart. Environment: NC_S3_DIR, NC_S3_PORT, NC_AWS_PORT, NC_FAULTS_FILE,
  * NC_ACCESS_KEY_ID, NC_SECRET_ACCESS_KEY (the test keys s3rver accepts), NC_BUCKETS (comma list),
- * NC_WRITES_LOG (where writes are logged). s3rver serves one request at a time (see serialized).
+ * NC_WRITES_LOG (where writes are logged). s3rver gets writes and listings one at a time.
  */
 
 const crypto = require('crypto');
@@ -210,7 +210,7 @@ function writeFault(req, res, t, w) {
 /* s3rver's file store is not safe for concurrent requests on one prefix: a delete removes a
  * key's empty parent directories and fails (500) when another write of the directory runs at
  * the same moment, and a listing fails (500) on a key deleted while it reads it. S3 has no such
- * races: requests reach s3rver one at a time. */
+ * races: writes and listings reach s3rver one at a time. */
 let writeChain = Promise.resolve();
 function serialized(s3app, req, res) {
   writeChain = writeChain.then(
@@ -313,7 +313,12 @@ function s3Request(s3app, req, res) {
     return;
   }
 
-  serialized(s3app, req, res);
+  // what reads or changes a bucket's key tree: writes and listings
+  if (req.method === 'PUT' || req.method === 'DELETE' || (req.method === 'GET' && !t.key)) {
+    serialized(s3app, req, res);
+    return;
+  }
+  s3app(req, res);
 }
 
 /* ---- sts, logs, monitoring, api.ecr, api.sagemaker ---- */
