@@ -169,24 +169,14 @@ static int why_set(char *why, size_t len, const char *text) {
   return -1;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Percent-decodes s[0..n) into out; -1 on a bad escape, a NUL or no room. */
 static int pct_decode(const char *s, size_t n, char *out, size_t len) {
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
     if (c == '%') {
-      int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
-      int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+      int hi = i + 2 < n ? nc_hex_digit(s[i + 1]) : -1;
+      int lo = i + 2 < n ? nc_hex_digit(s[i + 2]) : -1;
       if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
         return -1;
       c = (char)(hi * 16 + lo);

@@ -1411,15 +1411,16 @@ static void s3_on_timeout(struct probe *p) {
   s3_finish_view(p, &v, NULL, NULL);
 }
 
-static void s3_cleanup(struct probe *p) {
-  struct s3_state *st = p->priv;
-  if (st) {
+void s3_state_free(struct probe *p, size_t size) {
+  if (p->priv) {
     /* the token and signature lines are credentials */
-    explicit_bzero(st, sizeof(*st));
-    free(st);
+    explicit_bzero(p->priv, size);
+    free(p->priv);
   }
   p->priv = NULL;
 }
+
+static void s3_cleanup(struct probe *p) { s3_state_free(p, sizeof(struct s3_state)); }
 
 const struct probe_family s3_family;
 

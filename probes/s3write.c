@@ -590,15 +590,7 @@ static void w_on_timeout(struct probe *p) {
   w_finish(p, st);
 }
 
-static void w_cleanup(struct probe *p) {
-  struct w_state *st = p->priv;
-  if (st) {
-    /* the token and signature lines are credentials */
-    explicit_bzero(st, sizeof(*st));
-    free(st);
-  }
-  p->priv = NULL;
-}
+static void w_cleanup(struct probe *p) { s3_state_free(p, sizeof(struct w_state)); }
 
 const struct probe_family s3_write_family;
 
@@ -609,6 +601,12 @@ static const struct probe_ops w_ops = {
     .on_timeout = w_on_timeout,
     .cleanup = w_cleanup,
 };
+
+/* True when a is an output location at l's bucket and prefix. */
+static bool w_same_output(const struct nc_s3_location *a, const struct nc_s3_location *l) {
+  return !strcmp(a->role, NC_ROLE_OUTPUT) && !strcmp(a->bucket, l->bucket) &&
+         !strcmp(a->prefix, l->prefix);
+}
 
 /* One probe per output location (bucket and prefix), in the region its S3
  * URI names (else the job's). Inputs and dataset query outputs are read
@@ -623,18 +621,14 @@ static int w_plan(struct plan *pl, const struct nc_config *cfg) {
     if (!l->bucket[0] || strcmp(l->role, NC_ROLE_OUTPUT) != 0)
       continue;
     for (int j = 0; j < i && !seen; j++)
-      seen = !strcmp(cfg->locations[j].role, NC_ROLE_OUTPUT) &&
-             !strcmp(cfg->locations[j].bucket, l->bucket) &&
-             !strcmp(cfg->locations[j].prefix, l->prefix);
+      seen = w_same_output(&cfg->locations[j], l);
     if (seen)
       continue;
     wp = calloc(1, sizeof(*wp));
     if (wp == NULL)
       return -1;
     for (int j = i; j < cfg->n_locations; j++)
-      if (!strcmp(cfg->locations[j].role, NC_ROLE_OUTPUT) &&
-          !strcmp(cfg->locations[j].bucket, l->bucket) &&
-          !strcmp(cfg->locations[j].prefix, l->prefix))
+      if (w_same_output(&cfg->locations[j], l))
         wp->loc[wp->n_loc++] = j;
     if (s3_target_init(&wp->t, cfg, l->bucket, l->prefix, l->region) != 0) {
       free(wp);

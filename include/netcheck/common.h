@@ -42,6 +42,9 @@ size_t nc_strlcpy(char *dst, const char *src, size_t size);
 /* snprintf that never overflows and returns 0 on success, 1 on truncation. */
 int nc_snprintf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The value of hexadecimal digit c (either case), or -1. */
+int nc_hex_digit(char c);
+
 /* Drops an incomplete UTF-8 sequence at the end of s (left by a cut). */
 void nc_utf8_trim_tail(char *s);
 

@@ -114,6 +114,10 @@ struct s3_target {
 int s3_target_init(struct s3_target *t, const struct nc_config *cfg, const char *bucket,
                    const char *prefix, const char *region);
 
+/* Frees p->priv, a state of size bytes that holds signed headers
+ * (credentials): wiped first. */
+void s3_state_free(struct probe *p, size_t size);
+
 /* A request's own timeout: what is left of the probe's budget minus a margin,
  * so that the transport reports ("connect_timeout") before the probe's
  * deadline does ("timeout"). */
