@@ -186,8 +186,9 @@ static int valid_region(const char *r) {
 }
 
 /* Adds an S3 location; uri is "s3://...", "https://..." or (--bucket,
- * --config) "BUCKET[/PREFIX]". 0, or -1 with the reason in why. The list
- * keeps the first NC_MAX_LOCATIONS; the caller reports what did not fit. */
+ * --config) "BUCKET[/PREFIX]". 0, or -1 with the reason in why (also when
+ * NC_MAX_LOCATIONS are taken: a job has at most 20, so only --config can get
+ * there, and says so). */
 static int add_location(struct nc_config *cfg, const char *uri, const char *prefix,
                         const char *role, const char *name, const char *field, char *why,
                         size_t whylen) {
@@ -205,8 +206,10 @@ static int add_location(struct nc_config *cfg, const char *uri, const char *pref
     return -1;
   if (prefix && *prefix)
     nc_strlcpy(u.prefix, prefix, sizeof u.prefix);
-  if (cfg->n_locations >= NC_MAX_LOCATIONS)
-    return 0;
+  if (cfg->n_locations >= NC_MAX_LOCATIONS) {
+    nc_snprintf(why, whylen, "more than %d S3 locations: not probed", NC_MAX_LOCATIONS);
+    return -1;
+  }
   l = &cfg->locations[cfg->n_locations++];
   memset(l, 0, sizeof *l);
   nc_strlcpy(l->bucket, u.bucket, sizeof l->bucket);
