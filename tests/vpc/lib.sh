@@ -37,6 +37,8 @@ VPC_AWS_GW=198.19.0.1
 VPC_PEER_PORT=7191
 VPC_INPUT_BUCKET=nc-input-bucket
 VPC_OUTPUT_BUCKET=nc-output-bucket
+VPC_OUTPUT_PREFIX=reports/ # S3Output of the output named netcheck: where the write check writes
+VPC_KMS_KEY=arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
 VPC_JOB_NAME=nc-test-job
 VPC_ACCOUNT=123456789012
 VPC_S3_HOST=s3.${VPC_REGION}.amazonaws.com
@@ -326,6 +328,7 @@ _vpc_s3_seed() { # the job's buckets, s3rver's filesystem layout (KEY._S3rver_ob
   printf 'id,value\n3,0.1\n4,0.9\n' >"$d/$VPC_INPUT_BUCKET/data/part-0001.csv._S3rver_object"
   printf '{"features": ["value"]}\n' >"$d/$VPC_INPUT_BUCKET/data/schema.json._S3rver_object"
   echo '{}' >"$VPC_RUN/svc/faults.json"
+  : >"$VPC_RUN/svc/writes.log"
 }
 
 _vpc_etc_hosts() { # _vpc_etc_hosts K: algo-K's /etc/hosts names every host of the job, as SageMaker's does
@@ -376,7 +379,7 @@ _vpc_host_files() { # _vpc_host_files K: /etc/netns files, SageMaker config, cre
         "OutputName": "netcheck",
         "AppManaged": false,
         "S3Output": {
-          "S3Uri": "s3://$VPC_OUTPUT_BUCKET/reports/",
+          "S3Uri": "s3://$VPC_OUTPUT_BUCKET/$VPC_OUTPUT_PREFIX",
           "LocalPath": "$dir/out",
           "S3UploadMode": "Continuous"
         }
@@ -492,7 +495,8 @@ _vpc_svc() {
   _vpc_spawn svc services env NC_S3_DIR="$VPC_RUN/svc/s3data" NC_S3_PORT="$VPC_S3_PORT" \
     NC_AWS_PORT="$VPC_AWS_PORT" NC_FAULTS_FILE="$VPC_RUN/svc/faults.json" \
     NC_ACCESS_KEY_ID="$VPC_ACCESS_KEY_ID" NC_SECRET_ACCESS_KEY="$VPC_SECRET_ACCESS_KEY" \
-    NC_BUCKETS="$VPC_INPUT_BUCKET,$VPC_OUTPUT_BUCKET" NODE_PATH="$VPC_DIR/node_modules" \
+    NC_BUCKETS="$VPC_INPUT_BUCKET,$VPC_OUTPUT_BUCKET" NC_WRITES_LOG="$VPC_RUN/svc/writes.log" \
+    NODE_PATH="$VPC_DIR/node_modules" \
     timeout "$VPC_LIFETIME" node --openssl-legacy-provider "$VPC_DIR/testbed/services.js"
   _vpc_spawn svc nginx timeout "$VPC_LIFETIME" nginx -c "$VPC_RUN/svc/nginx.conf" -e "$VPC_RUN/svc/nginx-error.log"
 }
@@ -647,6 +651,41 @@ repos_not_blocked() { # the endpoint policy lets the Amazon Linux repositories t
   _vpc_fault_set '.repos = "open"'
 }
 
+# Writes (PutObject, DeleteObject) of signed requests, per bucket (services.js, faults.writes).
+_vpc_write_fault() { # _vpc_write_fault BUCKET KEY JSON-VALUE
+  _vpc_fault_set '.writes[$b][$k] = ($v | fromjson)' --arg b "$1" --arg k "$2" --arg v "$3"
+}
+
+write_denied_endpoint_policy() { # [BUCKET]: the endpoint policy allows reads of BUCKET, not s3:PutObject
+  _vpc_write_fault "${1:-$VPC_OUTPUT_BUCKET}" endpoint_deny_put true
+}
+
+bucket_policy_requires_kms() { # [BUCKET]: the bucket policy denies uploads without SSE-KMS
+  _vpc_write_fault "${1:-$VPC_OUTPUT_BUCKET}" require_kms true
+}
+
+kms_denied() { # [KEY [BUCKET]]: the role may not use KMS key KEY (default the job's, '*' any)
+  _vpc_write_fault "${2:-$VPC_OUTPUT_BUCKET}" kms_denied "$(jq -n --arg k "${1:-$VPC_KMS_KEY}" '$k')"
+}
+
+delete_denied() { # [BUCKET]: the role may write to BUCKET but not delete (no s3:DeleteObject)
+  _vpc_write_fault "${1:-$VPC_OUTPUT_BUCKET}" delete_denied true
+}
+
+object_lock() { # [BUCKET]: Object Lock with a default retention: versioned, versions undeletable
+  _vpc_write_fault "${1:-$VPC_OUTPUT_BUCKET}" object_lock true
+}
+
+output_kms_key() { # [KEY]: the job's ProcessingOutputConfig.KmsKeyId (its outputs use SSE-KMS)
+  local h dir
+  while read -r h; do
+    dir=$(vpc_host_dir "$h")
+    jq --arg k "${1:-$VPC_KMS_KEY}" '.ProcessingOutputConfig.KmsKeyId = $k' \
+      "$dir/config/processingjobconfig.json" >"$dir/pjc.tmp" || return 1
+    mv "$dir/pjc.tmp" "$dir/config/processingjobconfig.json"
+  done < <(vpc_hosts)
+}
+
 tls_interception() { # a TLS-inspecting middlebox: the S3 front presents a cert from an unknown CA
   _vpc_s3_tls s3-rogue || return 1
   _vpc_nginx_reload
@@ -770,7 +809,8 @@ vpc_toggle() { # vpc_toggle NAME [ARGS]: apply one fault toggle by name (checked
     wrong_region | missing_bucket | repos_not_blocked | tls_interception | clock_skew | \
     signature_mismatch | creds_unavailable | isolated | sg_no_self_ref | pmtu_blackhole | \
     peer_stranger | peer_never_starts | hostile_s3 | hostile_dns | hostile_peer | second_subnet | \
-    nacl_inbound_returns_only)
+    nacl_inbound_returns_only | write_denied_endpoint_policy | bucket_policy_requires_kms | \
+    kms_denied | delete_denied | object_lock | output_kms_key)
     "$@" || return 1
     VPC_TOGGLES+=("$*")
     ;;
@@ -863,6 +903,54 @@ tb_http() {
   [[ $body_re != - ]] && desc+=" body~/$body_re/"
   [[ $hdr_re != - ]] && desc+=" header~/$hdr_re/"
   _tb_result "$rc" "$desc" "got $got: $(head -c 300 "$VPC_RUN/tb.body" 2>/dev/null | tr '\n' ' ')"
+}
+
+# tb_s3_put HOST STATUS BODY-REGEX|- KEY [CURL-ARGS...]: a signed zero-byte PutObject of KEY in
+# the output bucket (extra headers in CURL-ARGS) answers STATUS; a stored object is deleted again.
+tb_s3_put() {
+  local h=$1 want=$2 body=$3 key=$4 url got
+  local -a sig
+  shift 4
+  mapfile -t sig < <(tb_signed s3)
+  url=https://$VPC_OUTPUT_BUCKET.$VPC_S3_HOST/$key
+  tb_http "$h" "$want" "$body" - -- "${sig[@]}" -T /dev/null "$@" "$url"
+  if [[ $want == 200 ]]; then
+    got=$(tb_curl "$h" "${sig[@]}" -X DELETE "$url") || true
+    [[ $got == 204 ]] || echo "    note: could not delete the test object $key (HTTP $got)"
+  fi
+}
+
+# tb_log HOST REGEX: netcheck's standard error on HOST (after the run) has a line matching REGEX.
+tb_log() {
+  grep -Eq -- "$2" "$(vpc_host_dir "$1")/netcheck.err" 2>/dev/null
+  _tb_result $? "$1: netcheck's log has /$2/" "$(grep -c . "$(vpc_host_dir "$1")/netcheck.err" 2>/dev/null) lines"
+}
+
+# tb_log_lacks HOST TEXT: netcheck's standard error on HOST never contains TEXT (fixed string).
+tb_log_lacks() {
+  ! grep -qF -- "$2" "$(vpc_host_dir "$1")/netcheck.err" 2>/dev/null
+  _tb_result $? "$1: netcheck's log never shows $3" "it does"
+}
+
+# tb_s3_markers BUCKET COUNT: the S3 stand-in holds COUNT netcheck markers (.netcheck/ objects).
+tb_s3_markers() {
+  local got
+  got=$(find "$VPC_RUN/svc/s3data/$1" -path '*/.netcheck/*' -name '*._S3rver_object' 2>/dev/null | wc -l)
+  [[ $got == "$2" ]]
+  _tb_result $? "S3 holds $2 netcheck marker(s) in $1" "found $got: $(find "$VPC_RUN/svc/s3data/$1" \
+    -path '*/.netcheck/*' -name '*._S3rver_object' 2>/dev/null | sed "s|$VPC_RUN/svc/s3data/||" | head -n 3 | tr '\n' ' ')"
+}
+
+# tb_s3_writes JQ-CONDITION COUNT: COUNT writes the S3 stand-in received match the condition
+# (fields: method, bucket, key, versionId, sse, kmsKeyId, contentMd5, contentLength, status, and
+# marker: the key is a netcheck marker, PREFIX/.netcheck/...).
+tb_s3_writes() {
+  local got
+  got=$(jq -c "(.marker = ((.key // \"\") | test(\"(^|/)[.]netcheck/\"))) | select($1)" \
+    "$VPC_RUN/svc/writes.log" 2>/dev/null | wc -l)
+  [[ $got == "$2" ]]
+  _tb_result $? "S3 received $2 write(s) with $1" "got $got of: $(jq -c '[.method, .key, .sse, .status]' \
+    "$VPC_RUN/svc/writes.log" 2>/dev/null | head -n 6 | tr '\n' ' ')"
 }
 
 # tb_curl_fails HOST CURL-EXIT DESC -- CURL-ARGS...: curl must fail with that exit code

@@ -16,6 +16,8 @@
 #   pending FAMILY "REASON"         probes of FAMILY (env creds dns s3 repo egress aws clock peer)
 #                                   are not compared yet
 #   checks() { tb_... }             test-bed checks with plain tools; must pass without netcheck
+#   after() { tb_... }              test-bed checks once netcheck ran (what it left in S3, what the
+#                                   S3 stand-in received: tb_s3_markers, tb_s3_writes)
 #   exit_status N [MESSAGE-ERE]     netcheck must exit N (default 0); with MESSAGE-ERE, its
 #                                   --message-file (written by --on-fail abort) must match it
 #   causes CODE PATTERN HOSTS       `netcheck merge` of every report must name exactly the causes of
@@ -79,9 +81,11 @@ scenario_load() { # scenario_load NAME: reset and read scenarios/NAME.sh
   SC_PENDING=()
   SC_RSS_KB="" SC_WALL_S=""
   SC_FD_LIMIT=""
-  unset -f checks
-  # shellcheck disable=SC2317 # replaced by the scenario's own checks()
+  unset -f checks after
+  # shellcheck disable=SC2317 # replaced by the scenario's own checks() and after()
   checks() { :; }
+  # shellcheck disable=SC2317
+  after() { :; }
   set -f
   # shellcheck disable=SC1090
   source "$f"

@@ -11,4 +11,10 @@ checks() {
   tb_peer_port algo-2 algo-1 refused
   tb_bulk algo-1 algo-2 2000000 completes
 }
+after() {
+  # Each host wrote its marker under the netcheck output's prefix and removed it: nothing is left.
+  tb_s3_writes '.method == "PUT" and .status == 200 and .sse == null and (.key | test("^reports/[.]netcheck/algo-[12]-"))' 2
+  tb_s3_writes '.method == "DELETE" and .status == 204' 2
+  tb_s3_markers nc-output-bucket 0
+}
 # Every probe of both hosts: OK.
