@@ -72,25 +72,12 @@ vpc_install_traps
 
 # ---- scenarios ----
 
-# bench_dns_override NAME ADDR: the VPC resolver answers NAME with ADDR (a more specific
-# address= than the S3 zone's). dnsmasq reads its configuration only at start: restart it.
-bench_dns_override() {
-  local conf=$VPC_RUN/dns/bench.conf pid
-  { _vpc_dns_conf; printf 'address=/%s/%s\nlocal=/%s/\n' "$1" "$2" "$1"; } >"$conf"
-  pid=$(cat "$VPC_RUN/dns/vpc.pid")
-  kill "$pid"
-  _vpc_wait "old resolver to exit" 5 _vpc_pids_gone "$pid"
-  _vpc_spawn dns dnsmasq-bench timeout "$VPC_LIFETIME" dnsmasq -k --conf-file="$conf"
-  _vpc_wait "resolver with $1 -> $2" 10 bench_resolves "$1" "$2"
-}
-bench_resolves() { [[ $(vpc_exec algo-1 dig +short +time=1 +tries=1 "$1" A) == "$2" ]]; }
-
 # blackhole: three targets whose connects time out (router drops, no reject, like no_nat and
 # no_sts_logs). sts and pypi.org have addresses of their own; the AL2023 bucket shares the S3
 # front (198.19.1.10) with the job's buckets, so its name moves to an address the router drops.
 scenario_blackhole() {
   _vpc_blackhole "${VPC_SVC_ADDR[sts]}" "${VPC_SVC_ADDR[pypi]}" "$BLACKHOLE_AL2023_ADDR"
-  bench_dns_override "al2023-repos-$VPC_REGION-de612dc2.s3.$VPC_REGION.amazonaws.com" "$BLACKHOLE_AL2023_ADDR"
+  vpc_dns_set "al2023-repos-$VPC_REGION-de612dc2.s3.$VPC_REGION.amazonaws.com=$BLACKHOLE_AL2023_ADDR"
 }
 
 # slow_s3: a user-space relay in the svc namespace delays every answer of the S3 front by 50 ms
