@@ -1,0 +1,24 @@
+# shellcheck shell=bash
+describe "The DHCP options set names a custom DNS server that serves only AWS names: other names REFUSED, AAAA of AWS names NXDOMAIN (A resolves); NAT gateway; default flags"
+hosts 1
+toggle custom_dns_aws_only
+netcheck_args --timeout 15 --peer-wait 120
+measure_rss 16384 3.5
+checks() {
+  tb_dns algo-1 pypi.org REFUSED
+  tb_dns algo-1 s3.us-east-1.amazonaws.com NOERROR 198.19.1.10
+  tb_dns algo-1 s3.us-east-1.amazonaws.com NXDOMAIN - AAAA
+  tb_dns algo-1 nc-input-bucket.s3.us-east-1.amazonaws.com NOERROR 198.19.1.10
+  tb_dns algo-1 sts.us-east-1.amazonaws.com NOERROR 198.19.2.10
+  tb_dns algo-1 sts.us-east-1.amazonaws.com NXDOMAIN - AAAA
+  tb_dns algo-1 no-such-service.us-east-1.amazonaws.com NXDOMAIN
+  tb_dns_answers algo-1 sts.us-east-1.amazonaws.com 1
+  # The NAT gateway is there: only the name is missing.
+  tb_http algo-1 200 'pip' - -- --resolve pypi.org:443:198.19.100.10 https://pypi.org/simple/
+}
+expect all dns:pypi.org DNS_REFUSED@info
+expect all egress:pypi.org 'EGRESS_BLOCKED@info|DNS_REFUSED@info'
+# No warning on any AWS name (the default rule); the AAAA NXDOMAIN answers are one note for the
+# nameserver in the environment section.
+report_jq all '.environment.dns_notes | length == 1'
+report_jq all '.environment.dns_notes[0] | tostring | test("198[.]18[.]0[.]5") and test("AAAA")'
