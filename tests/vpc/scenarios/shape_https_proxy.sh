@@ -28,4 +28,5 @@ checks() {
 }
 # Every probe OK: egress and aws:* through the proxy, s3 and the repository buckets direct, the
 # repository hosts through the proxy (whose subnet reaches S3 through the same gateway endpoint).
-report_jq all '.probes[] | select(.id == "egress:pypi.org") | .details.primary_ip == "198.18.0.6"'
+report_jq all '[.probes[] | select(.id == "egress:pypi.org" or (.id | startswith("aws:"))) | .details.primary_ip] | length == 6 and all(. == "198.18.0.6")'
+report_jq all '[.probes[] | select(.id | startswith("repo:al2023") or startswith("repo:amazonlinux-2-")) | .details.primary_ip] | length == 2 and all(. == "198.19.1.10")'
