@@ -53,7 +53,8 @@ def reply(conn, status, reason):
 
 
 def read_head(conn):
-    """The request head (bytes up to the blank line), or None when too long, slow or closed."""
+    """The request head (bytes up to and with the blank line, then whatever followed it), or
+    None when too long, slow or closed."""
     buf = b""
     end = time.monotonic() + HEAD_SEC
     while b"\r\n\r\n" not in buf:
@@ -120,6 +121,7 @@ class Proxy:
             if head is None:
                 log("%s: no request head within %d bytes and %.0f s" % (peer, HEAD_MAX, HEAD_SEC))
                 return
+            head, _, early = head.partition(b"\r\n\r\n")
             line = head.split(b"\r\n", 1)[0].decode("latin-1")
             parts = line.split()
             if len(parts) != 3 or parts[0] != "CONNECT":
@@ -143,7 +145,10 @@ class Proxy:
                 reply(conn, 502, "Bad Gateway")
                 return
             conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            if early:  # a client that did not wait for the 200 (bounded by HEAD_MAX)
+                upstream.sendall(early)
             up, down, why = self.relay(conn, upstream)
+            up += len(early)
             log("%s: CONNECT %s -> 200 via %s, %d bytes up, %d down, %s" % (
                 peer, parts[1], upstream.getpeername()[0], up, down, why))
         except OSError as e:
