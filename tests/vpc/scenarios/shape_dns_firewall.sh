@@ -16,4 +16,4 @@ checks() {
 }
 # NODATA for an A query: the name has no address (DNS_NXDOMAIN names both).
 expect all dns:pypi.org DNS_NXDOMAIN@info
-expect all egress:pypi.org 'EGRESS_BLOCKED@info|DNS_NXDOMAIN@info'
+expect all egress:pypi.org EGRESS_BLOCKED@info

@@ -16,4 +16,4 @@ checks() {
 }
 # NXDOMAIN: the name does not exist.
 expect all dns:pypi.org DNS_NXDOMAIN@info
-expect all egress:pypi.org 'EGRESS_BLOCKED@info|DNS_NXDOMAIN@info'
+expect all egress:pypi.org EGRESS_BLOCKED@info
