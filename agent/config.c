@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "netcheck/common.h"
@@ -22,19 +23,11 @@
 #define ENV_SM_CONFIG_DIR "NETCHECK_SM_CONFIG_DIR"
 #define ENV_MESSAGE_FILE "NETCHECK_MESSAGE_FILE"
 
-static const char *const family_names[NC_FAM_COUNT] = {"env",    "creds", "dns",   "s3",  "repo",
-                                                       "egress", "aws",   "clock", "peer"};
-
-const char *config_family_name(enum nc_family f) {
-  return (unsigned)f < NC_FAM_COUNT ? family_names[f] : "?";
-}
-
-int config_family_from_name(const char *name) {
-  for (int i = 0; i < NC_FAM_COUNT; i++)
-    if (name && strcmp(name, family_names[i]) == 0)
-      return i;
-  return -1;
-}
+/* The job's settings, from its Environment (contract: README, "Expectations"). */
+#define ENV_EXPECT "NETCHECK_EXPECT"
+#define ENV_SKIP "NETCHECK_SKIP"
+#define ENV_ON_FAIL "NETCHECK_ON_FAIL"
+#define ENV_TIMEOUT "NETCHECK_TIMEOUT"
 
 const char *config_expect_name(enum nc_expect e) {
   switch (e) {
@@ -47,7 +40,7 @@ const char *config_expect_name(enum nc_expect e) {
   }
 }
 
-static int expect_from_name(const char *s) {
+int config_expect_from_name(const char *s) {
   if (!strcmp(s, "reachable"))
     return NC_EXPECT_REACHABLE;
   if (!strcmp(s, "blocked"))
@@ -55,6 +48,43 @@ static int expect_from_name(const char *s) {
   if (!strcmp(s, "any"))
     return NC_EXPECT_ANY;
   return -1;
+}
+
+const char *config_source_name(enum nc_source s) {
+  switch (s) {
+  case NC_SRC_JOB_ENV:
+    return "the job's Environment";
+  case NC_SRC_ENV:
+    return "environment";
+  case NC_SRC_CONFIG:
+    return "--config";
+  case NC_SRC_FLAG:
+    return "command line";
+  default:
+    return "default";
+  }
+}
+
+bool config_skips(const struct nc_config *cfg, const char *key) {
+  for (int i = 0; i < cfg->n_skips; i++)
+    if (!strcasecmp(cfg->skips[i], key))
+      return true;
+  return false;
+}
+
+void config_problem(struct nc_config *cfg, const char *file, const char *field, const char *fmt,
+                    ...) {
+  struct nc_problem *pr;
+  va_list ap;
+  if (cfg->n_problems >= NC_MAX_PROBLEMS)
+    return;
+  pr = &cfg->problems[cfg->n_problems++];
+  nc_strlcpy(pr->file, file ? file : "", sizeof pr->file);
+  nc_strlcpy(pr->field, field ? field : "", sizeof pr->field);
+  va_start(ap, fmt);
+  vsnprintf(pr->text, sizeof pr->text, fmt, ap);
+  va_end(ap);
+  nc_utf8_trim_tail(pr->text);
 }
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -206,66 +236,88 @@ static int add_dns_server(struct nc_config *cfg, const char *s) {
   return 0;
 }
 
-/* ---- JSON helpers: a missing or null field is "absent"; a wrong type is an error ---- */
+/* ---- JSON fields: a missing or null field is "absent"; a wrong type is a problem ---- */
 
+/* A lenient file (what SageMaker wrote) records a wrong field as a problem
+ * and skips it; a strict one (--config) fails with err set. */
 struct jctx {
+  struct nc_config *cfg;
   const char *file;
+  bool lenient;
   char *err;
   size_t errlen;
 };
 
-/* Returns 1 and sets *out when item is a string, 0 when absent/null, -1 on a wrong type. */
-static int jstr(struct jctx *c, const cJSON *obj, const char *key, const char *path,
-                const char **out) {
+enum jtype { J_STRING, J_OBJECT, J_ARRAY, J_NUMBER, J_BOOL };
+
+static const char *const jtype_names[] = {"a string", "an object", "an array", "a number",
+                                          "true or false"};
+
+static bool jtype_is(const cJSON *it, enum jtype t) {
+  switch (t) {
+  case J_STRING:
+    return cJSON_IsString(it) && it->valuestring;
+  case J_OBJECT:
+    return cJSON_IsObject(it);
+  case J_ARRAY:
+    return cJSON_IsArray(it);
+  case J_NUMBER:
+    return cJSON_IsNumber(it);
+  default:
+    return cJSON_IsBool(it);
+  }
+}
+
+/* Complains about path.key (either may be ""): a problem of a lenient file
+ * (the field is skipped), err of a strict one. Returns what the reader
+ * returns then: 0 when lenient (absent), -1 when strict. */
+static int jbad(struct jctx *c, const char *path, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int jbad(struct jctx *c, const char *path, const char *key, const char *fmt, ...) {
+  char field[128], what[200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  nc_snprintf(field, sizeof field, "%s%s%s", path, *path && *key ? "." : "", key);
+  if (c->lenient)
+    config_problem(c->cfg, c->file, field, "%s", what);
+  else
+    seterr(c->err, c->errlen, "%s: %s%s%s", c->file, field, *field ? ": " : "", what);
+  return c->lenient ? 0 : -1;
+}
+
+/* 1 and *out set when obj.key has type t, 0 when absent or null (or wrong
+ * in a lenient file), -1 when wrong in a strict one. */
+static int jget(struct jctx *c, const cJSON *obj, const char *key, const char *path, enum jtype t,
+                const cJSON **out) {
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  *out = NULL;
   if (!it || cJSON_IsNull(it))
     return 0;
-  if (!cJSON_IsString(it) || !it->valuestring) {
-    seterr(c->err, c->errlen, "%s: %s%s%s: expected a string", c->file, path, *path ? "." : "",
-           key);
-    return -1;
+  if (!jtype_is(it, t)) {
+    jbad(c, path, key, "expected %s", jtype_names[t]);
+    return c->lenient ? 0 : -1;
   }
+  *out = it;
+  return 1;
+}
+
+static int jstr(struct jctx *c, const cJSON *obj, const char *key, const char *path,
+                const char **out) {
+  const cJSON *it = NULL;
+  int r = jget(c, obj, key, path, J_STRING, &it);
+  if (r != 1 || !it || !it->valuestring)
+    return r < 0 ? -1 : 0;
   *out = it->valuestring;
   return 1;
 }
 
-static int jobj(struct jctx *c, const cJSON *obj, const char *key, const char *path,
-                const cJSON **out) {
-  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-  if (!it || cJSON_IsNull(it))
-    return 0;
-  if (!cJSON_IsObject(it)) {
-    seterr(c->err, c->errlen, "%s: %s%s%s: expected an object", c->file, path, *path ? "." : "",
-           key);
-    return -1;
-  }
-  *out = it;
-  return 1;
-}
-
-static int jarr(struct jctx *c, const cJSON *obj, const char *key, const char *path,
-                const cJSON **out) {
-  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-  if (!it || cJSON_IsNull(it))
-    return 0;
-  if (!cJSON_IsArray(it)) {
-    seterr(c->err, c->errlen, "%s: %s%s%s: expected an array", c->file, path, *path ? "." : "",
-           key);
-    return -1;
-  }
-  *out = it;
-  return 1;
-}
-
 static int jnum(struct jctx *c, const cJSON *obj, const char *key, const char *path, double *out) {
-  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-  if (!it || cJSON_IsNull(it))
-    return 0;
-  if (!cJSON_IsNumber(it)) {
-    seterr(c->err, c->errlen, "%s: %s%s%s: expected a number", c->file, path, *path ? "." : "",
-           key);
-    return -1;
-  }
+  const cJSON *it = NULL;
+  int r = jget(c, obj, key, path, J_NUMBER, &it);
+  if (r != 1 || !it)
+    return r < 0 ? -1 : 0;
   *out = it->valuedouble;
   return 1;
 }
@@ -292,24 +344,121 @@ static cJSON *parse_json(struct jctx *c, const char *buf, size_t len) {
   return root;
 }
 
+/* ---- the job's settings in its environment (NETCHECK_*) ---- */
+
+/* Applies one NETCHECK_* value from src. A value that cannot be used is a
+ * problem of `where`, never fatal: the job must still start. */
+static void apply_env_setting(struct nc_config *cfg, const char *var, const char *value,
+                              enum nc_source src, const char *where) {
+  if (!value || !*value)
+    return;
+  if (!strcmp(var, ENV_EXPECT)) {
+    char err[256];
+    if (config_add_expectations(cfg, value, true, src, err, sizeof err))
+      config_problem(cfg, where, var, "%s", err);
+  } else if (!strcmp(var, ENV_SKIP)) {
+    char buf[1024];
+    char *save = NULL, *tok;
+    if (nc_strlcpy(buf, value, sizeof buf) >= sizeof buf) {
+      config_problem(cfg, where, var, "longer than %zu bytes: ignored", sizeof buf - 1);
+      return;
+    }
+    for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+      if (strlen(tok) >= NC_KEY_MAX || cfg->n_skips >= NC_MAX_SKIPS) {
+        config_problem(cfg, where, var, "\"%.64s\": too long, or too many skips", tok);
+        continue;
+      }
+      cfg->skip_source[cfg->n_skips] = src;
+      nc_strlcpy(cfg->skips[cfg->n_skips++], tok, NC_KEY_MAX);
+    }
+  } else if (!strcmp(var, ENV_ON_FAIL)) {
+    if (!strcmp(value, "warn") || !strcmp(value, "abort"))
+      cfg->on_fail = strcmp(value, "abort") ? NC_ON_FAIL_WARN : NC_ON_FAIL_ABORT;
+    else
+      config_problem(cfg, where, var, "expected warn or abort, got \"%.32s\"", value);
+  } else if (!strcmp(var, ENV_TIMEOUT)) {
+    int ms;
+    if (parse_seconds_ms(value, 100, 3600000, &ms) == 0)
+      cfg->timeout_ms = ms;
+    else
+      config_problem(cfg, where, var, "expected seconds between 0.1 and 3600, got \"%.32s\"",
+                     value);
+  }
+}
+
+static const char *const env_settings[] = {ENV_EXPECT, ENV_SKIP, ENV_ON_FAIL, ENV_TIMEOUT};
+
+/* ---- processingjobconfig.json ---- */
+
+static void job_inputs(struct jctx *c, const cJSON *root) {
+  const cJSON *arr = NULL, *in;
+  int i = 0;
+  if (jget(c, root, "ProcessingInputs", "", J_ARRAY, &arr) != 1)
+    return;
+  cJSON_ArrayForEach(in, arr) {
+    char path[64], sub[96];
+    const cJSON *s3in = NULL;
+    const char *s = NULL;
+    nc_snprintf(path, sizeof path, "ProcessingInputs[%d]", i++);
+    if (cJSON_IsNull(in))
+      continue;
+    if (!cJSON_IsObject(in)) {
+      jbad(c, path, "", "expected an object");
+      continue;
+    }
+    if (jget(c, in, "S3Input", path, J_OBJECT, &s3in) != 1)
+      continue;
+    nc_snprintf(sub, sizeof sub, "%s.S3Input", path);
+    if (jstr(c, s3in, "S3Uri", sub, &s) == 1 && add_bucket(c->cfg, s, NULL, "input"))
+      NC_WARN("%s: %s.S3Uri: not an s3:// URI, ignored", c->file, sub);
+  }
+}
+
+static void job_outputs(struct jctx *c, const cJSON *root) {
+  const cJSON *o = NULL, *arr = NULL, *out;
+  int i = 0;
+  if (jget(c, root, "ProcessingOutputConfig", "", J_OBJECT, &o) != 1 ||
+      jget(c, o, "Outputs", "ProcessingOutputConfig", J_ARRAY, &arr) != 1)
+    return;
+  cJSON_ArrayForEach(out, arr) {
+    char path[64], sub[96];
+    const cJSON *s3out = NULL;
+    const char *name = "", *lp = NULL, *s = NULL;
+    struct nc_config *cfg = c->cfg;
+    nc_snprintf(path, sizeof path, "ProcessingOutputConfig.Outputs[%d]", i++);
+    if (cJSON_IsNull(out))
+      continue;
+    if (!cJSON_IsObject(out)) {
+      jbad(c, path, "", "expected an object");
+      continue;
+    }
+    jstr(c, out, "OutputName", path, &name);
+    if (jget(c, out, "S3Output", path, J_OBJECT, &s3out) != 1)
+      continue;
+    nc_snprintf(sub, sizeof sub, "%s.S3Output", path);
+    if (jstr(c, s3out, "S3Uri", sub, &s) == 1 && add_bucket(cfg, s, NULL, "output"))
+      NC_WARN("%s: %s.S3Uri: not an s3:// URI, ignored", c->file, sub);
+    if (jstr(c, s3out, "LocalPath", sub, &lp) == 1 && cfg->job.n_outputs < NC_MAX_OUTPUTS) {
+      struct nc_output *no = &cfg->job.outputs[cfg->job.n_outputs++];
+      nc_strlcpy(no->name, name ? name : "", sizeof no->name);
+      nc_strlcpy(no->local_path, lp, sizeof no->local_path);
+    }
+  }
+}
+
 int config_parse_processing_job(struct nc_config *cfg, const char *buf, size_t len, char *err,
                                 size_t errlen) {
-  struct jctx c = {"processingjobconfig.json", err, errlen};
-  const cJSON *arr, *o, *res, *cl;
-  const char *s;
+  struct jctx c = {cfg, "processingjobconfig.json", true, err, errlen};
+  const cJSON *o = NULL, *cl = NULL, *env = NULL, *iso = NULL;
+  const char *s = NULL;
   double d;
-  int rc = -1, r;
   cJSON *root = parse_json(&c, buf, len);
   if (!root)
     return -1;
-
-  if ((r = jstr(&c, root, "ProcessingJobName", "", &s)) < 0)
-    goto done;
-  if (r)
+  cfg->job.found = true;
+  if (jstr(&c, root, "ProcessingJobName", "", &s) == 1)
     nc_strlcpy(cfg->job.name, s, sizeof cfg->job.name);
-  if ((r = jstr(&c, root, "ProcessingJobArn", "", &s)) < 0)
-    goto done;
-  if (r) {
+  if (jstr(&c, root, "ProcessingJobArn", "", &s) == 1) {
     nc_strlcpy(cfg->job.arn, s, sizeof cfg->job.arn);
     if (config_region_from_arn(s, cfg->job.region, sizeof cfg->job.region))
       cfg->job.region[0] = '\0';
@@ -317,145 +466,129 @@ int config_parse_processing_job(struct nc_config *cfg, const char *buf, size_t l
     if (!cfg->job.name[0] && strrchr(s, '/'))
       nc_strlcpy(cfg->job.name, strrchr(s, '/') + 1, sizeof cfg->job.name);
   }
-
-  if ((r = jarr(&c, root, "ProcessingInputs", "", &arr)) < 0)
-    goto done;
-  if (r) {
-    int i = 0;
-    const cJSON *in;
-    cJSON_ArrayForEach(in, arr) {
-      char path[64];
-      const cJSON *s3in;
-      nc_snprintf(path, sizeof path, "ProcessingInputs[%d]", i++);
-      if (cJSON_IsNull(in))
-        continue;
-      if (!cJSON_IsObject(in)) {
-        seterr(err, errlen, "%s: %s: expected an object", c.file, path);
-        goto done;
-      }
-      if ((r = jobj(&c, in, "S3Input", path, &s3in)) < 0)
-        goto done;
-      if (r) {
-        char sub[96];
-        nc_snprintf(sub, sizeof sub, "%s.S3Input", path);
-        if ((r = jstr(&c, s3in, "S3Uri", sub, &s)) < 0)
-          goto done;
-        if (r && add_bucket(cfg, s, NULL, "input"))
-          NC_WARN("%s: %s.S3Uri: not an s3:// URI, ignored", c.file, sub);
-      }
-    }
-  }
-
-  if ((r = jobj(&c, root, "ProcessingOutputConfig", "", &o)) < 0)
-    goto done;
-  if (r) {
-    if ((r = jarr(&c, o, "Outputs", "ProcessingOutputConfig", &arr)) < 0)
-      goto done;
-    if (r) {
-      int i = 0;
-      const cJSON *out;
-      cJSON_ArrayForEach(out, arr) {
-        char path[64], sub[96];
-        const cJSON *s3out;
-        const char *name = "", *lp = NULL;
-        nc_snprintf(path, sizeof path, "ProcessingOutputConfig.Outputs[%d]", i++);
-        if (cJSON_IsNull(out))
-          continue;
-        if (!cJSON_IsObject(out)) {
-          seterr(err, errlen, "%s: %s: expected an object", c.file, path);
-          goto done;
-        }
-        if (jstr(&c, out, "OutputName", path, &name) < 0)
-          goto done;
-        if ((r = jobj(&c, out, "S3Output", path, &s3out)) < 0)
-          goto done;
-        if (!r)
-          continue;
-        nc_snprintf(sub, sizeof sub, "%s.S3Output", path);
-        if ((r = jstr(&c, s3out, "S3Uri", sub, &s)) < 0)
-          goto done;
-        if (r && add_bucket(cfg, s, NULL, "output"))
-          NC_WARN("%s: %s.S3Uri: not an s3:// URI, ignored", c.file, sub);
-        if ((r = jstr(&c, s3out, "LocalPath", sub, &lp)) < 0)
-          goto done;
-        if (r && cfg->job.n_outputs < NC_MAX_OUTPUTS) {
-          struct nc_output *no = &cfg->job.outputs[cfg->job.n_outputs++];
-          nc_strlcpy(no->name, name ? name : "", sizeof no->name);
-          nc_strlcpy(no->local_path, lp, sizeof no->local_path);
-        }
-      }
-    }
-  }
-
-  if ((r = jobj(&c, root, "ProcessingResources", "", &res)) < 0)
-    goto done;
-  if (r) {
-    if ((r = jobj(&c, res, "ClusterConfig", "ProcessingResources", &cl)) < 0)
-      goto done;
-    if (r) {
-      if ((r = jnum(&c, cl, "InstanceCount", "ProcessingResources.ClusterConfig", &d)) < 0)
-        goto done;
-      if (r && d >= 0 && d <= 100000)
-        cfg->job.instance_count = (int)d;
-    }
-  }
-  rc = 0;
-done:
+  job_inputs(&c, root);
+  job_outputs(&c, root);
+  if (jget(&c, root, "ProcessingResources", "", J_OBJECT, &o) == 1 &&
+      jget(&c, o, "ClusterConfig", "ProcessingResources", J_OBJECT, &cl) == 1 &&
+      jnum(&c, cl, "InstanceCount", "ProcessingResources.ClusterConfig", &d) == 1 && d >= 0 &&
+      d <= 100000)
+    cfg->job.instance_count = (int)d;
+  if (jget(&c, root, "NetworkConfig", "", J_OBJECT, &o) == 1 &&
+      jget(&c, o, "EnableNetworkIsolation", "NetworkConfig", J_BOOL, &iso) == 1)
+    cfg->job.network_isolation = cJSON_IsTrue(iso) ? 1 : 0;
+  /* The job's Environment: NETCHECK_* settings (the process environment,
+   * read later, has the same values inside SageMaker and wins). */
+  if (jget(&c, root, "Environment", "", J_OBJECT, &env) == 1)
+    for (size_t k = 0; k < NC_ARRAY_LEN(env_settings); k++)
+      if (jstr(&c, env, env_settings[k], "Environment", &s) == 1)
+        apply_env_setting(cfg, env_settings[k], s, NC_SRC_JOB_ENV, c.file);
   cJSON_Delete(root);
-  return rc;
+  return 0;
 }
 
 int config_parse_resource(struct nc_config *cfg, const char *buf, size_t len, char *err,
                           size_t errlen) {
-  struct jctx c = {"resourceconfig.json", err, errlen};
-  const cJSON *arr, *h;
-  const char *s;
-  int rc = -1, r, i = 0;
+  struct jctx c = {cfg, "resourceconfig.json", true, err, errlen};
+  const cJSON *arr = NULL, *h;
+  const char *s = NULL;
+  int beyond = 0;
   cJSON *root = parse_json(&c, buf, len);
   if (!root)
     return -1;
-  if ((r = jstr(&c, root, "current_host", "", &s)) < 0)
-    goto done;
-  if (r) {
-    if (!*s || strlen(s) >= NC_HOST_MAX) {
-      seterr(err, errlen, "%s: current_host: empty or longer than %d bytes", c.file,
-             NC_HOST_MAX - 1);
-      goto done;
-    }
-    nc_strlcpy(cfg->job.current_host, s, sizeof cfg->job.current_host);
+  if (jstr(&c, root, "current_host", "", &s) == 1) {
+    if (!*s || strlen(s) >= NC_HOST_MAX)
+      jbad(&c, "", "current_host", "empty or longer than %d bytes", NC_HOST_MAX - 1);
+    else
+      nc_strlcpy(cfg->job.current_host, s, sizeof cfg->job.current_host);
   }
-  if ((r = jstr(&c, root, "network_interface_name", "", &s)) < 0)
-    goto done;
-  if (r)
+  if (jstr(&c, root, "network_interface_name", "", &s) == 1)
     nc_strlcpy(cfg->job.network_interface_name, s, sizeof cfg->job.network_interface_name);
-  if ((r = jarr(&c, root, "hosts", "", &arr)) < 0)
-    goto done;
-  if (r) {
+  if (jget(&c, root, "hosts", "", J_ARRAY, &arr) == 1) {
+    int i = 0;
     cJSON_ArrayForEach(h, arr) {
+      char path[32];
+      nc_snprintf(path, sizeof path, "hosts[%d]", i++);
       if (!cJSON_IsString(h) || !h->valuestring) {
-        seterr(err, errlen, "%s: hosts[%d]: expected a string", c.file, i);
-        goto done;
+        jbad(&c, path, "", "expected a string");
+        continue;
       }
-      if (add_string(cfg->job.hosts, &cfg->job.n_hosts, NC_MAX_HOSTS, h->valuestring)) {
-        seterr(err, errlen, "%s: hosts[%d]: empty, too long, or more than %d hosts", c.file, i,
-               NC_MAX_HOSTS);
-        goto done;
+      if (!*h->valuestring || strlen(h->valuestring) >= NC_HOST_MAX) {
+        jbad(&c, path, "", "empty or longer than %d bytes", NC_HOST_MAX - 1);
+        continue;
       }
-      i++;
+      if (cfg->job.n_hosts >= NC_MAX_HOSTS) {
+        beyond++;
+        continue;
+      }
+      add_string(cfg->job.hosts, &cfg->job.n_hosts, NC_MAX_HOSTS, h->valuestring);
     }
   }
-  rc = 0;
-done:
+  if (beyond)
+    config_problem(cfg, c.file, "hosts",
+                   "%d hosts beyond the first %d are not probed (netcheck's limit)", beyond,
+                   NC_MAX_HOSTS);
   cJSON_Delete(root);
-  return rc;
+  return 0;
+}
+
+static int add_expectation(struct nc_config *cfg, const char *key, size_t klen, int e,
+                           enum nc_source src) {
+  struct nc_expectation *x;
+  if (klen == 0 || klen >= NC_KEY_MAX || e < 0 || cfg->n_expectations >= NC_MAX_EXPECTATIONS)
+    return -1;
+  x = &cfg->expectations[cfg->n_expectations++];
+  memcpy(x->key, key, klen);
+  x->key[klen] = '\0';
+  x->expect = (enum nc_expect)e;
+  x->source = src;
+  return 0;
+}
+
+/* s without leading and trailing blanks (in place). */
+static char *trim_blanks(char *s) {
+  size_t n;
+  while (*s == ' ' || *s == '\t')
+    s++;
+  n = strlen(s);
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+    s[--n] = '\0';
+  return s;
+}
+
+int config_add_expectations(struct nc_config *cfg, const char *text, bool list, enum nc_source src,
+                            char *err, size_t errlen) {
+  char buf[1024];
+  char *save = NULL, *tok;
+  if (nc_strlcpy(buf, text, sizeof buf) >= sizeof buf) {
+    seterr(err, errlen, "longer than %zu bytes", sizeof buf - 1);
+    return -1;
+  }
+  for (tok = list ? strtok_r(buf, ",", &save) : buf; tok;
+       tok = list ? strtok_r(NULL, ",", &save) : NULL) {
+    char *eq = strchr(tok, '='), *key, *value;
+    if (!eq) {
+      if (list && !*trim_blanks(tok))
+        continue; /* "a=b,,c=d" */
+      seterr(err, errlen, "expected KEY=reachable|blocked|any, got \"%.64s\"", trim_blanks(tok));
+      return -1;
+    }
+    *eq = '\0';
+    key = trim_blanks(tok);
+    value = trim_blanks(eq + 1);
+    if (add_expectation(cfg, key, strlen(key), config_expect_from_name(value), src)) {
+      seterr(err, errlen, "expected KEY=reachable|blocked|any, got \"%.64s=%.32s\"", key, value);
+      return -1;
+    }
+  }
+  return 0;
 }
 
 /* --config FILE: extra targets and expectations. */
 int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *err,
                       size_t errlen) {
-  struct jctx c = {cfg->config_file[0] ? cfg->config_file : "--config", err, errlen};
-  const cJSON *arr, *o, *it;
-  const char *s;
+  struct jctx c = {cfg, cfg->config_file[0] ? cfg->config_file : "--config", false, err, errlen};
+  const cJSON *arr = NULL, *o = NULL, *it;
+  const char *s = NULL;
   double d;
   int rc = -1, r;
   cJSON *root = parse_json(&c, buf, len);
@@ -464,9 +597,9 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
 
   for (it = root->child; it; it = it->next) {
     static const char *const known[] = {
-        "region",      "buckets", "expect",    "skip",      "egress_targets", "tcp_targets",
-        "dns_servers", "timeout", "peer_wait", "peer_port", "ca_bundle",      "on_fail",
-        "report",      "summary", "$schema",   "comment",   "internet"};
+        "region",      "buckets", "expect",          "skip",      "egress_targets", "tcp_targets",
+        "dns_servers", "timeout", "connect_timeout", "peer_wait", "peer_port",      "ca_bundle",
+        "on_fail",     "report",  "summary",         "$schema",   "comment",        "internet"};
     size_t k;
     for (k = 0; k < NC_ARRAY_LEN(known); k++)
       if (it->string && !strcmp(it->string, known[k]))
@@ -485,7 +618,7 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
     }
     nc_strlcpy(cfg->region, s, sizeof cfg->region);
   }
-  if ((r = jarr(&c, root, "buckets", "", &arr)) < 0)
+  if ((r = jget(&c, root, "buckets", "", J_ARRAY, &arr)) < 0)
     goto done;
   if (r) {
     int i = 0;
@@ -507,45 +640,40 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
       i++;
     }
   }
-  if ((r = jobj(&c, root, "expect", "", &o)) < 0)
+  if ((r = jget(&c, root, "expect", "", J_OBJECT, &o)) < 0)
     goto done;
   if (r) {
     cJSON_ArrayForEach(it, o) {
-      int f = config_family_from_name(it->string), e;
-      if (f < 0 || !cJSON_IsString(it) || (e = expect_from_name(it->valuestring)) < 0) {
+      int e = cJSON_IsString(it) ? config_expect_from_name(it->valuestring) : -1;
+      if (!it->string || add_expectation(cfg, it->string, strlen(it->string), e, NC_SRC_CONFIG)) {
         seterr(err, errlen,
-               "%s: expect.%.32s: expected a probe family and \"reachable\", \"blocked\" or "
-               "\"any\"",
+               "%s: expect.%.32s: expected a probe family or target and \"reachable\", "
+               "\"blocked\" or \"any\"",
                c.file, it->string ? it->string : "");
         goto done;
       }
-      cfg->expect[f] = (enum nc_expect)e;
     }
   }
-  /* "internet" (DESIGN.md's example) is shorthand for expect.egress. */
+  /* "internet" is shorthand for expect.egress. */
   if ((r = jstr(&c, root, "internet", "", &s)) < 0)
     goto done;
-  if (r) {
-    int e = expect_from_name(s);
-    if (e < 0) {
-      seterr(err, errlen, "%s: internet: expected \"reachable\", \"blocked\" or \"any\"", c.file);
-      goto done;
-    }
-    cfg->expect[NC_FAM_EGRESS] = (enum nc_expect)e;
+  if (r &&
+      add_expectation(cfg, "egress", strlen("egress"), config_expect_from_name(s), NC_SRC_CONFIG)) {
+    seterr(err, errlen, "%s: internet: expected \"reachable\", \"blocked\" or \"any\"", c.file);
+    goto done;
   }
-  if ((r = jarr(&c, root, "skip", "", &arr)) < 0)
+  if ((r = jget(&c, root, "skip", "", J_ARRAY, &arr)) < 0)
     goto done;
   if (r) {
     cJSON_ArrayForEach(it, arr) {
-      int f = cJSON_IsString(it) ? config_family_from_name(it->valuestring) : -1;
-      if (f < 0) {
-        seterr(err, errlen,
-               "%s: skip: expected probe family names (env, creds, dns, s3, repo, "
-               "egress, aws, clock, peer)",
+      if (!cJSON_IsString(it) || !*it->valuestring || strlen(it->valuestring) >= NC_KEY_MAX ||
+          cfg->n_skips >= NC_MAX_SKIPS) {
+        seterr(err, errlen, "%s: skip: expected probe family names (netcheck --list-probes)",
                c.file);
         goto done;
       }
-      cfg->skip[f] = true;
+      cfg->skip_source[cfg->n_skips] = NC_SRC_CONFIG;
+      nc_strlcpy(cfg->skips[cfg->n_skips++], it->valuestring, NC_KEY_MAX);
     }
   }
   struct {
@@ -555,7 +683,7 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
   } lists[] = {{"egress_targets", cfg->egress_targets, &cfg->n_egress_targets},
                {"tcp_targets", cfg->tcp_targets, &cfg->n_tcp_targets}};
   for (size_t l = 0; l < NC_ARRAY_LEN(lists); l++) {
-    if ((r = jarr(&c, root, lists[l].key, "", &arr)) < 0)
+    if ((r = jget(&c, root, lists[l].key, "", J_ARRAY, &arr)) < 0)
       goto done;
     if (!r)
       continue;
@@ -569,7 +697,7 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
       }
     }
   }
-  if ((r = jarr(&c, root, "dns_servers", "", &arr)) < 0)
+  if ((r = jget(&c, root, "dns_servers", "", J_ARRAY, &arr)) < 0)
     goto done;
   if (r) {
     cfg->n_dns_servers = 0;
@@ -589,6 +717,15 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
       goto done;
     }
     cfg->timeout_ms = (int)(d * 1000);
+  }
+  if ((r = jnum(&c, root, "connect_timeout", "", &d)) < 0)
+    goto done;
+  if (r) {
+    if (d < 0.1 || d > 3600) {
+      seterr(err, errlen, "%s: connect_timeout: expected seconds between 0.1 and 3600", c.file);
+      goto done;
+    }
+    cfg->connect_timeout_ms = (int)(d * 1000);
   }
   if ((r = jnum(&c, root, "peer_wait", "", &d)) < 0)
     goto done;
@@ -649,37 +786,36 @@ done:
 
 /* ---- loading ---- */
 
-/* Reads dir/name into cfg with parse(); a missing file is fine. */
-static int load_sm_file(struct nc_config *cfg, const char *dir, const char *name,
-                        int (*parse)(struct nc_config *, const char *, size_t, char *, size_t),
-                        char *err, size_t errlen) {
-  char path[NC_PATH_MAX + 64];
+/* Reads dir/name into cfg with parse(). A missing file is fine; one that
+ * cannot be read or parsed is a problem of the job config (CONFIG_INVALID),
+ * never fatal: what SageMaker wrote must not keep the workload from starting. */
+static void load_sm_file(struct nc_config *cfg, const char *dir, const char *name,
+                         int (*parse)(struct nc_config *, const char *, size_t, char *, size_t)) {
+  char path[NC_PATH_MAX + 64], err[512];
   char *buf;
   size_t len;
+  int first = cfg->n_problems;
   nc_snprintf(path, sizeof path, "%s/%s", dir, name);
   if (nc_read_file(path, CONFIG_FILE_MAX, &buf, &len)) {
-    if (errno == ENOENT)
-      return 0;
-    seterr(err, errlen, "%s: %s", path, errno == EFBIG ? "file too large" : strerror(errno));
-    return -1;
+    if (errno != ENOENT)
+      config_problem(cfg, path, "", "%s: the file was not used",
+                     errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+    return;
   }
-  if (parse(cfg, buf, len, err, errlen)) {
-    /* Name the full path, not only the base name the parser knows. */
-    char line[1024];
-    const char *rest = strchr(err, ':');
-    nc_snprintf(line, sizeof line, "%s%s", path, rest ? rest : ": invalid");
-    nc_strlcpy(err, line, errlen);
-    free(buf);
-    return -1;
+  if (parse(cfg, buf, len, err, sizeof err)) {
+    const char *rest = strchr(err, ':'); /* after the base name the parser knows */
+    config_problem(cfg, path, "", "%s: the file was not used", rest ? rest + 2 : err);
   }
   free(buf);
-  return 0;
+  /* The parser knows only the base name: problems name the full path. */
+  for (int i = first; i < cfg->n_problems; i++)
+    nc_strlcpy(cfg->problems[i].file, path, sizeof cfg->problems[i].file);
 }
 
 /* Flag values, applied after discovery and the file. */
 struct flags {
   const char *sm_config_dir, *config, *report, *region, *ca_bundle, *message;
-  int timeout_ms, peer_wait_ms, peer_port;
+  int timeout_ms, connect_timeout_ms, peer_wait_ms, peer_port;
   int on_fail, summary;
   const char *buckets[NC_MAX_BUCKETS];
   int n_buckets;
@@ -687,9 +823,9 @@ struct flags {
   int n_dns;
   const char *egress[NC_MAX_TARGETS];
   int n_egress;
-  const char *expects[NC_FAM_COUNT * 2];
+  const char *expects[NC_MAX_EXPECTATIONS];
   int n_expects;
-  const char *skips[NC_FAM_COUNT * 2];
+  const char *skips[NC_MAX_SKIPS];
   int n_skips;
 };
 
@@ -698,6 +834,7 @@ enum {
   OPT_SM_DIR,
   OPT_REPORT,
   OPT_TIMEOUT,
+  OPT_CONNECT_TIMEOUT,
   OPT_ON_FAIL,
   OPT_REGION,
   OPT_BUCKET,
@@ -715,29 +852,31 @@ enum {
   OPT_LIST,
 };
 
-static const struct option long_opts[] = {{OPT_SM_CONFIG_DIR, required_argument, NULL, OPT_SM_DIR},
-                                          {"config", required_argument, NULL, OPT_CONFIG},
-                                          {"report", required_argument, NULL, OPT_REPORT},
-                                          {"timeout", required_argument, NULL, OPT_TIMEOUT},
-                                          {"on-fail", required_argument, NULL, OPT_ON_FAIL},
-                                          {"region", required_argument, NULL, OPT_REGION},
-                                          {"bucket", required_argument, NULL, OPT_BUCKET},
-                                          {"dns-server", required_argument, NULL, OPT_DNS},
-                                          {"ca-bundle", required_argument, NULL, OPT_CA},
-                                          {"peer-port", required_argument, NULL, OPT_PEER_PORT},
-                                          {"peer-wait", required_argument, NULL, OPT_PEER_WAIT},
-                                          {"summary", required_argument, NULL, OPT_SUMMARY},
-                                          {"expect", required_argument, NULL, OPT_EXPECT},
-                                          {"skip", required_argument, NULL, OPT_SKIP},
-                                          {"egress-target", required_argument, NULL, OPT_EGRESS},
-                                          {"message-file", required_argument, NULL, OPT_MESSAGE},
-                                          {"init", no_argument, NULL, OPT_INIT},
-                                          {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-                                          {"list-probes", no_argument, NULL, OPT_LIST},
-                                          {"verbose", no_argument, NULL, 'v'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {"version", no_argument, NULL, 'V'},
-                                          {NULL, 0, NULL, 0}};
+static const struct option long_opts[] = {
+    {OPT_SM_CONFIG_DIR, required_argument, NULL, OPT_SM_DIR},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"on-fail", required_argument, NULL, OPT_ON_FAIL},
+    {"region", required_argument, NULL, OPT_REGION},
+    {"bucket", required_argument, NULL, OPT_BUCKET},
+    {"dns-server", required_argument, NULL, OPT_DNS},
+    {"ca-bundle", required_argument, NULL, OPT_CA},
+    {"peer-port", required_argument, NULL, OPT_PEER_PORT},
+    {"peer-wait", required_argument, NULL, OPT_PEER_WAIT},
+    {"summary", required_argument, NULL, OPT_SUMMARY},
+    {"expect", required_argument, NULL, OPT_EXPECT},
+    {"skip", required_argument, NULL, OPT_SKIP},
+    {"egress-target", required_argument, NULL, OPT_EGRESS},
+    {"message-file", required_argument, NULL, OPT_MESSAGE},
+    {"init", no_argument, NULL, OPT_INIT},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"list-probes", no_argument, NULL, OPT_LIST},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
 
 void config_usage(void *stream) {
   fputs("Usage: netcheck [OPTIONS] [-- COMMAND [ARG...]]\n"
@@ -748,13 +887,21 @@ void config_usage(void *stream) {
         "(DNS, S3 through the VPC endpoint, package repositories, egress, AWS endpoints,\n"
         "peers), writes a JSON report, prints a verdict, then execs COMMAND.\n"
         "\n"
+        "Every probe has a tier: required (what the job uses: its buckets, credentials,\n"
+        "peers, clock) fails the verdict; policy (the Amazon Linux repositories blocked)\n"
+        "warns; informational (AWS service endpoints, internet egress) is reported as a\n"
+        "fact. An expectation given with --expect, --config or NETCHECK_EXPECT makes a\n"
+        "probe required.\n"
+        "\n"
         "Options:\n"
         "  --sm-config-dir DIR   SageMaker config directory (default /opt/ml/config,\n"
         "                        or $NETCHECK_SM_CONFIG_DIR)\n"
         "  --config FILE         JSON file with extra targets, expectations and skips\n"
         "  --report PATH|-|none  where to write the JSON report (default: the output named\n"
-        "                        'netcheck', else <first output LocalPath>/netcheck/HOST.json)\n"
+        "                        'netcheck', else " NC_DEFAULT_REPORT_DIR "/HOST.json)\n"
         "  --timeout SEC         deadline for every check but the peer phase (default 15)\n"
+        "  --connect-timeout SEC DNS + connect budget of policy and informational probes\n"
+        "                        (default 3): what the job may not use never holds it longer\n"
         "  --on-fail warn|abort  on a failed expectation: start COMMAND anyway (warn, the\n"
         "                        default) or exit 1 without starting it (abort)\n"
         "  --region REGION       AWS region (default: from the job ARN, AWS_REGION,\n"
@@ -764,8 +911,9 @@ void config_usage(void *stream) {
         "  --ca-bundle FILE      CA certificates for TLS (default $AWS_CA_BUNDLE or system)\n"
         "  --peer-port N         port of the peer check (default 7191)\n"
         "  --peer-wait SEC       how long to wait for peers that start late (default 120)\n"
-        "  --expect FAMILY=reachable|blocked|any\n"
-        "                        expectation for a probe family (repeatable)\n"
+        "  --expect KEY=reachable|blocked|any\n"
+        "                        expectation of a probe family (aws, egress, repo, ...) or\n"
+        "                        of one target (sts, logs, pypi.org, ...); repeatable\n"
         "  --skip FAMILY         do not run a probe family (repeatable)\n"
         "  --egress-target HOST  public target for the egress check (repeatable;\n"
         "                        default pypi.org)\n"
@@ -774,13 +922,15 @@ void config_usage(void *stream) {
         "  --message-file PATH   failure reason file for --on-fail abort\n"
         "                        (default /opt/ml/output/message)\n"
         "  --init                stay as PID 1: forward signals, reap zombies\n"
-        "  --list-probes         list the probe families and exit\n"
-        "  --dry-run             print the plan (every probe, target, expectation) and exit\n"
+        "  --list-probes         list the probe families, their tiers and exit\n"
+        "  --dry-run             print the plan (every probe, tier, expectation) and exit\n"
         "  -v, --verbose         log more (repeatable)\n"
         "  -h, --help            show this help and exit\n"
         "  -V, --version         show the version and exit\n"
         "\n"
-        "Probe families: env creds dns s3 repo egress aws clock peer\n"
+        "The job's Environment (no new image needed): NETCHECK_EXPECT=\"sts=reachable,...\",\n"
+        "NETCHECK_SKIP=FAMILY,..., NETCHECK_ON_FAIL=warn|abort, NETCHECK_TIMEOUT=SEC.\n"
+        "Precedence: flags > --config file > environment > what is discovered.\n"
         "\n"
         "Exit codes: 0 all expectations met; 1 an expectation failed; 2 usage or\n"
         "configuration error; 3 internal error. With -- COMMAND: COMMAND's status\n"
@@ -809,6 +959,13 @@ static int parse_flags(struct flags *f, int argc, char **argv, int *verbose, cha
       if (parse_seconds_ms(optarg, 100, 3600000, &f->timeout_ms)) {
         seterr(err, errlen, "--timeout: expected seconds between 0.1 and 3600, got \"%.32s\"",
                optarg);
+        return -1;
+      }
+      break;
+    case OPT_CONNECT_TIMEOUT:
+      if (parse_seconds_ms(optarg, 100, 3600000, &f->connect_timeout_ms)) {
+        seterr(err, errlen,
+               "--connect-timeout: expected seconds between 0.1 and 3600, got \"%.32s\"", optarg);
         return -1;
       }
       break;
@@ -924,15 +1081,12 @@ static void apply_defaults(struct nc_config *cfg) {
   nc_strlcpy(cfg->sm_config_dir, NC_DEFAULT_SM_CONFIG_DIR, sizeof cfg->sm_config_dir);
   nc_strlcpy(cfg->message_path, NC_DEFAULT_MESSAGE_PATH, sizeof cfg->message_path);
   cfg->timeout_ms = NC_DEFAULT_TIMEOUT_MS;
+  cfg->connect_timeout_ms = NC_DEFAULT_CONNECT_TIMEOUT_MS;
   cfg->peer_wait_ms = NC_DEFAULT_PEER_WAIT_MS;
   cfg->peer_port = NC_DEFAULT_PEER_PORT;
   cfg->summary = NC_SUMMARY_TEXT;
   cfg->on_fail = NC_ON_FAIL_WARN;
-  for (int i = 0; i < NC_FAM_COUNT; i++)
-    cfg->expect[i] = NC_EXPECT_REACHABLE;
-  cfg->expect[NC_FAM_ENV] = NC_EXPECT_ANY;
-  cfg->expect[NC_FAM_REPO] = NC_EXPECT_BLOCKED;
-  cfg->expect[NC_FAM_EGRESS] = NC_EXPECT_ANY;
+  cfg->job.network_isolation = -1;
   nc_strlcpy(cfg->egress_targets[0], "pypi.org", NC_HOST_MAX);
   cfg->n_egress_targets = 1;
 }
@@ -958,21 +1112,24 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
       cfg->list_probes = true;
   }
 
-  /* Discovery: the SageMaker config directory, then the environment. */
+  /* Discovery: the SageMaker config directory (with the job's Environment),
+   * then the process environment. */
   if (f.sm_config_dir)
     nc_strlcpy(cfg->sm_config_dir, f.sm_config_dir, sizeof cfg->sm_config_dir);
   else if ((env = getenv(ENV_SM_CONFIG_DIR)) && *env)
     nc_strlcpy(cfg->sm_config_dir, env, sizeof cfg->sm_config_dir);
   if (stat(cfg->sm_config_dir, &st) == 0) {
     if (!S_ISDIR(st.st_mode)) {
-      seterr(err, errlen, "%s: not a directory", cfg->sm_config_dir);
-      return NC_EXIT_USAGE;
+      if (f.sm_config_dir || getenv(ENV_SM_CONFIG_DIR)) {
+        seterr(err, errlen, "%s: not a directory", cfg->sm_config_dir);
+        return NC_EXIT_USAGE;
+      }
+      config_problem(cfg, cfg->sm_config_dir, "", "not a directory: the job config was not read");
+    } else {
+      load_sm_file(cfg, cfg->sm_config_dir, "processingjobconfig.json",
+                   config_parse_processing_job);
+      load_sm_file(cfg, cfg->sm_config_dir, "resourceconfig.json", config_parse_resource);
     }
-    if (load_sm_file(cfg, cfg->sm_config_dir, "processingjobconfig.json",
-                     config_parse_processing_job, err, errlen) ||
-        load_sm_file(cfg, cfg->sm_config_dir, "resourceconfig.json", config_parse_resource, err,
-                     errlen))
-      return NC_EXIT_USAGE;
   } else if (f.sm_config_dir || getenv(ENV_SM_CONFIG_DIR)) {
     seterr(err, errlen, "%s: %s", cfg->sm_config_dir, strerror(errno));
     return NC_EXIT_USAGE;
@@ -986,6 +1143,8 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
     nc_strlcpy(cfg->ca_bundle, env, sizeof cfg->ca_bundle);
   if ((env = getenv(ENV_MESSAGE_FILE)) && *env)
     nc_strlcpy(cfg->message_path, env, sizeof cfg->message_path);
+  for (size_t k = 0; k < NC_ARRAY_LEN(env_settings); k++)
+    apply_env_setting(cfg, env_settings[k], getenv(env_settings[k]), NC_SRC_ENV, "environment");
 
   /* The --config file overrides discovery. */
   if (f.config) {
@@ -1012,6 +1171,8 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
     nc_strlcpy(cfg->message_path, f.message, sizeof cfg->message_path);
   if (f.timeout_ms)
     cfg->timeout_ms = f.timeout_ms;
+  if (f.connect_timeout_ms)
+    cfg->connect_timeout_ms = f.connect_timeout_ms;
   if (f.peer_wait_ms >= 0) /* --peer-wait 0 is a valid value */
     cfg->peer_wait_ms = f.peer_wait_ms;
   if (f.peer_port)
@@ -1039,30 +1200,21 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
       seterr(err, errlen, "--egress-target: \"%.64s\" is not a host name", f.egress[i]);
       return NC_EXIT_USAGE;
     }
+  /* Keys are checked against the plan (plan_build): they may name targets. */
   for (int i = 0; i < f.n_expects; i++) {
-    char fam[32];
-    const char *eq = strchr(f.expects[i], '=');
-    int fi = -1, e = -1;
-    if (eq && (size_t)(eq - f.expects[i]) < sizeof fam) {
-      memcpy(fam, f.expects[i], (size_t)(eq - f.expects[i]));
-      fam[eq - f.expects[i]] = '\0';
-      fi = config_family_from_name(fam);
-      e = expect_from_name(eq + 1);
-    }
-    if (fi < 0 || e < 0) {
-      seterr(err, errlen, "--expect: expected FAMILY=reachable|blocked|any, got \"%.64s\"",
-             f.expects[i]);
+    char why[256];
+    if (config_add_expectations(cfg, f.expects[i], false, NC_SRC_FLAG, why, sizeof why)) {
+      seterr(err, errlen, "--expect: %s", why);
       return NC_EXIT_USAGE;
     }
-    cfg->expect[fi] = (enum nc_expect)e;
   }
   for (int i = 0; i < f.n_skips; i++) {
-    int fi = config_family_from_name(f.skips[i]);
-    if (fi < 0) {
-      seterr(err, errlen, "--skip: unknown probe family \"%.64s\"", f.skips[i]);
+    if (!*f.skips[i] || strlen(f.skips[i]) >= NC_KEY_MAX || cfg->n_skips >= NC_MAX_SKIPS) {
+      seterr(err, errlen, "--skip: \"%.64s\" is not a probe family", f.skips[i]);
       return NC_EXIT_USAGE;
     }
-    cfg->skip[fi] = true;
+    cfg->skip_source[cfg->n_skips] = NC_SRC_FLAG;
+    nc_strlcpy(cfg->skips[cfg->n_skips++], f.skips[i], NC_KEY_MAX);
   }
   if (!cfg->region[0])
     nc_strlcpy(cfg->region, "us-east-1", sizeof cfg->region);

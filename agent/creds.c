@@ -7,6 +7,7 @@
  * reason names the field and what is wrong with it, nothing more.
  */
 #include "netcheck/aws.h"
+#include "netcheck/common.h"
 
 #include <cjson/cJSON.h>
 
@@ -90,7 +91,7 @@ int creds_from_env(struct aws_creds *c) {
     creds_clear(c);
     return -1;
   }
-  memcpy(c->source, "env", sizeof "env");
+  nc_strlcpy(c->source, AWS_CREDS_FROM_ENV, sizeof c->source);
   return 0;
 }
 

@@ -29,6 +29,7 @@
 
 struct diag_page {
   const char *summary;          /* one line, under 80 chars, no markup */
+  const char *matters;          /* when it matters for the job (its tier, what uses it) */
   const char *observed;         /* what netcheck saw on the wire */
   const char *const *causes;    /* NULL-terminated */
   const char *const *fix;       /* NULL-terminated; BLOCK() items verbatim */
@@ -44,6 +45,7 @@ static const char *const diag_names[NC_CODE_COUNT] = {NC_DIAG_CODES(NC_DIAG_NAME
 static const struct diag_page diag_pages[NC_CODE_COUNT] = {
     [NC_OK] = {
         "The probe met its expectation",
+        "Never: the probe saw what it expected.",
         "The probe saw what its expectation asked for: a target expected to "
         "be reachable answered correctly, or a target expected to be blocked "
         "(the Amazon Linux repositories, or the internet with "
@@ -60,6 +62,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_DNS_NO_RESOLVER] = {
         "No DNS server to ask: no usable nameserver",
+        "Always: without a nameserver no AWS name resolves, S3 included. Peers still resolve through `/etc/hosts`, which SageMaker writes.",
         "netcheck found no DNS server it could query: `/etc/resolv.conf` was "
         "missing or unreadable, listed no `nameserver`, or listed only "
         "addresses that failed at once (no route to them, or ICMP port "
@@ -97,6 +100,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_DNS_TIMEOUT] = {
         "DNS queries got no answer before the timeout",
+        "On a name the job needs (a bucket it reads or writes, the regional S3 name: tier `required`) every lookup stalls, then fails. On a name only informational probes use (an AWS service, `pypi.org`), only if your code uses that name.",
         "netcheck sent DNS queries to the configured nameservers and none "
         "answered before the probe's timeout. The report lists each "
         "nameserver with its own result and latency.",
@@ -145,6 +149,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_DNS_NXDOMAIN] = {
         "The resolver says the name does not exist (NXDOMAIN)",
+        "On a name the job needs (tier `required`) the job fails at its first request. On a name only informational probes use (an AWS service, `pypi.org`), only if your code uses that name.",
         "A nameserver answered the query with NXDOMAIN: as far as it knows, "
         "the name does not exist at all.",
         LIST("The name is wrong: a typo in the bucket name of an S3 URI, or "
@@ -185,11 +190,12 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
     },
 
     [NC_DNS_SERVFAIL] = {
-        "The resolver failed to answer (SERVFAIL or REFUSED)",
+        "The resolver failed to answer (SERVFAIL)",
+        "On a name the job needs (tier `required`) the job fails at its first request. On a name only informational probes use, only if your code uses that name.",
         "A nameserver answered, but with an error instead of an answer: "
         "SERVFAIL (it tried to resolve the name and failed) or another "
-        "server-side error such as REFUSED (it will not resolve for this "
-        "client).",
+        "server-side error (FORMERR, NOTIMP, an answer that cannot be "
+        "parsed). A REFUSED answer has its own code, `DNS_REFUSED`.",
         LIST("Your own DNS servers (custom DHCP options set) resolve "
              "recursively from the internet's root servers, but in a private "
              "VPC they have no path to the internet.",
@@ -198,10 +204,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
              "cannot be reached from the outbound endpoint's subnets and "
              "security group.",
              "DNSSEC validation is turned on for the VPC in Route 53 "
-             "Resolver and the answer does not validate.",
-             "Your DNS server refuses recursion for the job's subnets (an "
-             "access list such as BIND's `allow-recursion` that does not "
-             "include them): REFUSED."),
+             "Resolver and the answer does not validate."),
         LIST("Compare the failing server with the Amazon-provided resolver: "
              "run netcheck with `--dns-server IP` for each, or "
              "`dig @IP NAME` from the same subnet.",
@@ -215,11 +218,12 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
                    "    --filters Name=VPCId,Values=vpc-ID\n"
                    "aws route53resolver get-resolver-dnssec-config \\\n"
                    "    --resource-id vpc-ID")),
-        SEE(NC_DNS_TIMEOUT, NC_DNS_NXDOMAIN),
+        SEE(NC_DNS_TIMEOUT, NC_DNS_NXDOMAIN, NC_DNS_REFUSED),
     },
 
     [NC_S3_NO_ROUTE] = {
         "No network path to S3: TCP connections timed out",
+        "Always for the job's own buckets (tier `required`): SageMaker and your code download the inputs and upload the outputs on this path.",
         "TCP connections to the S3 endpoint's addresses "
         "(`s3.REGION.amazonaws.com` or the bucket's own name) timed out: "
         "neither a SYN-ACK nor a reset came back. The name resolved, so DNS "
@@ -286,6 +290,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_S3_DENIED_ENDPOINT_POLICY] = {
         "Denied by the S3 VPC endpoint policy",
+        "Always for the job's own buckets (tier `required`). On a repository probe it is the expected answer: the policy blocks the repositories.",
         "S3 answered 403 AccessDenied to a signed request, and its message "
         "names the VPC endpoint policy as the reason: \"... because no VPC "
         "endpoint policy allows the s3:ListBucket action\" (no `Allow` "
@@ -343,6 +348,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_S3_DENIED] = {
         "S3 refused the request (403 AccessDenied): bucket policy or IAM",
+        "Always for the job's own buckets (tier `required`): the job's role cannot read or list what the job reads.",
         "S3 answered 403 AccessDenied and the message does not name the VPC "
         "endpoint policy. For a signed request S3 usually says which kind of "
         "policy denied it (identity-based, resource-based, service control "
@@ -399,6 +405,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_S3_NO_SUCH_BUCKET] = {
         "S3 says the bucket does not exist (404 NoSuchBucket)",
+        "Always for the job's own buckets (tier `required`).",
         "S3 answered 404: the bucket does not exist (error code NoSuchBucket, "
         "\"The specified bucket does not exist\", when the response has a "
         "body). The request reached S3, so routes, DNS and TLS work.",
@@ -425,6 +432,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_S3_WRONG_REGION] = {
         "The bucket is in another region than the one netcheck used",
+        "Always for the job's own buckets (tier `required`): without a route to the bucket's own region the requests fail.",
         "S3 answered that the bucket lives in another region: 301 "
         "PermanentRedirect (\"The bucket you are attempting to access must "
         "be addressed using the specified endpoint\"), 400 "
@@ -459,6 +467,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_S3_SIGNATURE_MISMATCH] = {
         "S3 rejected the signature (SignatureDoesNotMatch)",
+        "Always when the job signs requests (it has credentials): every SDK call fails the same way.",
         "S3 answered 403 SignatureDoesNotMatch (\"The request signature we "
         "calculated does not match the signature you provided. Check your "
         "key and signing method.\"): S3 knows the access key ID, but the "
@@ -495,6 +504,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_TLS_UNTRUSTED] = {
         "The server's TLS certificate did not verify",
+        "When the probe that saw it is required (S3, the credentials): the AWS SDKs verify certificates the same way and fail. On an informational probe (`pypi.org`, an AWS service), only if your code uses that host.",
         "TCP connected and the TLS handshake reached the server's "
         "certificate, which netcheck refused: its chain does not lead to a "
         "CA in the trust store netcheck used, or it is not valid for the "
@@ -542,6 +552,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_TLS_HANDSHAKE] = {
         "The TLS handshake failed or stalled (not a trust problem)",
+        "When the probe that saw it is required; on an informational probe, only if your code uses that host.",
         "TCP connected, but the TLS handshake did not complete: the "
         "connection was reset or closed during the handshake, the server "
         "sent a TLS alert (for example no protocol version or cipher in "
@@ -574,6 +585,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_CLOCK_SKEW] = {
         "The container's clock differs from S3's by more than 60 seconds",
+        "Always beyond 15 minutes: AWS refuses every signed request, S3 included. Under that it is a warning.",
         "netcheck compared its clock with the `Date` header of S3's "
         "responses (one-second resolution). It warns above 60 seconds of "
         "difference and fails above 5 minutes; beyond 15 minutes AWS refuses "
@@ -606,6 +618,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_CREDS_UNAVAILABLE] = {
         "No usable AWS credentials for signed requests",
+        "Always when the job has credentials (its execution role): every S3 and AWS request of the job needs them.",
         "The environment pointed netcheck at credentials it could not use: "
         "the container credentials endpoint "
         "(`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` on 169.254.170.2, or "
@@ -646,6 +659,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_REPO_NOT_BLOCKED] = {
         "An Amazon Linux package repository is reachable through S3",
+        "Only as policy: the SageMaker guide recommends denying the Amazon Linux repositories if you do not want jobs to install packages. A warning by default; `NETCHECK_EXPECT=repo=blocked` in the job's Environment makes it a failure, `repo=any` silences it.",
         "The repo probe fetched an Amazon Linux mirror list (AL1, AL2 or "
         "AL2023) through the S3 endpoint and got it (HTTP 200), where the "
         "SageMaker VPC guidance has the endpoint policy deny it. Code in the "
@@ -705,6 +719,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_EGRESS_BLOCKED] = {
         "The public internet is not reachable from the job",
+        "Only if your code reaches the internet (`pip install`, public APIs, AWS services without an interface endpoint). A fact by default (verdict `info`); `NETCHECK_EXPECT=egress=reachable` makes it a failure.",
         "The egress probe's HTTPS request to a public site (pypi.org unless "
         "configured otherwise) did not get through: the connection timed "
         "out or was refused. With the default expectation (`any`) this is "
@@ -753,6 +768,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_EGRESS_UNEXPECTED] = {
         "The job reached the internet but should be isolated",
+        "Only when the job is meant to be isolated: an expectation `egress=blocked` (or a target expected blocked) was given.",
         "The configuration says `\"internet\": \"blocked\"`, but the egress "
         "probe's HTTPS request to a public site succeeded.",
         LIST("A subnet in the job's `VpcConfig` (SageMaker may place "
@@ -787,6 +803,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_AWS_ENDPOINT_UNREACHABLE] = {
         "Cannot reach an AWS service endpoint (STS, ECR, ...)",
+        "Only if your code calls that service: STS (assume a role, get the caller identity), CloudWatch Logs or metrics written by your code, ECR, the SageMaker API. SageMaker collects the container's own log output without this path. A fact by default (verdict `info`); `NETCHECK_EXPECT=sts=reachable` (or `logs`, `api.ecr`, ...) makes it a failure.",
         "netcheck could not reach an AWS service endpoint such as "
         "`sts.REGION.amazonaws.com`, `logs`, `monitoring`, `api.ecr` or "
         "`api.sagemaker`: the name did not resolve, TCP timed out or was "
@@ -842,6 +859,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_PEER_DNS] = {
         "The name of another host of the job (algo-N) does not resolve",
+        "In a multi-host job whose hosts talk to each other (Spark, Dask, MPI, torch.distributed). Hosts that work alone (inputs sharded by S3 key) do not need it: `NETCHECK_SKIP=peer`.",
         "The name of another host of the job (from `hosts` in "
         "resourceconfig.json, such as `algo-2`) did not resolve to an "
         "address, even after retrying until `--peer-wait` ran out.",
@@ -867,6 +885,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_PEER_BLOCKED] = {
         "TCP to another host timed out: security group or network ACL",
+        "In a multi-host job whose hosts talk to each other (Spark, Dask, MPI, torch.distributed). Hosts that work alone (inputs sharded by S3 key) do not need it: `NETCHECK_SKIP=peer`.",
         "netcheck resolved the other host, but its TCP connections to the "
         "peer port got no answer at all (neither SYN-ACK nor reset) until "
         "`--peer-wait` ran out: the packets are dropped on the way.",
@@ -902,6 +921,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_PEER_REFUSED] = {
         "Another host refused the connection: nothing listens on the port",
+        "In a multi-host job whose hosts talk to each other; see `PEER_BLOCKED`.",
         "The other host answered TCP connections to the peer port with a "
         "reset (connection refused) until `--peer-wait` ran out: the host is "
         "reachable, but no netcheck listens there.",
@@ -925,6 +945,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_PEER_NOT_NETCHECK] = {
         "The peer port answered, but not as this job's netcheck",
+        "In a multi-host job whose hosts talk to each other; see `PEER_BLOCKED`.",
         "TCP to the other host's peer port connected, but what answered was "
         "not a netcheck of this job: no HELLO frame, a bad magic, another "
         "protocol version, or another job's name hash.",
@@ -945,6 +966,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_PEER_PMTU_BLACKHOLE] = {
         "Path MTU black hole: large packets to a peer are lost",
+        "When the hosts exchange large messages (shuffles, all-reduce): small requests pass and large transfers hang.",
         "The connection to the other host and the HELLO exchange worked, but "
         "the bulk transfer stalled: small packets get through, full-size "
         "ones are dropped, and the ICMP \"fragmentation needed\" message "
@@ -979,6 +1001,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_NETWORK_ISOLATED] = {
         "The container has only lo: network isolation is on",
+        "Unless the job runs with `EnableNetworkIsolation` on purpose: netcheck reads it from the job config and then expects no network.",
         "The container's only network interface is the loopback `lo`: there "
         "is no route anywhere, so every network probe fails or is skipped.",
         LIST("The processing job was created with "
@@ -1007,6 +1030,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
 
     [NC_TIMEOUT_BUDGET] = {
         "The global --timeout ran out before the probe finished",
+        "When the probe is required: the path is too slow or stalls. On an informational probe, only if your code uses it.",
         "The probe was still running when the global deadline (`--timeout`, "
         "default 15 seconds, covering every check except the peer phase) "
         "expired, so netcheck stopped it without a result. The probe had not "
@@ -1033,6 +1057,59 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
              "COMMAND`."),
         SEE(NC_DNS_TIMEOUT, NC_S3_NO_ROUTE, NC_OK),
     },
+
+    [NC_DNS_REFUSED] = {
+        "The nameserver refused to resolve the name (REFUSED)",
+        "On a name the job needs (tier `required`) the job fails at its first request. A custom DNS server that serves only the AWS names refuses public names by design: that matters only if your code needs them.",
+        "A nameserver answered the query with REFUSED: it will not resolve "
+        "this name for this client. The other servers, if any, did not "
+        "resolve it either.",
+        LIST("A custom DNS server (named in the DHCP options set) serves only "
+             "some zones, such as the region's AWS names or a corporate "
+             "domain, and refuses everything else: public names such as "
+             "`pypi.org` are then refused by design.",
+             "The server refuses recursion for the job's subnets (an access "
+             "list such as BIND's `allow-recursion` that does not include "
+             "them).",
+             "A DNS firewall in front of the server answers REFUSED for the "
+             "names it blocks."),
+        LIST("If the job does not use the name, nothing needs to change: "
+             "the probe is informational and its verdict is `info`.",
+             "If it does, make the server forward the name (or everything it "
+             "does not own) to the Amazon-provided resolver at the VPC's base "
+             "address plus two, and allow recursion for the job's subnets; or "
+             "give the VPC the Amazon-provided resolver in its DHCP options "
+             "set.",
+             "Compare with the Amazon-provided resolver from the same subnet:",
+             BLOCK("dig @VPC-BASE+2 NAME\ndig @YOUR-DNS NAME")),
+        SEE(NC_DNS_SERVFAIL, NC_DNS_NXDOMAIN, NC_EGRESS_BLOCKED),
+    },
+
+    [NC_CONFIG_INVALID] = {
+        "netcheck could not use part of its configuration",
+        "Always worth a look: netcheck skipped what it could not use, so the checks that depend on it did not run. In warn mode the workload still starts.",
+        "A file SageMaker wrote (`processingjobconfig.json`, "
+        "`resourceconfig.json`) has a field of a shape netcheck does not "
+        "expect, is larger than 1 MiB or is not JSON; or lists more hosts "
+        "than netcheck probes (512); or a `NETCHECK_*` setting in the job's "
+        "Environment cannot be used (a syntax error, or an expectation that "
+        "names no probe family or planned probe). The probe "
+        "`config:FILE` lists every problem in `details.problems`; whatever "
+        "could be used was used.",
+        LIST("A `NETCHECK_EXPECT` or `NETCHECK_SKIP` value with a typo, or "
+             "naming a target this job does not have (a bucket of another "
+             "job, a service netcheck does not probe).",
+             "SageMaker changed the format of its config files in a way this "
+             "version of netcheck does not know.",
+             "A local test wrote the config files by hand."),
+        LIST("Fix the `NETCHECK_*` variables in the processing job's "
+             "`Environment`; `netcheck --dry-run` lists every probe and the "
+             "key each one answers to.",
+             "For a SageMaker file: keep the file (it holds no secret) and "
+             "report it to netcheck's maintainers; the checks that did not "
+             "depend on the field ran as usual."),
+        SEE(NC_OK),
+    },
 };
 
 /* Paragraphs before the index of docs/diagnoses.md. */
@@ -1040,10 +1117,18 @@ static const char *const diag_md_intro[] = {
     "Every probe in a netcheck report has a `code`: `OK` when the probe met "
     "its expectation, otherwise the diagnosis that best explains what "
     "netcheck saw on the wire. The probe's `message` and `remediation` give "
-    "the short version; the page for each code below gives what netcheck "
-    "observed, the likely causes in VPC terms, the fix, and related codes. "
-    "`netcheck explain CODE` prints the same page as plain text (CODE is not "
-    "case-sensitive).",
+    "the short version; the page for each code below says when it matters "
+    "for the job, what netcheck observed, the likely causes in VPC terms, "
+    "the fix, and related codes. `netcheck explain CODE` prints the same page "
+    "as plain text (CODE is not case-sensitive).",
+    "Whether a code fails the job depends on the probe's `tier`: a "
+    "`required` probe (the job's buckets, credentials, peers, clock) fails "
+    "the verdict; a `policy` probe (the Amazon Linux repositories blocked) "
+    "warns; an `informational` probe (AWS service endpoints, internet "
+    "egress, names only those use) reports its code with the verdict `info`: "
+    "a fact, with the fix to apply if the job needs that path. An "
+    "expectation in the job's Environment (`NETCHECK_EXPECT=sts=reachable`), "
+    "`--config` or `--expect` makes a probe required.",
     "The pages follow the SageMaker guidance for processing jobs in a private "
     "VPC: an S3 gateway endpoint on the subnets' route tables, an endpoint "
     "policy that denies the Amazon Linux repositories, default DNS, a "
@@ -1220,11 +1305,15 @@ static void diag_put_page(FILE *out, enum nc_code code, enum diag_style style) {
     fprintf(out, "## %s\n\n", name);
     diag_put_para(out, style, "", "", pg->summary);
     fputc('\n', out);
+    diag_put_para(out, style, "**When it matters:** ", "", pg->matters);
+    fputc('\n', out);
     diag_put_para(out, style, "**Observed:** ", "", pg->observed);
   } else {
     char title[64];
     snprintf(title, sizeof(title), "%s: ", name);
     diag_put_para(out, style, title, "  ", pg->summary);
+    fputs("\nWhen it matters:\n", out);
+    diag_put_para(out, style, "  ", "  ", pg->matters);
     fputs("\nObserved:\n", out);
     diag_put_para(out, style, "  ", "  ", pg->observed);
   }

@@ -201,7 +201,7 @@ int engine_interrupted(const struct engine *e) { return e->interrupted; }
 
 static bool creds_pending(const struct plan *pl) {
   for (const struct probe *p = pl->head; p; p = p->next)
-    if (!strcmp(p->kind, "creds") && p->state != NC_PROBE_DONE)
+    if ((p->ops->flags & NC_PROBE_PROVIDES_CREDS) && p->state != NC_PROBE_DONE)
       return true;
   return false;
 }
@@ -224,7 +224,7 @@ static void start_ready(struct engine *e, struct plan *pl, int64_t global_deadli
   for (struct probe *p = pl->head; p; p = p->next) {
     if (p->state != NC_PROBE_PLANNED && p->state != NC_PROBE_WAITING)
       continue;
-    /* Asked per probe: a creds probe earlier in the plan may just have finished. */
+    /* Asked per probe: a credentials probe earlier in the plan may just have finished. */
     if ((p->ops->flags & NC_PROBE_NEEDS_CREDS) && creds_pending(pl)) {
       p->state = NC_PROBE_WAITING;
       continue;

@@ -18,6 +18,7 @@
 
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
+#include "netcheck/proxy.h"
 
 /* curl 7.88 reports CONNECT_TIME only once TLS is up too: remember when the TCP connection was
  * established (curl then waits to read on a connected socket), so that a TLS handshake that
@@ -348,8 +349,26 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
     curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
   }
   curl_easy_setopt(h, CURLOPT_USERAGENT, NC_NAME "/" NC_VERSION);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(r->deadline_ms - r->started_ms));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(r->deadline_ms - r->started_ms));
+  {
+    /* The connect phase (TCP, TLS) of a policy or informational probe has
+     * its own budget (--connect-timeout): a black hole there never holds
+     * the workload for the whole --timeout. */
+    long total = (long)(r->deadline_ms - r->started_ms);
+    long conn = (long)probe_connect_left_ms(p);
+    char proxy[512];
+    if (conn <= 0 || conn > total)
+      conn = conn <= 0 ? 1 : total;
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, total);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, conn);
+    /* The environment's proxy as the SDKs take it, decided once (proxy.c):
+     * set even when empty, so that curl never makes a different choice. */
+    if (proxy_for_url(r->url, proxy, sizeof proxy)) {
+      curl_easy_setopt(h, CURLOPT_PROXY, proxy);
+      proxy_redact(proxy, r->resp.proxy, sizeof r->resp.proxy);
+    } else {
+      curl_easy_setopt(h, CURLOPT_PROXY, "");
+    }
+  }
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->body_cap * 4);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
@@ -435,7 +454,8 @@ static void fetch_on_http(struct probe *p, const struct http_resp *resp, void *a
   struct fetch_ctx *c = arg;
   struct http_resp r = *resp;
   r.t.dns = c->dns_ms;
-  r.t.total = resp->t.total + c->dns_ms;
+  if (c->dns_ms > 0)
+    r.t.total = resp->t.total + c->dns_ms;
   c->cb(p, 0, &c->addrs, &r, c->arg);
 }
 
@@ -509,7 +529,24 @@ int engine_fetch(struct engine *e, struct probe *p, const struct http_req *rq, f
     c->rq.method = c->strs[k++];
   }
   c->dns_started = nc_now_ms();
-  rr = resolve_start(e, p, host, rq->timeout_ms, fetch_on_resolved, NULL, c, fetch_ctx_free);
+  if (proxy_for_url(c->rq.url, NULL, 0)) {
+    /* The proxy resolves the name, not the job: connect to the proxy. */
+    struct req *hr = http_start(e, p, &c->rq, fetch_on_http, c);
+    if (!hr)
+      goto fail;
+    nc_strlcpy(c->addrs.source, "proxy", sizeof c->addrs.source);
+    c->dns_ms = -1;
+    hr->owned = c;
+    hr->owned_free = fetch_ctx_free;
+    return 0;
+  }
+  {
+    int dns_ms = rq->timeout_ms;
+    int64_t conn = probe_connect_left_ms(p);
+    if (dns_ms <= 0 || dns_ms > conn)
+      dns_ms = conn > 0 ? (int)conn : 1;
+    rr = resolve_start(e, p, host, dns_ms, fetch_on_resolved, NULL, c, fetch_ctx_free);
+  }
   if (!rr)
     goto fail;
   return 0;

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,17 +23,6 @@
 #include "netcheck/probe.h"
 #include "netcheck/report.h"
 #include "netcheck/wrapper.h"
-
-static const char *const family_help[NC_FAM_COUNT] = {
-    "interfaces, addresses, MTU, routes, resolv.conf, network isolation",
-    "container credentials endpoint or environment keys",
-    "A/AAAA of S3 and service names against every nameserver; address class",
-    "HEAD bucket and ListObjectsV2 on each job bucket (SigV4 when credentials exist)",
-    "Amazon Linux 1/2/2023 mirror lists through the S3 endpoint (expected blocked)",
-    "HTTPS to public targets (default pypi.org; expectation from --expect/--config)",
-    "sts, logs, monitoring, api.ecr, api.sagemaker: DNS, TCP, TLS; STS GetCallerIdentity",
-    "clock skew against the S3 endpoint's Date header",
-    "mesh to every other host: connect, HELLO, RTT, 1 MiB transfer, start barrier"};
 
 static long long wall_ms(void) {
   struct timespec ts;
@@ -61,11 +51,41 @@ static int explain_main(int argc, char **argv) {
   return NC_EXIT_OK;
 }
 
-static void print_plan(const struct plan *pl) {
-  printf("%-6s  %-9s  %-44s  %s\n", "FAMILY", "EXPECT", "PROBE", "TARGET");
-  for (const struct probe *p = pl->head; p; p = p->next)
-    printf("%-6s  %-9s  %-44s  %s\n", p->kind, config_expect_name(p->expect), p->id, p->target);
+static void print_families(void) {
+  printf("%-7s %-13s %-9s %s\n", "FAMILY", "TIER", "EXPECT", "WHAT IT CHECKS");
+  for (int f = 0; probe_families[f]; f++) {
+    const struct probe_family *fam = probe_families[f];
+    printf("%-7s %-13s %-9s %s\n", fam->name, probe_tier_name(fam->tier),
+           config_expect_name(fam->expect), fam->help);
+    if (fam->tier_note)
+      printf("%-7s %-13s %-9s (%s)\n", "", "", "", fam->tier_note);
+  }
+}
+
+static void print_plan(const struct nc_config *cfg, const struct plan *pl) {
+  printf("%-6s  %-13s  %-9s  %-44s  %s\n", "FAMILY", "TIER", "EXPECT", "PROBE", "TARGET");
+  for (const struct probe *p = pl->head; p; p = p->next) {
+    printf("%-6s  %-13s  %-9s  %-44s  %s", p->kind, probe_tier_name(p->tier),
+           config_expect_name(p->expect), p->id, p->target);
+    if (strcmp(p->expect_source, "default") && strcmp(p->expect_source, "derived"))
+      printf("  (expectation: %s)", p->expect_source);
+    putchar('\n');
+  }
   printf("%d probes\n", pl->count);
+  /* What the config probes will report as CONFIG_INVALID. */
+  for (int i = 0; i < cfg->n_problems; i++)
+    printf("config problem: %s: %s%s%s\n", cfg->problems[i].file, cfg->problems[i].field,
+           cfg->problems[i].field[0] ? ": " : "", cfg->problems[i].text);
+  for (int i = 0; i < pl->n_problems; i++)
+    printf("config problem: %s: %s\n", pl->problems[i].source, pl->problems[i].text);
+}
+
+/* A failure that is netcheck's configuration, not the network. */
+static bool config_failed(const struct plan *pl) {
+  for (const struct probe *p = pl->head; p; p = p->next)
+    if (p->verdict == NC_VERDICT_FAIL && p->code == NC_CONFIG_INVALID)
+      return true;
+  return false;
 }
 
 /* A TERM or INT that came after the engine's last turn still stops the job. */
@@ -81,7 +101,8 @@ static int pending_stop_signal(void) {
 static int write_report(const struct nc_config *cfg, cJSON *report, char *where, size_t wlen) {
   char path[NC_PATH_MAX + 128];
   char *text;
-  int kind = report_path(cfg, path, sizeof path), rc = 0;
+  bool ours;
+  int kind = report_path(cfg, path, sizeof path, &ours), rc = 0;
   where[0] = '\0';
   if (kind == 1)
     return 0;
@@ -96,9 +117,9 @@ static int write_report(const struct nc_config *cfg, cJSON *report, char *where,
     fflush(stdout);
     nc_strlcpy(where, "stdout", wlen);
   } else {
-    /* The <output>/netcheck/ folder is ours to create; anything above is not. */
-    int mk = !cfg->report_path[0];
-    if (report_write_atomic(path, text, strlen(text), mk)) {
+    /* NC_DEFAULT_REPORT_DIR is ours to create; anything above it, and any
+     * output's LocalPath, is not. */
+    if (report_write_atomic(path, text, strlen(text), ours)) {
       NC_ERROR("cannot write the report to %s: %s", path, strerror(errno));
       rc = -1;
     } else {
@@ -173,20 +194,22 @@ int main(int argc, char **argv) {
   if (cfg->init && cmd)
     wrapper_init_prepare();
   if (cfg->list_probes) {
-    for (int f = 0; f < NC_FAM_COUNT; f++)
-      printf("%-7s %-9s %s\n", config_family_name((enum nc_family)f),
-             config_expect_name(cfg->expect[f]), family_help[f]);
+    print_families();
     free(cfg);
     return NC_EXIT_OK;
   }
-  if (plan_build(&pl, cfg)) {
-    NC_ERROR("cannot plan the probes: out of memory");
+  rc = plan_build(&pl, cfg, err, sizeof err);
+  if (rc) {
+    if (rc == NC_EXIT_USAGE)
+      fprintf(stderr, NC_NAME ": %s\n", err);
+    else
+      NC_ERROR("cannot plan the probes: out of memory");
     plan_free(&pl);
     free(cfg);
-    return NC_EXIT_INTERNAL;
+    return rc == NC_EXIT_USAGE ? NC_EXIT_USAGE : NC_EXIT_INTERNAL;
   }
   if (cfg->dry_run) {
-    print_plan(&pl);
+    print_plan(cfg, &pl);
     plan_free(&pl);
     free(cfg);
     return NC_EXIT_OK;
@@ -221,10 +244,12 @@ int main(int argc, char **argv) {
     return 128 + interrupted;
   }
   if (counts.fail && cfg->on_fail == NC_ON_FAIL_ABORT) {
+    /* A configuration netcheck could not use is a usage problem (2). */
+    rc = config_failed(&pl) ? NC_EXIT_USAGE : NC_EXIT_FAIL;
     write_message(cfg, &pl);
     plan_free(&pl);
     free(cfg);
-    return NC_EXIT_FAIL;
+    return rc;
   }
   plan_free(&pl);
   if (cmd) {

@@ -19,18 +19,7 @@
 #include "netcheck/diag.h"
 #include "netcheck/summary.h"
 
-const char *report_verdict_name(enum nc_verdict v) {
-  switch (v) {
-  case NC_VERDICT_PASS:
-    return "pass";
-  case NC_VERDICT_FAIL:
-    return "fail";
-  case NC_VERDICT_WARN:
-    return "warn";
-  default:
-    return "skip";
-  }
-}
+const char *report_verdict_name(enum nc_verdict v) { return probe_verdict_name(v); }
 
 void report_count(const struct plan *pl, struct report_counts *c) {
   memset(c, 0, sizeof *c);
@@ -44,6 +33,9 @@ void report_count(const struct plan *pl, struct report_counts *c) {
       break;
     case NC_VERDICT_WARN:
       c->warn++;
+      break;
+    case NC_VERDICT_INFO:
+      c->info++;
       break;
     default:
       c->skip++;
@@ -90,7 +82,9 @@ static cJSON *probe_json(const struct probe *p) {
   cJSON_AddStringToObject(o, "id", p->id);
   cJSON_AddStringToObject(o, "kind", p->kind);
   cJSON_AddStringToObject(o, "target", p->target);
+  cJSON_AddStringToObject(o, "tier", probe_tier_name(p->tier));
   cJSON_AddStringToObject(o, "expect", config_expect_name(p->expect));
+  cJSON_AddStringToObject(o, "expect_source", p->expect_source ? p->expect_source : "default");
   cJSON_AddStringToObject(o, "verdict", report_verdict_name(p->verdict));
   cJSON_AddStringToObject(o, "outcome", p->outcome);
   cJSON_AddStringToObject(o, "code", diag_name(p->code));
@@ -102,28 +96,19 @@ static cJSON *probe_json(const struct probe *p) {
   add_timing(t, "tls", p->t.tls);
   add_timing(t, "first_byte", p->t.first_byte);
   add_timing(t, "total", p->t.total);
-  if (!strcmp(p->kind, "env")) {
-    /* The env probe's findings are the report's top-level environment:
-     * point there instead of repeating them. */
-    cJSON *d = cJSON_AddObjectToObject(o, "details");
-    const cJSON *iso = p->details ? cJSON_GetObjectItemCaseSensitive(p->details, "isolated") : NULL;
-    cJSON_AddStringToObject(d, "see", "environment");
-    cJSON_AddBoolToObject(d, "isolated", cJSON_IsTrue(iso));
-  } else {
-    cJSON_AddItemToObject(o, "details",
-                          p->details ? cJSON_Duplicate(p->details, 1) : cJSON_CreateObject());
-  }
+  cJSON_AddItemToObject(o, "details",
+                        p->details ? cJSON_Duplicate(p->details, 1) : cJSON_CreateObject());
   return o;
 }
 
+/* What the families found about the host (interfaces, routes, resolver
+ * notes), each through its own hook; every field of the schema is present
+ * even when a family was skipped. */
 static cJSON *environment_json(const struct plan *pl) {
-  cJSON *env = NULL;
-  for (const struct probe *p = pl->head; p; p = p->next)
-    if (!strcmp(p->kind, "env") && p->details)
-      env = cJSON_Duplicate(p->details, 1);
-  if (!env)
-    env = cJSON_CreateObject();
-  /* Every field of the schema is present even when the env probe was skipped. */
+  cJSON *env = cJSON_CreateObject();
+  for (int f = 0; probe_families[f]; f++)
+    if (probe_families[f]->environment)
+      probe_families[f]->environment(pl, env);
   if (!cJSON_HasObjectItem(env, "interfaces"))
     cJSON_AddArrayToObject(env, "interfaces");
   if (!cJSON_HasObjectItem(env, "routes"))
@@ -136,6 +121,8 @@ static cJSON *environment_json(const struct plan *pl) {
   }
   if (!cJSON_HasObjectItem(env, "isolated"))
     cJSON_AddBoolToObject(env, "isolated", 0);
+  if (!cJSON_HasObjectItem(env, "dns_notes"))
+    cJSON_AddArrayToObject(env, "dns_notes");
   return env;
 }
 
@@ -180,14 +167,24 @@ cJSON *report_build(const struct nc_config *cfg, const struct plan *pl,
   cJSON_AddNumberToObject(o, "fail", c.fail);
   cJSON_AddNumberToObject(o, "warn", c.warn);
   cJSON_AddNumberToObject(o, "skip", c.skip);
+  cJSON_AddNumberToObject(o, "info", c.info);
   cJSON_AddStringToObject(o, "verdict", report_verdict(&c, run->interrupted));
   return root;
 }
 
-int report_path(const struct nc_config *cfg, char *path, size_t len) {
+/* The ProcessingOutput named "netcheck", or NULL. */
+static const struct nc_output *report_output(const struct nc_config *cfg) {
+  for (int i = 0; i < cfg->job.n_outputs; i++)
+    if (!strcmp(cfg->job.outputs[i].name, NC_REPORT_OUTPUT_NAME))
+      return &cfg->job.outputs[i];
+  return NULL;
+}
+
+int report_path(const struct nc_config *cfg, char *path, size_t len, bool *ours) {
   char host[80];
-  const struct nc_output *out = NULL;
+  const struct nc_output *out = report_output(cfg);
   struct stat st;
+  *ours = false;
   report_host(cfg, host, sizeof host);
   if (!strcmp(cfg->report_path, "none"))
     return 1;
@@ -199,15 +196,19 @@ int report_path(const struct nc_config *cfg, char *path, size_t len) {
       return nc_snprintf(path, len, "%s/%s.json", cfg->report_path, host) ? 1 : 0;
     return nc_strlcpy(path, cfg->report_path, len) >= len ? 1 : 0;
   }
-  for (int i = 0; i < cfg->job.n_outputs; i++)
-    if (!strcmp(cfg->job.outputs[i].name, "netcheck")) {
-      out = &cfg->job.outputs[i];
-      return nc_snprintf(path, len, "%s/%s.json", out->local_path, host) ? 1 : 0;
-    }
-  if (cfg->job.n_outputs > 0)
-    return nc_snprintf(path, len, "%s/netcheck/%s.json", cfg->job.outputs[0].local_path, host) ? 1
-                                                                                               : 0;
+  if (out)
+    return nc_snprintf(path, len, "%s/%s.json", out->local_path, host) ? 1 : 0;
+  /* Inside a job without a "netcheck" output: a place no output uploads,
+   * never another output's LocalPath (that is the user's dataset). */
+  if (cfg->job.found) {
+    *ours = true; /* the last directory is netcheck's to create */
+    return nc_snprintf(path, len, "%s/%s.json", NC_DEFAULT_REPORT_DIR, host) ? 1 : 0;
+  }
   return 1;
+}
+
+bool report_is_collected(const struct nc_config *cfg) {
+  return cfg->report_path[0] || report_output(cfg) || !cfg->job.found;
 }
 
 static int write_all(int fd, const char *p, size_t n) {
@@ -321,6 +322,7 @@ static void print_json_summary(FILE *out, const struct plan *pl, const struct re
   cJSON_AddNumberToObject(o, "fail", c.fail);
   cJSON_AddNumberToObject(o, "warn", c.warn);
   cJSON_AddNumberToObject(o, "skip", c.skip);
+  cJSON_AddNumberToObject(o, "info", c.info);
   cJSON_AddNumberToObject(o, "duration_ms", (double)run->duration_ms);
   cJSON_AddStringToObject(o, "report", where ? where : "");
   fails = cJSON_AddArrayToObject(o, "problems");
@@ -358,6 +360,26 @@ static const char *verdict_colour(const char *v) {
   if (!strcmp(v, "warn") || !strcmp(v, "interrupted"))
     return "\033[33m";
   return "\033[31m";
+}
+
+/* Informational findings are facts, not alarms: one line names them (the
+ * job may not use any of them), the report has the detail. */
+#define REPORT_FACTS_SHOWN 6
+static void print_facts(FILE *out, const struct plan *pl) {
+  int n = 0;
+  for (const struct probe *p = pl->head; p; p = p->next) {
+    if (p->verdict != NC_VERDICT_INFO)
+      continue;
+    if (n < REPORT_FACTS_SHOWN)
+      fprintf(out, "%s%s %s",
+              n ? ", " : NC_NAME ": info: not usable from here (fine unless the job uses them): ",
+              p->id, diag_name(p->code));
+    n++;
+  }
+  if (n > REPORT_FACTS_SHOWN)
+    fprintf(out, " and %d more", n - REPORT_FACTS_SHOWN);
+  if (n)
+    fputs("; NETCHECK_EXPECT=KEY=reachable makes one required\n", out);
 }
 
 void report_print_summary(FILE *out, const struct nc_config *cfg, const struct plan *pl,
@@ -400,11 +422,18 @@ void report_print_summary(FILE *out, const struct nc_config *cfg, const struct p
             colour ? "\033[0m" : "", wcode, diag_name(p->code), wid, p->id, p->message,
             p->remediation[0] ? " Fix: " : "", p->remediation);
   }
+  print_facts(out, pl);
   first = first_failure(pl);
-  fprintf(out, NC_NAME ": %sverdict %s%s: %d passed, %d failed, %d warnings, %d skipped in %lld ms",
+  fprintf(out,
+          NC_NAME ": %sverdict %s%s: %d passed, %d failed, %d warnings, %d informational, %d "
+                  "skipped in %lld ms",
           colour ? verdict_colour(verdict) : "", verdict, colour ? "\033[0m" : "", c.pass, c.fail,
-          c.warn, c.skip, run->duration_ms);
+          c.warn, c.info, c.skip, run->duration_ms);
   if (first && first->verdict == NC_VERDICT_FAIL)
     fprintf(out, "; first failure %s on %s", diag_name(first->code), first->id);
-  fprintf(out, "; report %s\n", where ? where : "not written");
+  fprintf(out, "; report %s", where ? where : "not written");
+  if (where && !report_is_collected(cfg))
+    fprintf(out, " (not uploaded: add a ProcessingOutput named \"" NC_REPORT_OUTPUT_NAME
+                 "\" to collect the reports)");
+  fputc('\n', out);
 }

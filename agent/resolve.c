@@ -212,6 +212,8 @@ int resolve_status_code(int st) {
   case ARES_ETIMEOUT:
   case ARES_ECONNREFUSED: /* nothing answers at the nameserver's address */
     return NC_DNS_TIMEOUT;
+  case ARES_EREFUSED:
+    return NC_DNS_REFUSED;
   default:
     return NC_DNS_SERVFAIL;
   }

@@ -17,6 +17,7 @@
 #include "netcheck/engine.h"
 #include "netcheck/outbound.h"
 #include "netcheck/probe.h"
+#include "netcheck/proxy.h"
 
 #define AWS_STS_BODY "Action=GetCallerIdentity&Version=2011-06-15"
 #define AWS_STS_CONTENT_TYPE "application/x-www-form-urlencoded; charset=utf-8"
@@ -24,11 +25,13 @@
 #define AWS_URL_MAX 320
 
 /* Host label and the interface endpoint's service name (they differ for
- * the ".api" services). */
-static const struct {
+ * the ".api" services). A probe's ctx points at its entry. */
+struct aws_service {
   const char *name;
   const char *endpoint;
-} aws_services[AWS_SERVICE_COUNT] = {
+};
+
+static const struct aws_service aws_services[AWS_SERVICE_COUNT] = {
     {"sts", "sts"},
     {"logs", "logs"},
     {"monitoring", "monitoring"},
@@ -108,7 +111,7 @@ void aws_sts_classify(long status, const char *body, size_t len, struct sts_answ
 
 static void aws_remedy(struct probe *p, const struct outbound_judgement *j, const char *kind,
                        const struct outbound_obs *o, const struct sts_answer *sts) {
-  const char *svc = aws_endpoint_service(p->arg);
+  const char *svc = ((const struct aws_service *)p->ctx)->endpoint;
   const char *region = p->cfg->region;
   const char *advice = outbound_advice(j->code);
   switch (j->code) {
@@ -130,6 +133,7 @@ static void aws_remedy(struct probe *p, const struct outbound_judgement *j, cons
     break;
   case NC_DNS_NXDOMAIN:
   case NC_DNS_SERVFAIL:
+  case NC_DNS_REFUSED:
   case NC_DNS_TIMEOUT:
   case NC_DNS_NO_RESOLVER:
     probe_remediation(p,
@@ -209,7 +213,8 @@ static void aws_finish_sts(struct probe *p, const struct outbound_obs *o, const 
 }
 
 static void aws_on_result(struct probe *p, const struct outbound_obs *o, void *arg) {
-  const char *kind = aws_endpoint_kind(o->addrs);
+  const struct aws_service *svc = p->ctx;
+  const char *kind = o->resp && o->resp->proxy[0] ? "proxy" : aws_endpoint_kind(o->addrs);
   struct outbound_judgement j;
   char what[384];
   (void)arg;
@@ -223,13 +228,14 @@ static void aws_on_result(struct probe *p, const struct outbound_obs *o, void *a
   }
   outbound_describe(o, p->target, what, sizeof what);
   if (outbound_usable(o))
-    probe_finish(p, j.verdict, j.code, o->outcome, "%s: the %s endpoint is %s%s", what, p->arg,
+    probe_finish(p, j.verdict, j.code, o->outcome, "%s: the %s endpoint is %s%s", what, svc->name,
                  kind && !strcmp(kind, "interface") ? "an interface endpoint in the VPC"
+                 : kind && !strcmp(kind, "proxy")   ? "reached through the proxy"
                                                     : "public (reached through a NAT or proxy)",
                  (p->ops->flags & NC_PROBE_NEEDS_CREDS) ? "; no credentials, identity not checked"
                                                         : "");
   else
-    probe_finish(p, j.verdict, j.code, o->outcome, "%s: the job cannot use %s", what, p->arg);
+    probe_finish(p, j.verdict, j.code, o->outcome, "%s: the job cannot use %s", what, svc->name);
   if (j.verdict != NC_VERDICT_PASS)
     aws_remedy(p, &j, kind, o, NULL);
 }
@@ -298,39 +304,55 @@ static int aws_start(struct probe *p) {
   return outbound_fetch(p, &rq, NC_AWS_ENDPOINT_UNREACHABLE, aws_on_result, NULL);
 }
 
+const struct probe_family aws_family;
+
 static const struct probe_ops aws_ops = {
-    .family = "aws",
+    .family = &aws_family,
     .flags = 0,
     .start = aws_start,
     .on_timeout = outbound_on_timeout,
     .cleanup = outbound_cleanup,
 };
 
-/* Same probe; waits for the creds probe so that it can sign. */
+/* Same probe; waits for the credentials so that it can sign. */
 static const struct probe_ops aws_sts_ops = {
-    .family = "aws",
+    .family = &aws_family,
     .flags = NC_PROBE_NEEDS_CREDS,
     .start = aws_start,
     .on_timeout = outbound_on_timeout,
     .cleanup = outbound_cleanup,
 };
 
-int aws_plan(struct plan *pl, const struct nc_config *cfg) {
-  char id[64], target[AWS_URL_MAX];
-  if (cfg->skip[NC_FAM_AWS])
-    return 0;
+static int aws_plan(struct plan *pl, const struct nc_config *cfg) {
+  char id[64], target[AWS_URL_MAX], url[AWS_URL_MAX + 16];
   if (!cfg->region[0]) {
     NC_WARN("aws: no region; the service endpoint probes are not run");
     return 0;
   }
   for (int i = 0; i < AWS_SERVICE_COUNT; i++) {
-    const char *name = aws_services[i].name;
-    nc_snprintf(id, sizeof id, "aws:%s", name);
-    if (nc_snprintf(target, sizeof target, "%s.%s.amazonaws.com", name, cfg->region))
+    const struct aws_service *svc = &aws_services[i];
+    nc_snprintf(id, sizeof id, "aws:%s", svc->name);
+    if (nc_snprintf(target, sizeof target, "%s.%s.amazonaws.com", svc->name, cfg->region))
       return -1;
-    if (!plan_add(pl, cfg, strcmp(name, "sts") ? &aws_ops : &aws_sts_ops, id, target, name,
-                  cfg->expect[NC_FAM_AWS], cfg->timeout_ms))
+    nc_snprintf(url, sizeof url, "https://%s/", target);
+    /* Only what the job uses fails it: its code may never call these. */
+    struct probe_spec spec = {.id = id,
+                              .target = target,
+                              .name = proxy_for_url(url, NULL, 0) ? NULL : target,
+                              .key = svc->name,
+                              .tier = NC_TIER_INFORMATIONAL,
+                              .expect = NC_EXPECT_REACHABLE,
+                              .ctx = (void *)svc};
+    if (!plan_add(pl, cfg, strcmp(svc->name, "sts") ? &aws_ops : &aws_sts_ops, &spec))
       return -1;
   }
   return 0;
 }
+
+const struct probe_family aws_family = {
+    .name = "aws",
+    .help = "sts, logs, monitoring, api.ecr, api.sagemaker: DNS, TCP, TLS; STS GetCallerIdentity",
+    .tier = NC_TIER_INFORMATIONAL,
+    .expect = NC_EXPECT_REACHABLE,
+    .plan = aws_plan,
+};

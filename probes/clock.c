@@ -183,8 +183,8 @@ static void clock_on_answer(struct probe *p, const struct outbound_obs *o, void 
   /* first: every later step only adds to the error */
   int64_t arrived_ms = clock_realtime_ms();
   const struct http_resp *r = o->resp;
-  const char *host = p->target + strlen("https://");
-  int host_len = (int)strcspn(host, "/");
+  const char *host = p->name; /* the regional S3 name the plan chose */
+  int host_len = (int)strlen(host);
   time_t server;
   (void)arg;
 
@@ -259,8 +259,10 @@ static int clock_start(struct probe *p) {
   return outbound_fetch(p, &rq, NC_S3_NO_ROUTE, clock_on_answer, NULL);
 }
 
+const struct probe_family clock_family;
+
 static const struct probe_ops clock_ops = {
-    .family = "clock",
+    .family = &clock_family,
     .flags = 0,
     .start = clock_start,
     .on_event = NULL,
@@ -269,13 +271,23 @@ static const struct probe_ops clock_ops = {
     .cleanup = outbound_cleanup,
 };
 
-int clock_plan(struct plan *pl, const struct nc_config *cfg) {
-  char id[64];
-  char url[96];
-  nc_snprintf(id, sizeof(id), "clock:s3.%s.amazonaws.com", clock_region(cfg));
-  nc_snprintf(url, sizeof(url), "https://s3.%s.amazonaws.com/", clock_region(cfg));
-  if (plan_add(pl, cfg, &clock_ops, id, url, NULL, cfg->expect[NC_FAM_CLOCK], cfg->timeout_ms) ==
-      NULL)
-    return -1;
-  return 0;
+static int clock_plan(struct plan *pl, const struct nc_config *cfg) {
+  char id[64], url[96], host[80];
+  nc_snprintf(host, sizeof(host), "s3.%s.amazonaws.com", clock_region(cfg));
+  nc_snprintf(id, sizeof(id), "clock:%s", host);
+  nc_snprintf(url, sizeof(url), "https://%s/", host);
+  struct probe_spec spec = {.id = id,
+                            .target = url,
+                            .name = host,
+                            .tier = NC_TIER_REQUIRED,
+                            .expect = NC_EXPECT_REACHABLE};
+  return plan_add(pl, cfg, &clock_ops, &spec) ? 0 : -1;
 }
+
+const struct probe_family clock_family = {
+    .name = "clock",
+    .help = "clock skew against the S3 endpoint's Date header",
+    .tier = NC_TIER_REQUIRED,
+    .expect = NC_EXPECT_REACHABLE,
+    .plan = clock_plan,
+};

@@ -54,13 +54,13 @@ static const char *creds_getenv(const char *name) {
   return v && *v ? v : NULL; /* the SDKs treat an empty variable as unset */
 }
 
-/* "env", "container" or "none": where the SDKs would get credentials. */
+/* AWS_CREDS_FROM_*: where the SDKs would get credentials. */
 const char *creds_probe_source(void) {
   if (creds_getenv(CREDS_ENV_KEY_ID) && creds_getenv(CREDS_ENV_SECRET))
-    return "env";
+    return AWS_CREDS_FROM_ENV;
   if (creds_getenv(CREDS_ENV_RELATIVE_URI) || creds_getenv(CREDS_ENV_FULL_URI))
-    return "container";
-  return "none";
+    return AWS_CREDS_FROM_CONTAINER;
+  return AWS_CREDS_FROM_NONE;
 }
 
 static bool creds_clean_text(const char *s) {
@@ -256,7 +256,7 @@ static int creds_env_start(struct probe *p) {
   cJSON *d = probe_details(p);
   char prefix[16];
   if (d)
-    cJSON_AddStringToObject(d, "source", "env");
+    cJSON_AddStringToObject(d, "source", AWS_CREDS_FROM_ENV);
   memset(&c, 0, sizeof c);
   if (creds_from_env(&c)) {
     creds_clear(&c);
@@ -266,7 +266,7 @@ static int creds_env_start(struct probe *p) {
                  "%s and %s are not both set", CREDS_ENV_KEY_ID, CREDS_ENV_SECRET);
     return 0;
   }
-  nc_strlcpy(c.source, "env", sizeof c.source);
+  nc_strlcpy(c.source, AWS_CREDS_FROM_ENV, sizeof c.source);
   creds_accept(p, &c, prefix, sizeof prefix);
   probe_finish(p, probe_judge(p, true), NC_OK, "env", "credentials from the environment (%s %s%s)",
                CREDS_ENV_KEY_ID, prefix, c.session_token[0] ? ", with a session token" : "");
@@ -328,7 +328,7 @@ static void creds_on_response(struct probe *p, const struct http_resp *r, void *
   }
   /* Wiped now, not only when the engine frees it (rq.sensitive). */
   explicit_bzero(r->body, r->body_len);
-  nc_strlcpy(c.source, "container", sizeof c.source);
+  nc_strlcpy(c.source, AWS_CREDS_FROM_CONTAINER, sizeof c.source);
   creds_accept(p, &c, prefix, sizeof prefix);
   probe_finish(p, probe_judge(p, true), NC_OK, "http_200",
                "credentials (%s %s) from the container endpoint %s%s%s%s%s", CREDS_ENV_KEY_ID,
@@ -385,7 +385,7 @@ static int creds_container_start(struct probe *p) {
     return -1;
   p->priv = st;
   if (d) {
-    cJSON_AddStringToObject(d, "source", "container");
+    cJSON_AddStringToObject(d, "source", AWS_CREDS_FROM_CONTAINER);
     cJSON_AddStringToObject(d, "uri_from", relative ? CREDS_ENV_RELATIVE_URI : CREDS_ENV_FULL_URI);
   }
   if (creds_probe_container_url(relative, creds_getenv(CREDS_ENV_FULL_URI), url, sizeof url, err,
@@ -428,7 +428,7 @@ static void creds_container_on_timeout(struct probe *p) {
 static int creds_none_start(struct probe *p) {
   cJSON *d = probe_details(p);
   if (d)
-    cJSON_AddStringToObject(d, "source", "none");
+    cJSON_AddStringToObject(d, "source", AWS_CREDS_FROM_NONE);
   probe_finish(p, NC_VERDICT_SKIP, NC_OK, "none",
                "no credentials configured: S3 requests are anonymous");
   return 0;
@@ -439,38 +439,53 @@ static void creds_cleanup(struct probe *p) {
   p->priv = NULL;
 }
 
-/* None of these has NC_PROBE_NEEDS_CREDS: they are what the others wait for. */
-static const struct probe_ops creds_env_ops = {
-    .family = "creds", .flags = 0, .start = creds_env_start, .cleanup = creds_cleanup};
-static const struct probe_ops creds_container_ops = {.family = "creds",
-                                                     .flags = 0,
+const struct probe_family creds_family;
+
+/* They are what the NC_PROBE_NEEDS_CREDS probes wait for. */
+static const struct probe_ops creds_env_ops = {.family = &creds_family,
+                                               .flags = NC_PROBE_PROVIDES_CREDS,
+                                               .start = creds_env_start,
+                                               .cleanup = creds_cleanup};
+static const struct probe_ops creds_container_ops = {.family = &creds_family,
+                                                     .flags = NC_PROBE_PROVIDES_CREDS,
                                                      .start = creds_container_start,
                                                      .on_timeout = creds_container_on_timeout,
                                                      .cleanup = creds_cleanup};
-static const struct probe_ops creds_none_ops = {
-    .family = "creds", .flags = 0, .start = creds_none_start, .cleanup = creds_cleanup};
+static const struct probe_ops creds_none_ops = {.family = &creds_family,
+                                                .flags = NC_PROBE_PROVIDES_CREDS,
+                                                .start = creds_none_start,
+                                                .cleanup = creds_cleanup};
 
-int creds_plan(struct plan *pl, const struct nc_config *cfg) {
+static int creds_plan(struct plan *pl, const struct nc_config *cfg) {
   const char *src = creds_probe_source();
-  const struct probe_ops *ops = &creds_none_ops;
-  const char *target = "none";
   char id[32], url[CREDS_URL_MAX + 64], endpoint[CREDS_URL_MAX], err[256];
-  if (cfg->skip[NC_FAM_CREDS])
-    return 0;
-  if (!strcmp(src, "env")) {
+  struct probe_spec spec = {
+      .id = id, .target = "none", .tier = NC_TIER_REQUIRED, .expect = NC_EXPECT_REACHABLE};
+  const struct probe_ops *ops = &creds_none_ops;
+  if (!strcmp(src, AWS_CREDS_FROM_ENV)) {
     ops = &creds_env_ops;
-    target = "environment";
-  } else if (!strcmp(src, "container")) {
+    spec.target = "environment";
+  } else if (!strcmp(src, AWS_CREDS_FROM_CONTAINER)) {
     ops = &creds_container_ops;
-    target = "invalid";
+    spec.target = "invalid";
     if (!creds_probe_container_url(creds_getenv(CREDS_ENV_RELATIVE_URI),
                                    creds_getenv(CREDS_ENV_FULL_URI), url, sizeof url, err,
                                    sizeof err)) {
       creds_probe_endpoint(url, endpoint, sizeof endpoint);
-      target = endpoint;
+      spec.target = endpoint;
     }
+  } else {
+    spec.tier = NC_TIER_INFORMATIONAL; /* a job without credentials signs nothing */
   }
   nc_snprintf(id, sizeof id, "creds:%s", src);
-  return plan_add(pl, cfg, ops, id, target, NULL, cfg->expect[NC_FAM_CREDS], cfg->timeout_ms) ? 0
-                                                                                              : -1;
+  return plan_add(pl, cfg, ops, &spec) ? 0 : -1;
 }
+
+const struct probe_family creds_family = {
+    .name = "creds",
+    .help = "container credentials endpoint or environment keys",
+    .tier = NC_TIER_REQUIRED,
+    .expect = NC_EXPECT_REACHABLE,
+    .tier_note = "informational when the job has no credentials",
+    .plan = creds_plan,
+};

@@ -36,10 +36,6 @@
 #define DNS_LABEL_MAX 63
 #define DNS_HOSTS_TOKEN_MAX 256
 
-/* The AWS service endpoints the aws probe family checks. */
-static const char *const dns_aws_services[] = {"sts", "logs", "monitoring", "api.ecr",
-                                               "api.sagemaker"};
-
 /* ---- names ---- */
 
 static bool dns_valid_name(const char *s) {
@@ -69,19 +65,36 @@ static bool dns_is_ip_literal(const char *s) {
   return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
-static void dns_add_name(char names[][NC_HOST_MAX], int *n, int max, const char *name,
-                         const char *what) {
-  if (!dns_valid_name(name)) {
-    NC_WARN("dns: %s \"%.64s\" is not a valid host name; not probed", what, name);
-    return;
+/* Adds name (once, case-insensitively) as used by a probe of tier t that
+ * expects e of it. Returns the entry, or NULL when name is not probed. */
+static struct dns_name *dns_add_name(struct dns_name *names, int *n, int max, const char *name,
+                                     enum nc_tier t, enum nc_expect e) {
+  struct dns_name *d = NULL;
+  if (!dns_valid_name(name) || dns_is_ip_literal(name))
+    return NULL;
+  for (int i = 0; i < *n && !d; i++)
+    if (!strcasecmp(names[i].name, name))
+      d = &names[i];
+  if (!d) {
+    if (*n >= max)
+      return NULL;
+    d = &names[(*n)++];
+    memset(d, 0, sizeof *d);
+    nc_strlcpy(d->name, name, sizeof d->name);
+    d->tier = NC_TIER_INFORMATIONAL;
+    d->expect = NC_EXPECT_ANY;
+    d->tier_other = NC_TIER_INFORMATIONAL;
   }
-  for (int i = 0; i < *n; i++)
-    if (!strcasecmp(names[i], name))
-      return;
-  if (*n >= max)
-    return;
-  nc_strlcpy(names[*n], name, NC_HOST_MAX);
-  (*n)++;
+  d->users++;
+  if (e == NC_EXPECT_REACHABLE) {
+    /* A user that needs the target needs its name to resolve. */
+    if (d->expect != NC_EXPECT_REACHABLE || t < d->tier)
+      d->tier = t;
+    d->expect = NC_EXPECT_REACHABLE;
+  } else if (t < d->tier_other) {
+    d->tier_other = t;
+  }
+  return d;
 }
 
 /* The host of "host", "host:port", "scheme://host[:port]/path" or
@@ -101,55 +114,37 @@ static void dns_target_host(const char *target, char *out, size_t len) {
   out[n] = '\0';
 }
 
-static void dns_add_target(char names[][NC_HOST_MAX], int *n, int max, const char *target) {
+int dns_plan_names(const struct plan *pl, const struct nc_config *cfg, struct dns_name *names,
+                   int max) {
+  int n = 0, order[DNS_MAX_NAMES], k = 0;
+  struct dns_name sorted[DNS_MAX_NAMES];
   char host[NC_HOST_MAX];
-  dns_target_host(target, host, sizeof host);
-  if (host[0] && !dns_is_ip_literal(host))
-    dns_add_name(names, n, max, host, "target");
-}
-
-int dns_plan_names(const struct nc_config *cfg, char names[][NC_HOST_MAX], int max) {
-  const char *r = cfg->region;
-  char name[NC_HOST_MAX];
-  int n = 0;
-
-  if (r[0]) {
-    nc_snprintf(name, sizeof name, "s3.%s.amazonaws.com", r);
-    dns_add_name(names, &n, max, name, "region");
+  memset(sorted, 0, sizeof sorted);
+  if (max > DNS_MAX_NAMES)
+    max = DNS_MAX_NAMES;
+  for (const struct probe *p = pl->head; p; p = p->next)
+    if (p->name[0] && !dns_add_name(names, &n, max, p->name, p->tier, p->expect) &&
+        !dns_valid_name(p->name))
+      NC_WARN("dns: %s names \"%.64s\", not a valid host name; not probed", p->id, p->name);
+  /* Extra names to resolve from --config "tcp_targets": facts. */
+  for (int i = 0; i < cfg->n_tcp_targets; i++) {
+    dns_target_host(cfg->tcp_targets[i], host, sizeof host);
+    if (host[0])
+      dns_add_name(names, &n, max, host, NC_TIER_INFORMATIONAL, NC_EXPECT_REACHABLE);
   }
-  if (r[0] && !cfg->skip[NC_FAM_S3])
-    for (int i = 0; i < cfg->n_buckets; i++) {
-      /* Virtual-hosted style is what the SDKs (and the s3 probe) use; a
-       * dotted bucket goes path-style to the regional name, probed above. */
-      if (strchr(cfg->buckets[i].name, '.') ||
-          nc_snprintf(name, sizeof name, "%s.s3.%s.amazonaws.com", cfg->buckets[i].name, r))
-        continue;
-      dns_add_name(names, &n, max, name, "bucket");
-    }
-  if (r[0] && !cfg->skip[NC_FAM_AWS])
-    for (size_t i = 0; i < NC_ARRAY_LEN(dns_aws_services); i++) {
-      nc_snprintf(name, sizeof name, "%s.%s.amazonaws.com", dns_aws_services[i], r);
-      dns_add_name(names, &n, max, name, "service");
-    }
-  if (r[0] && !cfg->skip[NC_FAM_REPO]) {
-    /* The Amazon Linux repositories: three hosts, and two buckets reached
-     * through the regional S3 name (the repo probe's targets). */
-    static const char *const hosts[] = {"repo", "packages", "amazonlinux"};
-    for (size_t i = 0; i < NC_ARRAY_LEN(hosts); i++) {
-      nc_snprintf(name, sizeof name, "%s.%s.amazonaws.com", hosts[i], r);
-      dns_add_name(names, &n, max, name, "repository");
-    }
-    nc_snprintf(name, sizeof name, "amazonlinux-2-repos-%s.s3.%s.amazonaws.com", r, r);
-    dns_add_name(names, &n, max, name, "repository");
-    nc_snprintf(name, sizeof name, "al2023-repos-%s-de612dc2.s3.%s.amazonaws.com", r, r);
-    dns_add_name(names, &n, max, name, "repository");
-  }
-  if (!cfg->skip[NC_FAM_EGRESS]) {
-    for (int i = 0; i < cfg->n_egress_targets; i++)
-      dns_add_target(names, &n, max, cfg->egress_targets[i]);
-    for (int i = 0; i < cfg->n_tcp_targets; i++)
-      dns_add_target(names, &n, max, cfg->tcp_targets[i]);
-  }
+  /* Names nobody needs to resolve (every user expects its target blocked,
+   * or does not care) are facts: resolving or not, both are fine. */
+  for (int i = 0; i < n; i++)
+    if (names[i].expect != NC_EXPECT_REACHABLE)
+      names[i].tier = names[i].tier_other;
+  /* Report order: the names the job needs first, else as the probes came. */
+  for (int t = NC_TIER_REQUIRED; t <= NC_TIER_INFORMATIONAL; t++)
+    for (int i = 0; i < n; i++)
+      if ((int)names[i].tier == t)
+        order[k++] = i;
+  for (int i = 0; i < n; i++)
+    sorted[i] = names[order[i]];
+  memcpy(names, sorted, (size_t)n * sizeof *names);
   return n;
 }
 
@@ -315,8 +310,9 @@ enum nc_code dns_result_code(enum dns_result r) {
   case DNS_RES_NXDOMAIN:
   case DNS_RES_NODATA:
     return NC_DNS_NXDOMAIN;
-  case DNS_RES_SERVFAIL:
   case DNS_RES_REFUSED:
+    return NC_DNS_REFUSED;
+  case DNS_RES_SERVFAIL:
   case DNS_RES_ERROR:
     return NC_DNS_SERVFAIL;
   case DNS_RES_UNREACHABLE:
@@ -391,6 +387,8 @@ static bool dns_server_answered(const struct dns_server_result *s) {
  * normal (S3 names have no AAAA); it is the problem only when both are. */
 static enum dns_result dns_server_problem(const struct dns_server_result *s) {
   enum dns_result a = dns_settled(s->a.result), b = dns_settled(s->aaaa.result);
+  if (a == DNS_RES_ANSWER) /* resolved; an odd AAAA answer is a note (dns_aaaa_note) */
+    return DNS_RES_ANSWER;
   if (a == DNS_RES_NODATA && b == DNS_RES_NODATA)
     return DNS_RES_NODATA;
   if (a == DNS_RES_NODATA)
@@ -398,6 +396,14 @@ static enum dns_result dns_server_problem(const struct dns_server_result *s) {
   if (b == DNS_RES_NODATA)
     b = DNS_RES_ANSWER;
   return dns_rank(a) >= dns_rank(b) ? a : b;
+}
+
+bool dns_aaaa_note(const struct dns_server_result *s, enum dns_result *r) {
+  enum dns_result b = dns_settled(s->aaaa.result);
+  if (s->a.result != DNS_RES_ANSWER || b == DNS_RES_ANSWER || b == DNS_RES_NODATA)
+    return false;
+  *r = b;
+  return true;
 }
 
 void dns_evaluate(const struct dns_server_result *s, int n, struct dns_eval *ev) {
@@ -604,9 +610,12 @@ int dns_remediation(const char *name, const char *region, enum dns_result r, cha
                        name, aws ? "amazonaws.com" : "the domain");
   case DNS_RES_REFUSED:
     return nc_snprintf(out, len,
-                       "the nameserver refuses queries from this subnet: allow the VPC CIDR in "
-                       "its access list, or use the AmazonProvidedDNS (VPC CIDR base +2) through "
-                       "the DHCP options set; check DNS Firewall rules for the domain");
+                       "the nameserver refuses to resolve %s: a custom DNS server that serves "
+                       "only some zones, or one that refuses this subnet; if the job needs the "
+                       "name, make the server forward %s to the AmazonProvidedDNS (VPC CIDR base "
+                       "+2) and allow the VPC CIDR in its access list, or use the "
+                       "AmazonProvidedDNS through the DHCP options set",
+                       name, aws ? "amazonaws.com" : "the domain");
   case DNS_RES_UNREACHABLE:
   case DNS_RES_TIMEOUT:
   case DNS_RES_PENDING:
@@ -629,6 +638,78 @@ int dns_remediation(const char *name, const char *region, enum dns_result r, cha
   "the container has no nameserver: SageMaker writes /etc/resolv.conf from the VPC's DHCP "        \
   "options set, so give it domain-name-servers AmazonProvidedDNS and enable enableDnsSupport "     \
   "and enableDnsHostnames on the VPC; or name one with --dns-server"
+
+/* What the family learns about each nameserver across names (the plan-wide
+ * state): servers whose AAAA answers are odd while their A answers are
+ * fine, reported once per server in the report's environment. */
+struct dns_note {
+  char server[64];
+  enum dns_result result; /* of the AAAA queries */
+  int names;
+  char example[NC_HOST_MAX];
+};
+
+struct dns_family_state {
+  struct dns_note notes[NC_MAX_SERVERS * 3];
+  int n_notes;
+};
+
+const struct probe_family dns_family;
+
+static void dns_note_add(struct probe *p, const struct dns_server_result *s, enum dns_result r) {
+  void **slot = plan_family_state(p->plan, &dns_family);
+  struct dns_family_state *fs = *slot;
+  struct dns_note *n = NULL;
+  if (!fs && !(fs = *slot = calloc(1, sizeof *fs)))
+    return;
+  for (int i = 0; i < fs->n_notes && !n; i++)
+    if (!strcmp(fs->notes[i].server, s->server) && fs->notes[i].result == r)
+      n = &fs->notes[i];
+  if (!n) {
+    if (fs->n_notes >= (int)NC_ARRAY_LEN(fs->notes))
+      return;
+    n = &fs->notes[fs->n_notes++];
+    nc_strlcpy(n->server, s->server, sizeof n->server);
+    n->result = r;
+    nc_strlcpy(n->example, p->target, sizeof n->example);
+  }
+  n->names++;
+}
+
+static const char *dns_note_text(enum dns_result r) {
+  switch (r) {
+  case DNS_RES_UNREACHABLE:
+  case DNS_RES_TIMEOUT:
+    return "does not answer AAAA queries for names whose A query returns addresses: clients that "
+           "ask for both (glibc getaddrinfo, the AWS SDKs) wait for its timeout on every lookup; "
+           "the Route 53 Resolver answers NOERROR with no records";
+  default:
+    return "answers AAAA queries with an error for names whose A query returns addresses (the "
+           "Route 53 Resolver answers NOERROR with no records): IPv4 clients still connect, but "
+           "a caching resolver or client may remember the error for the name";
+  }
+}
+
+static void dns_environment(const struct plan *pl, cJSON *env) {
+  const struct dns_family_state *fs = plan_family_state_get(pl, &dns_family);
+  cJSON *arr = cJSON_AddArrayToObject(env, "dns_notes");
+  for (int i = 0; fs && arr && i < fs->n_notes; i++) {
+    const struct dns_note *n = &fs->notes[i];
+    cJSON *o = cJSON_CreateObject();
+    char text[512];
+    if (!o)
+      return;
+    nc_snprintf(text, sizeof text, "nameserver %s %s (%d name%s, e.g. %s)", n->server,
+                dns_note_text(n->result), n->names, n->names == 1 ? "" : "s", n->example);
+    cJSON_AddStringToObject(o, "server", n->server);
+    cJSON_AddStringToObject(o, "query", "AAAA");
+    cJSON_AddStringToObject(o, "answer", dns_result_name(n->result));
+    cJSON_AddNumberToObject(o, "names", n->names);
+    cJSON_AddStringToObject(o, "example", n->example);
+    cJSON_AddStringToObject(o, "note", text);
+    cJSON_AddItemToArray(arr, o);
+  }
+}
 
 struct dns_state {
   int64_t started_ms;
@@ -697,6 +778,18 @@ static void dns_details_servers(struct probe *p, const struct dns_state *st) {
   }
 }
 
+/* A name nobody needs to resolve (its users expect their targets blocked,
+ * or do not care) is a fact whatever the resolver says; otherwise resolving
+ * is judged, and a server that fails beside one that answers is a warning
+ * (it would stall or mislead the workload's resolver). */
+static enum nc_verdict dns_verdict(const struct probe *p, bool resolved, enum nc_code code) {
+  enum nc_verdict v;
+  if (p->expect == NC_EXPECT_ANY)
+    return code == NC_OK ? NC_VERDICT_PASS : NC_VERDICT_INFO;
+  v = probe_judge(p, resolved);
+  return resolved && code != NC_OK && v == NC_VERDICT_PASS ? NC_VERDICT_WARN : v;
+}
+
 /* Judges every server's answers and finishes the probe. */
 static void dns_conclude(struct probe *p) {
   struct dns_state *st = p->priv;
@@ -717,14 +810,20 @@ static void dns_conclude(struct probe *p) {
     const struct dns_server_result *ok = &st->servers[ev.answer_server];
     p->t.dns = dns_answer_latency(ok);
   }
+  for (int i = 0; i < st->n_servers; i++) {
+    enum dns_result r;
+    if (dns_aaaa_note(&st->servers[i], &r))
+      dns_note_add(p, &st->servers[i], r);
+  }
   dns_message(p->target, st->servers, st->n_servers, &ev, cls, p->timeout_ms, msg, sizeof msg);
   dns_remediation(p->target, p->cfg->region, ev.worst, fix, sizeof fix);
   if (fix[0])
     probe_remediation(p, "%s", fix);
-  v = probe_judge(p, ev.resolved);
-  if (ev.resolved && ev.fail_server >= 0 && v == NC_VERDICT_PASS)
-    v = NC_VERDICT_WARN; /* one server answers, another would stall or mislead */
-  probe_finish(p, v, ev.code, ev.resolved ? "resolved" : dns_result_name(ev.worst), "%s", msg);
+  v = dns_verdict(p, ev.resolved, ev.code);
+  probe_finish(p, v, ev.code, ev.resolved ? "resolved" : dns_result_name(ev.worst), "%s%s", msg,
+               !ev.resolved && p->expect == NC_EXPECT_ANY
+                   ? " (no probe of this job needs it to resolve)"
+                   : "");
 }
 
 static void dns_on_answer(struct probe *p, int status, const unsigned char *abuf, int alen,
@@ -788,7 +887,7 @@ static int dns_start(struct probe *p) {
     dns_details_servers(p, st);
     dns_details_addrs(p, &none);
     probe_remediation(p, "%s", DNS_NO_RESOLVER_FIX);
-    probe_finish(p, probe_judge(p, false), ev.code, "no_resolver", "%s", msg);
+    probe_finish(p, dns_verdict(p, false, ev.code), ev.code, "no_resolver", "%s", msg);
     return 0;
   }
   if (n > NC_MAX_SERVERS)
@@ -835,8 +934,10 @@ static void dns_cleanup(struct probe *p) {
   p->priv = NULL;
 }
 
+static void dns_free_state(void *state) { free(state); }
+
 static const struct probe_ops dns_ops = {
-    .family = "dns",
+    .family = &dns_family,
     .flags = 0,
     .start = dns_start,
     .on_event = NULL,
@@ -845,24 +946,44 @@ static const struct probe_ops dns_ops = {
     .cleanup = dns_cleanup,
 };
 
-int dns_plan(struct plan *pl, const struct nc_config *cfg) {
-  char(*names)[NC_HOST_MAX];
+/* Plans after the other families: one probe per name they resolve, with
+ * the tier and expectation of the probes that use it. */
+static int dns_plan(struct plan *pl, const struct nc_config *cfg) {
+  struct dns_name *names = calloc(DNS_MAX_NAMES, sizeof *names);
   int n;
-  if (cfg->skip[NC_FAM_DNS])
-    return 0;
-  names = calloc(DNS_MAX_NAMES, sizeof *names);
   if (!names)
     return -1;
-  n = dns_plan_names(cfg, names, DNS_MAX_NAMES);
+  n = dns_plan_names(pl, cfg, names, DNS_MAX_NAMES);
   for (int i = 0; i < n; i++) {
     char id[sizeof pl->head->id];
-    nc_snprintf(id, sizeof id, "dns:%s", names[i]);
-    if (!plan_add(pl, cfg, &dns_ops, id, names[i], NULL, cfg->expect[NC_FAM_DNS],
-                  cfg->timeout_ms)) {
+    struct probe *p;
+    struct probe_spec spec = {.id = id,
+                              .target = names[i].name,
+                              .key = "", /* "pypi.org" names the egress probe, not this one */
+                              .tier = names[i].tier,
+                              .expect = names[i].expect};
+    nc_snprintf(id, sizeof id, "dns:%s", names[i].name);
+    if (!(p = plan_add(pl, cfg, &dns_ops, &spec))) {
       free(names);
       return -1;
     }
+    p->expect_source = strcmp(p->expect_source, "default") ? p->expect_source : "derived";
+    /* A name only facts depend on gets the connect budget as its whole budget. */
+    if (p->connect_ms > 0)
+      p->timeout_ms = p->connect_ms;
   }
   free(names);
   return 0;
 }
+
+const struct probe_family dns_family = {
+    .name = "dns",
+    .help = "A/AAAA of every name the other probes use, against every nameserver; address class",
+    .tier = NC_TIER_INFORMATIONAL,
+    .expect = NC_EXPECT_ANY,
+    .tier_note = "each name takes the tier of the probes that use it",
+    .plan_pass = 1,
+    .plan = dns_plan,
+    .environment = dns_environment,
+    .free_state = dns_free_state,
+};

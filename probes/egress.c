@@ -6,12 +6,14 @@
  * by default; "reachable" or "blocked" from --config makes it an expectation.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "netcheck/common.h"
 #include "netcheck/outbound.h"
 #include "netcheck/probe.h"
+#include "netcheck/proxy.h"
 
 #define EGRESS_BODY_CAP 4096 /* only the status matters */
 #define EGRESS_URL_MAX 1024
@@ -109,7 +111,7 @@ static void egress_remedy(struct probe *p, const struct outbound_obs *o,
 static void egress_on_result(struct probe *p, const struct outbound_obs *o, void *arg) {
   struct outbound_judgement j;
   char what[384];
-  const char *host = p->arg;
+  const char *host = p->ctx; /* the target's host name */
   const char *meaning;
   (void)arg;
   outbound_judge(p, o, NC_EGRESS_BLOCKED, NC_EGRESS_BLOCKED, &j);
@@ -138,22 +140,23 @@ static int egress_start(struct probe *p) {
   return outbound_fetch(p, &rq, NC_EGRESS_BLOCKED, egress_on_result, NULL);
 }
 
+const struct probe_family egress_family;
+
 static const struct probe_ops egress_ops = {
-    .family = "egress",
+    .family = &egress_family,
     .flags = 0,
     .start = egress_start,
     .on_timeout = outbound_on_timeout,
     .cleanup = outbound_cleanup,
 };
 
-int egress_plan(struct plan *pl, const struct nc_config *cfg) {
+static int egress_plan(struct plan *pl, const struct nc_config *cfg) {
   char host[NC_HOST_MAX], url[EGRESS_URL_MAX], id[320];
-  if (cfg->skip[NC_FAM_EGRESS])
-    return 0;
   /* config_load starts the list with pypi.org; an empty list means none. */
   for (int i = 0; i < cfg->n_egress_targets && i < NC_MAX_TARGETS; i++) {
     const char *t = cfg->egress_targets[i];
     bool dup = false;
+    char *ctx;
     if (egress_parse_target(t, host, sizeof host, url, sizeof url)) {
       NC_WARN("egress: target \"%.64s\" is not a host or an http(s) URL; not probed", t);
       continue;
@@ -165,8 +168,27 @@ int egress_plan(struct plan *pl, const struct nc_config *cfg) {
       NC_WARN("egress: %s is listed twice; probed once", host);
       continue;
     }
-    if (!plan_add(pl, cfg, &egress_ops, id, url, host, cfg->expect[NC_FAM_EGRESS], cfg->timeout_ms))
+    if (!(ctx = strdup(host)))
+      return -1;
+    /* A fact unless the job says it needs (or must not have) the internet. */
+    struct probe_spec spec = {.id = id,
+                              .target = url,
+                              .name = proxy_for_url(url, NULL, 0) ? NULL : host,
+                              .tier = NC_TIER_INFORMATIONAL,
+                              .expect = NC_EXPECT_REACHABLE,
+                              .ctx = ctx,
+                              .ctx_free = free};
+    if (!plan_add(pl, cfg, &egress_ops, &spec))
       return -1;
   }
   return 0;
 }
+
+const struct probe_family egress_family = {
+    .name = "egress",
+    .help =
+        "HTTPS to public targets (default pypi.org), directly or through the environment's proxy",
+    .tier = NC_TIER_INFORMATIONAL,
+    .expect = NC_EXPECT_REACHABLE,
+    .plan = egress_plan,
+};

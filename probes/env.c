@@ -166,7 +166,8 @@ static void add_resolv(cJSON *env, struct resolv_conf *rc, int *ok) {
     cJSON_AddItemToArray(a, cJSON_CreateString(rc->options[i]));
 }
 
-bool env_is_isolated(void) {
+/* No interface but lo: the job runs with network isolation. */
+static bool env_is_isolated(void) {
   struct ifaddrs *ifa, *i;
   bool isolated = true;
   if (getifaddrs(&ifa))
@@ -178,15 +179,26 @@ bool env_is_isolated(void) {
   return isolated;
 }
 
+const struct probe_family env_family;
+
+/* What the probe found about the host becomes the report's "environment"
+ * (the family's state: a cJSON object); the probe's own details point there. */
 static int env_start(struct probe *p) {
-  cJSON *env = probe_details(p);
+  cJSON *env = cJSON_CreateObject(), *d = probe_details(p);
+  void **state = plan_family_state(p->plan, &env_family);
   struct resolv_conf rc;
   int others, resolv_ok;
   int64_t t0 = nc_now_ms();
+  if (!env)
+    return -1;
+  cJSON_Delete(*state);
+  *state = env;
   others = add_interfaces(env);
   add_routes(env);
   add_resolv(env, &rc, &resolv_ok);
   cJSON_AddBoolToObject(env, "isolated", others == 0);
+  cJSON_AddStringToObject(d, "see", "environment");
+  cJSON_AddBoolToObject(d, "isolated", others == 0);
   p->t.total = (double)(nc_now_ms() - t0);
   if (others < 0) {
     probe_finish(p, NC_VERDICT_WARN, NC_OK, "getifaddrs_failed",
@@ -194,27 +206,67 @@ static int env_start(struct probe *p) {
     return 0;
   }
   if (others == 0) {
-    probe_remediation(p, "the container has no network: if the job needs S3, peers or AWS "
-                         "endpoints, set EnableNetworkIsolation to false in the processing "
-                         "job's NetworkConfig");
-    probe_finish(p, p->expect == NC_EXPECT_BLOCKED ? NC_VERDICT_PASS : NC_VERDICT_FAIL,
-                 NC_NETWORK_ISOLATED, "isolated",
-                 "no network interface but lo: the job runs with network isolation");
+    if (p->expect != NC_EXPECT_BLOCKED)
+      probe_remediation(p, "the container has no network: if the job needs S3, peers or AWS "
+                           "endpoints, set EnableNetworkIsolation to false in the processing "
+                           "job's NetworkConfig");
+    probe_finish(p, probe_judge(p, false), NC_NETWORK_ISOLATED, "isolated",
+                 "no network interface but lo: the job runs with network isolation%s",
+                 p->expect == NC_EXPECT_BLOCKED ? ", as its NetworkConfig asks" : "");
     return 0;
   }
-  probe_finish(p, NC_VERDICT_PASS, NC_OK, "ok",
+  probe_finish(p, probe_judge(p, true),
+               p->expect == NC_EXPECT_BLOCKED ? NC_EGRESS_UNEXPECTED : NC_OK, "ok",
                "%d network interface%s besides lo; %d nameserver%s%s", others,
                others == 1 ? "" : "s", rc.n_nameservers, rc.n_nameservers == 1 ? "" : "s",
                resolv_ok ? "" : " (resolv.conf unreadable)");
   return 0;
 }
 
+static void env_environment(const struct plan *pl, cJSON *out) {
+  const cJSON *env = plan_family_state_get(pl, &env_family), *it;
+  if (!env)
+    return;
+  cJSON_ArrayForEach(it, env) {
+    if (it->string && !cJSON_HasObjectItem(out, it->string))
+      cJSON_AddItemToObject(out, it->string, cJSON_Duplicate(it, 1));
+  }
+}
+
+static void env_free_state(void *state) { cJSON_Delete(state); }
+
 static const struct probe_ops env_ops = {
-    .family = "env",
+    .family = &env_family,
+    .flags = NC_PROBE_LOCAL,
     .start = env_start,
 };
 
-int env_plan(struct plan *pl, const struct nc_config *cfg) {
-  return plan_add(pl, cfg, &env_ops, "env:network", "local", NULL, cfg->expect[NC_FAM_ENV], 0) ? 0
-                                                                                               : -1;
+static int env_plan(struct plan *pl, const struct nc_config *cfg) {
+  struct probe_spec spec = {
+      .id = "env:network",
+      .target = "local",
+      .tier = NC_TIER_REQUIRED,
+      /* A job run with EnableNetworkIsolation is meant to have no network. */
+      .expect = cfg->job.network_isolation == 1 ? NC_EXPECT_BLOCKED : NC_EXPECT_REACHABLE,
+  };
+  if (!plan_add(pl, cfg, &env_ops, &spec))
+    return -1;
+  if (env_is_isolated()) {
+    pl->no_network = true;
+    pl->no_network_code = NC_NETWORK_ISOLATED;
+    nc_strlcpy(pl->no_network_why, "the container has no network interface but lo",
+               sizeof pl->no_network_why);
+  }
+  return 0;
 }
+
+const struct probe_family env_family = {
+    .name = "env",
+    .help = "interfaces, addresses, MTU, routes, resolv.conf, network isolation",
+    .tier = NC_TIER_REQUIRED,
+    .expect = NC_EXPECT_REACHABLE,
+    .tier_note = "expects no network when the job sets EnableNetworkIsolation",
+    .plan = env_plan,
+    .environment = env_environment,
+    .free_state = env_free_state,
+};

@@ -83,7 +83,7 @@ void outbound_observe(int dns_status, const struct nc_addrs *addrs, const struct
   if (code == NC_TLS_UNTRUSTED || code == NC_TLS_HANDSHAKE)
     o->stage = OUTBOUND_TLS_FAILED;
   else if (code == NC_DNS_NXDOMAIN || code == NC_DNS_SERVFAIL || code == NC_DNS_TIMEOUT ||
-           code == NC_DNS_NO_RESOLVER)
+           code == NC_DNS_NO_RESOLVER || code == NC_DNS_REFUSED)
     o->stage = OUTBOUND_DNS_FAILED; /* curl resolved by itself and failed */
   else
     o->stage = OUTBOUND_NO_CONNECT;
@@ -157,6 +157,10 @@ const char *outbound_advice(enum nc_code code) {
   case NC_DNS_SERVFAIL:
     return "The resolver failed to answer: check the DHCP options set's domain-name-servers and "
            "any Route 53 Resolver forwarding rule for this zone.";
+  case NC_DNS_REFUSED:
+    return "The resolver refused to resolve the name: a custom DNS server that serves only some "
+           "zones, or one that refuses this subnet; make it forward the name to the "
+           "AmazonProvidedDNS (the VPC CIDR base +2), or use the AmazonProvidedDNS.";
   case NC_DNS_TIMEOUT:
     return "The resolver did not answer: the security group and network ACL must allow UDP and "
            "TCP 53 to the VPC resolver (the VPC CIDR base +2).";

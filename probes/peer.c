@@ -184,6 +184,7 @@ static struct {
 } pf = {.listen_fd = -1};
 
 static const struct probe_ops peer_ops;
+const struct probe_family peer_family;
 
 static int64_t peer_now_us(void) {
   struct timespec ts;
@@ -198,7 +199,7 @@ static int64_t peer_min_deadline(const struct probe *p, int ms) {
 
 /* ---- plan ---- */
 
-int peer_plan(struct plan *pl, const struct nc_config *cfg) {
+static int peer_plan(struct plan *pl, const struct nc_config *cfg) {
   const struct nc_job *j = &cfg->job;
   if (j->n_hosts < 2)
     return 0; /* a single-host job has no peer phase */
@@ -216,7 +217,13 @@ int peer_plan(struct plan *pl, const struct nc_config *cfg) {
     char id[320];
     if (nc_snprintf(id, sizeof(id), "peer:%s", h))
       continue;
-    if (!plan_add(pl, cfg, &peer_ops, id, h, NULL, cfg->expect[NC_FAM_PEER], cfg->peer_wait_ms))
+    /* Peers resolve through /etc/hosts (SageMaker writes it): no dns probe. */
+    struct probe_spec spec = {.id = id,
+                              .target = h,
+                              .tier = NC_TIER_REQUIRED,
+                              .expect = NC_EXPECT_REACHABLE,
+                              .timeout_ms = cfg->peer_wait_ms};
+    if (!plan_add(pl, cfg, &peer_ops, &spec))
       return -1;
   }
   return 0;
@@ -1379,11 +1386,20 @@ static void peer_cleanup(struct probe *p) {
 }
 
 static const struct probe_ops peer_ops = {
-    .family = "peer",
+    .family = &peer_family,
     .flags = NC_PROBE_PEER_PHASE,
     .start = peer_start,
     .on_event = peer_on_event,
     .on_timer = peer_on_timer,
     .on_timeout = peer_on_timeout,
     .cleanup = peer_cleanup,
+};
+
+const struct probe_family peer_family = {
+    .name = "peer",
+    .help = "mesh to every other host: connect, HELLO, RTT, 1 MiB transfer, start barrier",
+    .tier = NC_TIER_REQUIRED,
+    .expect = NC_EXPECT_REACHABLE,
+    .tier_note = "multi-host jobs only",
+    .plan = peer_plan,
 };

@@ -8,12 +8,14 @@
  * means the request passed the policy.
  */
 #include <cjson/cJSON.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "netcheck/common.h"
 #include "netcheck/outbound.h"
 #include "netcheck/probe.h"
+#include "netcheck/proxy.h"
 
 #define REPO_BODY_CAP 8192 /* a mirror.list is a few lines */
 #define REPO_URL_MAX 512
@@ -205,11 +207,16 @@ static void repo_remedy(struct probe *p, const struct outbound_judgement *j, con
   }
 }
 
+/* The probe's ctx: the repository and its bucket in the job's region. */
+struct repo_target {
+  const struct repo_def *def;
+  char bucket[128];
+};
+
 static void repo_on_result(struct probe *p, const struct outbound_obs *o, void *arg) {
+  const struct repo_target *t = p->ctx;
   char host[256], what[384], s3code[64];
-  const char *generation = p->arg_int >= 0 && p->arg_int < REPO_TARGET_COUNT
-                               ? repo_defs[p->arg_int].generation
-                               : "Amazon Linux";
+  const char *generation = t->def->generation;
   const struct http_resp *r = o->resp;
   struct outbound_judgement j;
   cJSON *d;
@@ -217,7 +224,7 @@ static void repo_on_result(struct probe *p, const struct outbound_obs *o, void *
   if (repo_retry_plain(p, o))
     return;
   d = probe_details(p);
-  cJSON_AddStringToObject(d, "bucket", p->arg);
+  cJSON_AddStringToObject(d, "bucket", t->bucket);
   cJSON_AddStringToObject(d, "generation", generation);
   if (outbound_url_host(p->target, host, sizeof host))
     nc_strlcpy(host, p->target, sizeof host);
@@ -251,35 +258,55 @@ static void repo_on_result(struct probe *p, const struct outbound_obs *o, void *
     probe_finish(p, j.verdict, j.code, o->outcome, "%s: the %s repository is unreachable", what,
                  generation);
   if (j.verdict != NC_VERDICT_PASS)
-    repo_remedy(p, &j, p->arg);
+    repo_remedy(p, &j, t->bucket);
 }
 
 static int repo_start(struct probe *p) { return repo_get(p, p->target); }
 
+const struct probe_family repo_family;
+
 static const struct probe_ops repo_ops = {
-    .family = "repo",
+    .family = &repo_family,
     .flags = 0,
     .start = repo_start,
     .on_timeout = outbound_on_timeout,
     .cleanup = outbound_cleanup,
 };
 
-int repo_plan(struct plan *pl, const struct nc_config *cfg) {
-  char id[320], url[REPO_URL_MAX], bucket[128];
-  if (cfg->skip[NC_FAM_REPO])
-    return 0;
+static int repo_plan(struct plan *pl, const struct nc_config *cfg) {
+  char id[320], url[REPO_URL_MAX], host[256];
   if (!cfg->region[0]) {
     NC_WARN("repo: no region; the repository probes are not run");
     return 0;
   }
   for (int i = 0; i < REPO_TARGET_COUNT; i++) {
-    struct probe *p;
-    if (repo_target(i, cfg->region, id, sizeof id, url, sizeof url, bucket, sizeof bucket))
+    struct repo_target *t = calloc(1, sizeof *t);
+    if (!t)
       return -1;
-    p = plan_add(pl, cfg, &repo_ops, id, url, bucket, cfg->expect[NC_FAM_REPO], cfg->timeout_ms);
-    if (!p)
+    t->def = &repo_defs[i];
+    if (repo_target(i, cfg->region, id, sizeof id, url, sizeof url, t->bucket, sizeof t->bucket) ||
+        outbound_url_host(url, host, sizeof host)) {
+      free(t);
       return -1;
-    p->arg_int = i; /* the repo_defs entry */
+    }
+    /* The SageMaker guide leaves this to the user: a warning by default. */
+    struct probe_spec spec = {.id = id,
+                              .target = url,
+                              .name = proxy_for_url(url, NULL, 0) ? NULL : host,
+                              .tier = NC_TIER_POLICY,
+                              .expect = NC_EXPECT_BLOCKED,
+                              .ctx = t,
+                              .ctx_free = free};
+    if (!plan_add(pl, cfg, &repo_ops, &spec))
+      return -1;
   }
   return 0;
 }
+
+const struct probe_family repo_family = {
+    .name = "repo",
+    .help = "Amazon Linux 1/2/2023 mirror lists through the S3 endpoint (blocked recommended)",
+    .tier = NC_TIER_POLICY,
+    .expect = NC_EXPECT_BLOCKED,
+    .plan = repo_plan,
+};

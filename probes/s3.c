@@ -498,6 +498,7 @@ static enum nc_code s3_classify_transport(const struct s3_response_view *v, char
   case NC_DNS_NXDOMAIN:
   case NC_DNS_TIMEOUT:
   case NC_DNS_SERVFAIL:
+  case NC_DNS_REFUSED:
   case NC_DNS_NO_RESOLVER:
     nc_snprintf(msg, msglen, "%s did not resolve (%s): the request never left the container", host,
                 diag_name(code));
@@ -775,6 +776,14 @@ enum nc_code s3_classify(const struct s3_response_view *v, char *msg, size_t msg
 
 enum s3_phase { S3_PHASE_HEAD, S3_PHASE_LIST };
 
+/* What the plan decided for one bucket (the probe's ctx). */
+struct s3_target {
+  char bucket[64];
+  char prefix[NC_PATH_MAX]; /* key prefix of the job's input, "" if none */
+  char host[320];           /* virtual-hosted, or the regional name for a dotted bucket */
+  char path[80];            /* "/" (virtual-hosted) or "/BUCKET" (path-style) */
+};
+
 struct s3_state {
   enum s3_phase phase;
   char bucket[64];
@@ -941,7 +950,7 @@ static void s3_details(struct probe *p, const struct s3_state *st, const struct 
   if (d == NULL)
     return;
   s3_add_string(d, "url", st->head_url);
-  s3_add_string(d, "prefix", p->arg);
+  s3_add_string(d, "prefix", ((const struct s3_target *)p->ctx)->prefix);
   cJSON_AddBoolToObject(d, "signed", st->is_signed);
   cJSON *addrs = st->have_addrs ? cJSON_AddArrayToObject(d, "addresses") : NULL;
   for (int i = 0; addrs && i < st->addrs.n; i++)
@@ -1249,20 +1258,16 @@ static int s3_start_head(struct probe *p, struct s3_state *st, const char *pin) 
 /* Host, path and URLs for the bucket. Dotted names cannot use the
  * virtual-hosted name over HTTPS (the wildcard certificate covers one
  * label), so they go path-style like the SDKs do. 0 or -1. */
-static int s3_build_target(struct s3_state *st, const char *region, const char *prefix) {
-  bool path_style = strchr(st->bucket, '.') != NULL;
+/* The URLs of the HEAD and the ListObjectsV2 of the planned target. */
+static int s3_build_target(struct s3_state *st, const struct s3_target *t) {
   int trunc = 0;
-  if (path_style) {
-    trunc |= nc_snprintf(st->host, sizeof(st->host), "s3.%s.amazonaws.com", region);
-    trunc |= nc_snprintf(st->path, sizeof(st->path), "/%s", st->bucket);
-  } else {
-    trunc |= nc_snprintf(st->host, sizeof(st->host), "%s.s3.%s.amazonaws.com", st->bucket, region);
-    trunc |= nc_snprintf(st->path, sizeof(st->path), "/");
-  }
+  nc_strlcpy(st->bucket, t->bucket, sizeof(st->bucket));
+  nc_strlcpy(st->host, t->host, sizeof(st->host));
+  nc_strlcpy(st->path, t->path, sizeof(st->path));
   trunc |= nc_snprintf(st->head_url, sizeof(st->head_url), "https://%s%s", st->host, st->path);
-  if (prefix && prefix[0]) {
+  if (t->prefix[0]) {
     char enc[3 * NC_PATH_MAX + 1];
-    if (sigv4_uri_encode(prefix, strlen(prefix), true, enc, sizeof(enc)) != 0)
+    if (sigv4_uri_encode(t->prefix, strlen(t->prefix), true, enc, sizeof(enc)) != 0)
       return -1;
     trunc |= nc_snprintf(st->list_query, sizeof(st->list_query), "list-type=2&max-keys=1&prefix=%s",
                          enc);
@@ -1274,20 +1279,21 @@ static int s3_build_target(struct s3_state *st, const char *region, const char *
 }
 
 static int s3_start(struct probe *p) {
+  const struct s3_target *t = p->ctx;
   struct s3_state *st = calloc(1, sizeof(*st));
   if (st == NULL)
     return -1;
   p->priv = st;
   st->started_ms = nc_now_ms();
   st->t.dns = st->t.connect = st->t.tls = st->t.first_byte = st->t.total = -1;
-  nc_strlcpy(st->bucket, p->id + strlen("s3:"), sizeof(st->bucket));
-  if (!s3_bucket_name_ok(st->bucket)) {
+  if (!s3_bucket_name_ok(t->bucket)) {
+    nc_strlcpy(st->bucket, t->bucket, sizeof(st->bucket));
     probe_remediation(p, "fix the bucket name in the job's S3 URIs, --bucket or --config");
     probe_finish(p, NC_VERDICT_FAIL, NC_S3_NO_SUCH_BUCKET, "invalid_bucket_name",
-                 "'%s' is not a valid S3 bucket name", st->bucket);
+                 "'%s' is not a valid S3 bucket name", t->bucket);
     return 0;
   }
-  if (s3_build_target(st, s3_region(p->cfg), p->arg) != 0)
+  if (s3_build_target(st, t) != 0)
     return -1;
   const struct aws_creds *c = engine_creds(p->eng);
   st->is_signed = c != NULL && c->access_key_id[0];
@@ -1320,8 +1326,10 @@ static void s3_cleanup(struct probe *p) {
   p->priv = NULL;
 }
 
+const struct probe_family s3_family;
+
 static const struct probe_ops s3_ops = {
-    .family = "s3",
+    .family = &s3_family,
     .flags = NC_PROBE_NEEDS_CREDS,
     .start = s3_start,
     .on_event = NULL,
@@ -1330,12 +1338,13 @@ static const struct probe_ops s3_ops = {
     .cleanup = s3_cleanup,
 };
 
-int s3_plan(struct plan *pl, const struct nc_config *cfg) {
+static int s3_plan(struct plan *pl, const struct nc_config *cfg) {
   for (int i = 0; i < cfg->n_buckets && i < NC_MAX_BUCKETS; i++) {
     const struct nc_bucket *b = &cfg->buckets[i];
     bool seen = false;
     char id[sizeof(((struct probe *)0)->id)];
     char url[sizeof(((struct probe *)0)->target)];
+    struct s3_target *t;
     if (b->name[0] == '\0')
       continue;
     /* a bucket named twice (input and output) is probed once, with the
@@ -1344,14 +1353,39 @@ int s3_plan(struct plan *pl, const struct nc_config *cfg) {
       seen = strcmp(cfg->buckets[j].name, b->name) == 0;
     if (seen)
       continue;
+    t = calloc(1, sizeof(*t));
+    if (t == NULL)
+      return -1;
+    nc_strlcpy(t->bucket, b->name, sizeof(t->bucket));
+    nc_strlcpy(t->prefix, b->prefix, sizeof(t->prefix));
+    /* Virtual-hosted style is what the SDKs use; a dotted bucket goes
+     * path-style to the regional name (its certificate has no dots). */
+    if (strchr(b->name, '.')) {
+      nc_snprintf(t->host, sizeof(t->host), "s3.%s.amazonaws.com", s3_region(cfg));
+      nc_snprintf(t->path, sizeof(t->path), "/%s", b->name);
+    } else {
+      nc_snprintf(t->host, sizeof(t->host), "%s.s3.%s.amazonaws.com", b->name, s3_region(cfg));
+      nc_strlcpy(t->path, "/", sizeof(t->path));
+    }
     nc_snprintf(id, sizeof(id), "s3:%s", b->name);
-    if (strchr(b->name, '.'))
-      nc_snprintf(url, sizeof(url), "https://s3.%s.amazonaws.com/%s", s3_region(cfg), b->name);
-    else
-      nc_snprintf(url, sizeof(url), "https://%s.s3.%s.amazonaws.com/", b->name, s3_region(cfg));
-    if (plan_add(pl, cfg, &s3_ops, id, url, b->prefix, cfg->expect[NC_FAM_S3], cfg->timeout_ms) ==
-        NULL)
+    nc_snprintf(url, sizeof(url), "https://%s%s", t->host, t->path);
+    struct probe_spec spec = {.id = id,
+                              .target = url,
+                              .name = s3_bucket_name_ok(b->name) ? t->host : NULL,
+                              .tier = NC_TIER_REQUIRED,
+                              .expect = NC_EXPECT_REACHABLE,
+                              .ctx = t,
+                              .ctx_free = free};
+    if (plan_add(pl, cfg, &s3_ops, &spec) == NULL)
       return -1;
   }
   return 0;
 }
+
+const struct probe_family s3_family = {
+    .name = "s3",
+    .help = "HEAD bucket and ListObjectsV2 on each job bucket (SigV4 when credentials exist)",
+    .tier = NC_TIER_REQUIRED,
+    .expect = NC_EXPECT_REACHABLE,
+    .plan = s3_plan,
+};

@@ -13,13 +13,18 @@
 #include <stddef.h>
 #include <time.h>
 
+/* Where credentials came from (aws_creds.source, the creds probe's id and details). */
+#define AWS_CREDS_FROM_ENV "env"
+#define AWS_CREDS_FROM_CONTAINER "container"
+#define AWS_CREDS_FROM_NONE "none"
+
 struct aws_creds {
   char access_key_id[128];
   char secret_access_key[128];
   char session_token[4096]; /* "" when none */
   char expiration[64];      /* ISO 8601 from the endpoint, "" when unknown */
   char role_arn[256];       /* from the endpoint, "" when unknown */
-  char source[16];          /* "env", "container" */
+  char source[16];          /* AWS_CREDS_FROM_ENV or AWS_CREDS_FROM_CONTAINER */
 };
 
 /* ---- credentials ---- */

@@ -18,28 +18,46 @@
 #define NC_HOST_MAX 256
 #define NC_PATH_MAX 1024
 
+#define NC_MAX_EXPECTATIONS 64
+#define NC_MAX_SKIPS 32
+#define NC_MAX_PROBLEMS 16
+#define NC_KEY_MAX 128
+
 #define NC_DEFAULT_TIMEOUT_MS 15000
+#define NC_DEFAULT_CONNECT_TIMEOUT_MS 3000
 #define NC_DEFAULT_PEER_WAIT_MS 120000
 #define NC_DEFAULT_PEER_PORT 7191
 #define NC_DEFAULT_SM_CONFIG_DIR "/opt/ml/config"
 #define NC_DEFAULT_MESSAGE_PATH "/opt/ml/output/message"
+/* Where the report goes in a job without an output named "netcheck": not
+ * uploaded with any dataset (docs/sagemaker.md, "Collecting the reports"). */
+#define NC_DEFAULT_REPORT_DIR "/opt/ml/output/netcheck"
+#define NC_REPORT_OUTPUT_NAME "netcheck"
 
 enum nc_expect { NC_EXPECT_REACHABLE, NC_EXPECT_BLOCKED, NC_EXPECT_ANY };
 enum nc_on_fail { NC_ON_FAIL_WARN, NC_ON_FAIL_ABORT };
 enum nc_summary { NC_SUMMARY_TEXT, NC_SUMMARY_JSON, NC_SUMMARY_NONE, NC_SUMMARY_JUNIT };
 
-/* Probe families; the order is the order of the report. */
-enum nc_family {
-  NC_FAM_ENV,
-  NC_FAM_CREDS,
-  NC_FAM_DNS,
-  NC_FAM_S3,
-  NC_FAM_REPO,
-  NC_FAM_EGRESS,
-  NC_FAM_AWS,
-  NC_FAM_CLOCK,
-  NC_FAM_PEER,
-  NC_FAM_COUNT
+/* Where a setting came from, in increasing precedence: the job's
+ * Environment map in processingjobconfig.json, the process environment
+ * (SageMaker puts the job's Environment there too), the --config file, the
+ * command line. */
+enum nc_source { NC_SRC_DEFAULT, NC_SRC_JOB_ENV, NC_SRC_ENV, NC_SRC_CONFIG, NC_SRC_FLAG };
+
+/* --expect KEY=VALUE and its equivalents: KEY is a probe family ("aws"), or
+ * one probe's key ("sts", "pypi.org", "s3:my-bucket"). */
+struct nc_expectation {
+  char key[NC_KEY_MAX];
+  enum nc_expect expect;
+  enum nc_source source;
+};
+
+/* A setting or a job config field that cannot be used: reported by the
+ * config family as CONFIG_INVALID, never fatal in warn mode. */
+struct nc_problem {
+  char file[NC_PATH_MAX]; /* "processingjobconfig.json" path, or "environment" */
+  char field[128];        /* "hosts[600]", "NETCHECK_EXPECT", "" for the whole file */
+  char text[256];         /* what is wrong, one line */
 };
 
 /* A bucket to probe: from the job's inputs/outputs, --config or --bucket. */
@@ -55,6 +73,7 @@ struct nc_output {
 };
 
 struct nc_job {
+  bool found; /* processingjobconfig.json was read: netcheck runs in a SageMaker job */
   char name[128];
   char arn[512];
   char region[32];
@@ -63,6 +82,7 @@ struct nc_job {
   char hosts[NC_MAX_HOSTS][NC_HOST_MAX];
   int n_hosts;
   char network_interface_name[32];
+  int network_isolation; /* NetworkConfig.EnableNetworkIsolation: 1, 0, -1 unknown */
   struct nc_output outputs[NC_MAX_OUTPUTS];
   int n_outputs;
 };
@@ -79,6 +99,7 @@ struct nc_config {
 
   /* behaviour */
   int timeout_ms;
+  int connect_timeout_ms; /* DNS + connect budget of policy and informational probes */
   enum nc_on_fail on_fail;
   bool init;
   bool dry_run;
@@ -100,29 +121,55 @@ struct nc_config {
   int peer_port;
   int peer_wait_ms;
 
-  /* expectations and skips, per family */
-  enum nc_expect expect[NC_FAM_COUNT];
-  bool skip[NC_FAM_COUNT];
+  /* expectations and skips: keys are families or probe keys (validated by
+   * plan_build, which knows the families) */
+  struct nc_expectation expectations[NC_MAX_EXPECTATIONS];
+  int n_expectations;
+  char skips[NC_MAX_SKIPS][NC_KEY_MAX];
+  enum nc_source skip_source[NC_MAX_SKIPS];
+  int n_skips;
+
+  /* settings and job config fields that could not be used */
+  struct nc_problem problems[NC_MAX_PROBLEMS];
+  int n_problems;
 };
 
-/* Family name as used in --config "expect"/"skip" and probe ids ("s3"). */
-const char *config_family_name(enum nc_family f);
-int config_family_from_name(const char *name); /* -1 when unknown */
 const char *config_expect_name(enum nc_expect e);
+int config_expect_from_name(const char *name); /* -1 when unknown */
+/* "default", "NETCHECK_* in the job's Environment", "environment", "--config", "command line" */
+const char *config_source_name(enum nc_source s);
+/* True when key (a family name) was skipped by any source. */
+bool config_skips(const struct nc_config *cfg, const char *key);
+/* Records a problem (dropped silently beyond NC_MAX_PROBLEMS). */
+void config_problem(struct nc_config *cfg, const char *file, const char *field, const char *fmt,
+                    ...) __attribute__((format(printf, 4, 5)));
 
-/* Fills cfg with defaults, then discovery, then the --config file, then flags.
- * argv is the option part only (main splits at "--").
- * Returns 0, or NC_EXIT_USAGE after writing one line to err (err names the
- * file and what is wrong). */
+/* Fills cfg with defaults, then discovery (the SageMaker config directory,
+ * the job's Environment map, the process environment), then the --config
+ * file, then flags. argv is the option part only (main splits at "--").
+ * Returns 0, or NC_EXIT_USAGE after writing one line to err for a problem
+ * of the command line or the --config file (err names the flag or file).
+ * Problems of what SageMaker wrote (the job config files, NETCHECK_* in the
+ * job's environment) are never fatal: they are recorded in cfg->problems and
+ * reported as CONFIG_INVALID, and what can be used is used. */
 int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t errlen);
 
-/* Parsers used by config_load and by the fuzz targets; each returns 0 or -1
- * with a one-line reason in err. buf need not be NUL-terminated. */
+/* Parsers used by config_load and by the fuzz targets. buf need not be
+ * NUL-terminated. The job config parsers are lenient: a field that cannot
+ * be used is recorded with config_problem() and skipped; they return -1
+ * (with a one-line reason in err) only when the whole file is unusable
+ * (too large, malformed JSON, not an object). The --config parser is strict:
+ * any problem returns -1 with the reason in err. */
 int config_parse_processing_job(struct nc_config *cfg, const char *buf, size_t len, char *err,
                                 size_t errlen);
 int config_parse_resource(struct nc_config *cfg, const char *buf, size_t len, char *err,
                           size_t errlen);
 int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *err, size_t errlen);
+
+/* Parses "KEY=reachable|blocked|any[,KEY=...]" (list allows commas) into
+ * cfg->expectations with source src. 0, or -1 with a reason in err. */
+int config_add_expectations(struct nc_config *cfg, const char *text, bool list, enum nc_source src,
+                            char *err, size_t errlen);
 
 /* Splits "s3://bucket/prefix" into bucket and prefix; 0 or -1. */
 int config_split_s3_uri(const char *uri, char *bucket, size_t blen, char *prefix, size_t plen);

@@ -33,7 +33,9 @@
   X(PEER_NOT_NETCHECK)                                                                             \
   X(PEER_PMTU_BLACKHOLE)                                                                           \
   X(NETWORK_ISOLATED)                                                                              \
-  X(TIMEOUT_BUDGET)
+  X(TIMEOUT_BUDGET)                                                                                \
+  X(DNS_REFUSED)                                                                                   \
+  X(CONFIG_INVALID)
 
 #define NC_DIAG_ENUM(name) NC_##name,
 enum nc_code { NC_DIAG_CODES(NC_DIAG_ENUM) NC_CODE_COUNT };
@@ -45,7 +47,8 @@ const char *diag_name(enum nc_code code);
 /* Parses a code name (case-insensitive); returns -1 when unknown. */
 int diag_from_name(const char *name);
 
-/* Multi-line text for `netcheck explain`: what was observed, likely causes, fix. */
+/* Multi-line text for `netcheck explain`: when it matters, what was
+ * observed, likely causes, fix. */
 const char *diag_explain(enum nc_code code);
 
 /* One line, under 80 characters. */

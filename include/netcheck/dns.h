@@ -13,14 +13,27 @@
 
 #include "netcheck/config.h"
 #include "netcheck/diag.h"
+#include "netcheck/probe.h"
 #include "netcheck/resolve.h"
 
 #define DNS_TYPE_A 1     /* ns_t_a */
 #define DNS_TYPE_AAAA 28 /* ns_t_aaaa */
 
-/* At most this many names are probed: the regional S3 name, one per bucket,
- * the AWS service endpoints, the repository hosts and the egress targets. */
-#define DNS_MAX_NAMES (1 + NC_MAX_BUCKETS + 5 + 5 + 2 * NC_MAX_TARGETS)
+/* At most this many names are probed: one per bucket, the regional S3 name,
+ * the AWS service endpoints, the repository hosts, the egress and TCP
+ * targets, and room to spare. */
+#define DNS_MAX_NAMES (NC_MAX_BUCKETS + 1 + 8 + 8 + 2 * NC_MAX_TARGETS)
+
+/* A name to probe, with the tier and expectation it takes from the probes
+ * that use it: reachable (at the strongest tier among them) when one needs
+ * its target, else "any" (a name nobody needs may resolve or not). */
+struct dns_name {
+  char name[NC_HOST_MAX];
+  enum nc_tier tier;
+  enum nc_expect expect;
+  enum nc_tier tier_other; /* strongest tier among users that do not need it */
+  int users;
+};
 
 /* What one query got, from the best (an answer) to the least informative. */
 enum dns_result {
@@ -59,10 +72,12 @@ struct dns_eval {
   enum nc_code code;     /* its diagnosis code (NC_OK when none) */
 };
 
-/* The names to probe for cfg, deduplicated, in report order. Returns how many
- * were written to names (at most max); invalid bucket or target names are
+/* The names to probe: every name a planned probe resolves (p->name) and the
+ * --config tcp_targets, deduplicated case-insensitively, the required ones
+ * first. Returns how many were written (at most max); invalid names are
  * skipped with a warning. */
-int dns_plan_names(const struct nc_config *cfg, char names[][NC_HOST_MAX], int max);
+int dns_plan_names(const struct plan *pl, const struct nc_config *cfg, struct dns_name *names,
+                   int max);
 
 /* Classifies a query's outcome from the c-ares status and, when a response
  * arrived, the raw response (rcode from the header, addresses parsed with
@@ -84,9 +99,16 @@ const char *dns_result_name(enum dns_result r);
 
 /* Judges the servers' answers: pass when one answered, the worst problem
  * otherwise (NXDOMAIN > NODATA > SERVFAIL > REFUSED > ERROR > UNREACHABLE >
- * TIMEOUT); a server that answered one family but failed the other (not
- * NODATA) counts as a problem. */
+ * TIMEOUT). A server whose A query returned addresses has no problem with
+ * the name whatever its AAAA answer (see dns_aaaa_note); one that failed
+ * the A query while another family answered does. */
 void dns_evaluate(const struct dns_server_result *s, int n, struct dns_eval *ev);
+
+/* True when the server answered the A query with addresses but the AAAA
+ * query with something other than addresses or NODATA (NXDOMAIN, SERVFAIL,
+ * REFUSED, no answer): a note about the server, not about the name. *r gets
+ * the AAAA result. */
+bool dns_aaaa_note(const struct dns_server_result *s, enum dns_result *r);
 
 /* Every distinct address in the answers, A before AAAA, in server order. */
 void dns_collect_addrs(const struct dns_server_result *s, int n, struct nc_addrs *out);

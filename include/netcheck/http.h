@@ -1,8 +1,10 @@
 /*
  * http.h - HTTP(S) requests through the engine's libcurl multi handle.
  * Names are resolved by the caller (engine_resolve) and pinned with
- * CURLOPT_RESOLVE, so DNS is timed and diagnosed on its own. TLS always
- * verifies. Headers and bodies read from the network are capped.
+ * CURLOPT_RESOLVE, so DNS is timed and diagnosed on its own; a request that
+ * the environment sends through a proxy (proxy.h) is not resolved locally.
+ * TLS always verifies. Headers and bodies read from the network are capped.
+ * A probe's connect budget (probe_connect_left_ms) bounds DNS and connect.
  */
 #ifndef NETCHECK_HTTP_H
 #define NETCHECK_HTTP_H
@@ -49,6 +51,7 @@ struct http_resp {
   char server[64];
   char location[512];
   char content_type[128];
+  char proxy[128]; /* the proxy the request went through (no credentials), "" = direct */
   struct nc_timings t;
 };
 

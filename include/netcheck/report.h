@@ -6,6 +6,7 @@
 #ifndef NETCHECK_REPORT_H
 #define NETCHECK_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -24,7 +25,7 @@ struct report_run {
 };
 
 struct report_counts {
-  int pass, fail, warn, skip;
+  int pass, fail, warn, skip, info;
 };
 
 void report_count(const struct plan *pl, struct report_counts *c);
@@ -39,9 +40,18 @@ void report_host(const struct nc_config *cfg, char *out, size_t len);
 struct cJSON *report_build(const struct nc_config *cfg, const struct plan *pl,
                            const struct report_run *run);
 
-/* Where the report goes (DESIGN.md rules). Returns 0 with path set, 1 when
- * no report is to be written ("none", or nowhere known), 2 for stdout. */
-int report_path(const struct nc_config *cfg, char *path, size_t len);
+/* Where the report goes: --report PATH (a directory gets HOST.json), else
+ * the LocalPath of the ProcessingOutput named "netcheck", else, inside a
+ * SageMaker job, NC_DEFAULT_REPORT_DIR/HOST.json, which no output uploads.
+ * Returns 0 with path set, 1 when no report is to be written ("none", or
+ * outside SageMaker without --report), 2 for stdout. *ours is true when the
+ * report's directory is netcheck's own to create (NC_DEFAULT_REPORT_DIR). */
+int report_path(const struct nc_config *cfg, char *path, size_t len, bool *ours);
+
+/* False when the report lands where SageMaker does not upload it (no
+ * output named "netcheck" and no --report): the verdict line says how to
+ * collect it. */
+bool report_is_collected(const struct nc_config *cfg);
 
 /* Writes text to path atomically: temp file in the same directory, fsync,
  * rename, fsync of the directory. 0, or -1 with errno set and nothing left

@@ -38,17 +38,31 @@ err=$(ncx --on-fail maybe 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] && ok "a bad --on-fail gives exit 2" || bad "bad --on-fail" "rc=$rc"
 
 out=$(ncx --list-probes); rc=$?
-[ $rc -eq 0 ] && [ "$(grep -cE '^(env|creds|dns|s3|repo|egress|aws|clock|peer) ' <<<"$out")" -eq 9 ] \
-  && ok "--list-probes lists the nine families" || bad "--list-probes" "rc=$rc"
+[ $rc -eq 0 ] && [ "$(grep -cE '^(env|config|creds|dns|s3|repo|egress|aws|clock|peer) +(required|policy|informational) ' <<<"$out")" -eq 10 ] \
+  && ok "--list-probes lists the ten families with their tiers" || bad "--list-probes" "rc=$rc $out"
 
-# ---- configuration errors ----
-err=$(ncx --sm-config-dir "$FIX/sm-bad-resource" --report none 2>&1 >/dev/null); rc=$?
-[ $rc -eq 2 ] && [ "$(wc -l <<<"$err")" -eq 1 ] && grep -q "sm-bad-resource/resourceconfig.json" <<<"$err" \
-  && ok "a malformed resourceconfig.json gives exit 2 and one line naming the file" || bad "malformed resourceconfig" "rc=$rc err=$err"
+# ---- configuration problems ----
+# What SageMaker wrote never keeps the workload from starting in warn mode:
+# a file or field netcheck cannot use is a probe config:FILE (CONFIG_INVALID).
+rm -f "$T/started"
+ncx --sm-config-dir "$FIX/sm-bad-resource" --report "$T/cfg-bad.json" --summary none -- touch "$T/started"; rc=$?
+[ $rc -eq 0 ] && [ -e "$T/started" ] && "$VALIDATE" "$T/cfg-bad.json" >/dev/null \
+  && jq -e '.probes[] | select(.id == "config:resourceconfig.json") | .verdict == "fail" and .code == "CONFIG_INVALID" and (.message | test("resourceconfig.json")) and .details.file == "'"$FIX"'/sm-bad-resource/resourceconfig.json"' "$T/cfg-bad.json" >/dev/null \
+  && ok "a malformed resourceconfig.json is reported as CONFIG_INVALID and the workload starts" || bad "malformed resourceconfig" "rc=$rc $(jq -c '.probes[1]' "$T/cfg-bad.json" 2>&1)"
+rm -f "$T/message"
+ncx --sm-config-dir "$FIX/sm-bad-resource" --report none --summary none --on-fail abort --message-file "$T/message" -- touch "$T/started2"; rc=$?
+[ $rc -eq 2 ] && [ ! -e "$T/started2" ] && grep -q "CONFIG_INVALID config:resourceconfig.json" "$T/message" \
+  && ok "with --on-fail abort a config problem exits 2 with the reason in the message file" || bad "config problem abort" "rc=$rc msg=$(cat "$T/message" 2>/dev/null)"
 
-err=$(ncx --sm-config-dir "$FIX/sm-wrong-types" --report none 2>&1 >/dev/null); rc=$?
-[ $rc -eq 2 ] && grep -q "processingjobconfig.json: ProcessingJobArn: expected a string" <<<"$err" \
-  && ok "a field of the wrong type gives exit 2 naming the field" || bad "wrong type" "rc=$rc err=$err"
+ncx --sm-config-dir "$FIX/sm-wrong-types" --report "$T/cfg-types.json" --summary none; rc=$?
+[ $rc -eq 1 ] && jq -e '[.probes[] | select(.code == "CONFIG_INVALID") | .message] | any(test("ProcessingJobArn: expected a string"))' "$T/cfg-types.json" >/dev/null \
+  && ok "a field of the wrong type is reported, naming the field" || bad "wrong type" "rc=$rc $(jq -c '[.probes[] | select(.kind == "config")]' "$T/cfg-types.json" 2>&1)"
+
+NETCHECK_EXPECT="stss=reachable" ncx --sm-config-dir "$FIX/sm-two-hosts" --report "$T/cfg-env.json" --summary none --skip peer; rc=$?
+[ $rc -eq 1 ] && jq -e '.probes[] | select(.id == "config:environment") | .code == "CONFIG_INVALID" and (.message | test("stss"))' "$T/cfg-env.json" >/dev/null \
+  && ok "NETCHECK_EXPECT naming no probe is reported, never fatal" || bad "NETCHECK_EXPECT typo" "rc=$rc"
+err=$(ncx --sm-config-dir "$FIX/sm-two-hosts" --expect stss=reachable --dry-run 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && grep -q "stss" <<<"$err" && ok "--expect naming no probe is a usage error" || bad "--expect typo" "rc=$rc err=$err"
 
 err=$(ncx --sm-config-dir "$T/none" --report none 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] && grep -q "$T/none" <<<"$err" && ok "a missing --sm-config-dir gives exit 2" || bad "missing sm dir" "rc=$rc err=$err"
@@ -57,8 +71,9 @@ mkdir -p "$T/unreadable" && echo '{}' > "$T/unreadable/processingjobconfig.json"
 # root reads anything: drop privileges for this one when possible
 if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
   chmod 755 "$T"
-  err=$(timeout 30 setpriv --reuid=65534 --regid=65534 --clear-groups "$NC" --sm-config-dir "$T/unreadable" --report none --skip peer --dry-run 2>&1 >/dev/null); rc=$?
-  [ $rc -eq 2 ] && grep -q "Permission denied" <<<"$err" && ok "an unreadable config file gives exit 2" || bad "unreadable" "rc=$rc err=$err"
+  out=$(timeout 30 setpriv --reuid=65534 --regid=65534 --clear-groups "$NC" --sm-config-dir "$T/unreadable" --report none --skip peer --dry-run 2>&1); rc=$?
+  [ $rc -eq 0 ] && grep -q "config:processingjobconfig.json" <<<"$out" && grep -q "config problem: .*Permission denied" <<<"$out" \
+    && ok "an unreadable config file is a config problem, not a crash" || bad "unreadable" "rc=$rc out=$out"
 fi
 
 printf '{"region": "eu-west-1",' > "$T/bad.json"
@@ -128,14 +143,21 @@ echo '{"current_host": "algo-3", "hosts": ["algo-3"]}' > "$T/sm1/resourceconfig.
 ncx --sm-config-dir "$T/sm1" --summary none >/dev/null 2>&1
 [ -f "$T/out1/netcheck-out/algo-3.json" ] && "$VALIDATE" "$T/out1/netcheck-out/algo-3.json" >/dev/null \
   && ok "the report goes to the output named netcheck, as HOST.json" || bad "report in netcheck output" "$(ls -R "$T/out1")"
-sed -i 's/"netcheck"/"other"/' "$T/sm1/processingjobconfig.json"
-ncx --sm-config-dir "$T/sm1" --summary none >/dev/null 2>&1
-[ -f "$T/out1/results/netcheck/algo-3.json" ] && ok "else into <first output>/netcheck/HOST.json" || bad "report in first output" "$(ls -R "$T/out1")"
 echo '{"current_host": "../../../etc/evil", "hosts": []}' > "$T/sm1/resourceconfig.json"
 ncx --sm-config-dir "$T/sm1" --summary none >/dev/null 2>&1
-n=$(find "$T/out1/results/netcheck" -name '*.json' | wc -l)
+n=$(find "$T/out1/netcheck-out" -name '*.json' | wc -l)
 [ ! -e /etc/evil.json ] && [ ! -e "$T/etc/evil.json" ] && [ "$n" -eq 2 ] && ok "a hostile current_host cannot lead the write outside the report directory" || bad "sanitised host" "$(find "$T" -name '*evil*')"
-ls -A "$T/out1/results/netcheck" | grep -q tmp && bad "no temp files left" "$(ls "$T/out1/results/netcheck")" || ok "no temporary file is left next to the report"
+ls -A "$T/out1/netcheck-out" | grep -q tmp && bad "no temp files left" "$(ls "$T/out1/netcheck-out")" || ok "no temporary file is left next to the report"
+# Without an output named netcheck the report never lands in a user's
+# dataset: /opt/ml/output/netcheck/, which no output uploads (checked in a
+# private mount namespace with its own /opt).
+echo '{"current_host": "algo-3", "hosts": ["algo-3"]}' > "$T/sm1/resourceconfig.json"
+sed -i 's/"netcheck"/"other"/' "$T/sm1/processingjobconfig.json"
+out=$(timeout 30 unshare --net --mount sh -c "mount -t tmpfs tmpfs /opt && mkdir -p /opt/ml/output && '$NC' --sm-config-dir '$T/sm1' 2>&1; ls /opt/ml/output/netcheck")
+if grep -q '^algo-3.json$' <<<"$out" && [ -z "$(find "$T/out1" -name 'algo-3.json' -newer "$T/sm1/processingjobconfig.json")" ] \
+   && grep -q 'report /opt/ml/output/netcheck/algo-3.json (not uploaded: add a ProcessingOutput named "netcheck"' <<<"$out"; then
+  ok "else /opt/ml/output/netcheck/HOST.json, never another output, and the verdict line says how to collect it"
+else bad "default report location" "$out"; fi
 
 out=$(ncx --report - --summary none 2>/dev/null); rc=$?
 echo "$out" > "$T/stdout.json"

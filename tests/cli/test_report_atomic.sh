@@ -30,15 +30,15 @@ RUNS=${KILL_RUNS:-200}
 # The SIGKILL run not yet waited for.
 cli_on_exit '[ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null'
 
-# A job whose only output is $1 (so the report goes to $1/netcheck/HOST.json)
-# and whose current_host is $2 (raw JSON, with quotes).
+# A job whose only output, named netcheck, is $2 (so the report goes to
+# $2/HOST.json) and whose current_host is $3 (raw JSON, with quotes).
 sm_config() {
   local dir=$1 out=$2 host=$3
   mkdir -p "$dir"
   cat >"$dir/processingjobconfig.json" <<JSON
 {"ProcessingJobArn": "arn:aws:sagemaker:eu-west-1:123456789012:processing-job/nc-atomic",
  "ProcessingOutputConfig": {"Outputs": [
-   {"OutputName": "results", "S3Output": {"S3Uri": "s3://nc-atomic-output/r/", "LocalPath": "$out"}}]}}
+   {"OutputName": "netcheck", "S3Output": {"S3Uri": "s3://nc-atomic-output/r/", "LocalPath": "$out"}}]}}
 JSON
   printf '{"current_host": %s, "hosts": [%s, "algo-2"]}\n' "$host" "$host" >"$dir/resourceconfig.json"
 }
@@ -50,9 +50,9 @@ none=0 complete=0 leftovers=0 wrong=""
 for i in $(seq "$RUNS"); do
   rm -rf "$T/out" "$T/explicit"
   mkdir -p "$T/out" "$T/explicit"
-  # Even runs: the discovered location (netcheck creates <output>/netcheck/);
+  # Even runs: the discovered location (the output named netcheck);
   # odd runs: an explicit --report path.
-  if [ $((i % 2)) -eq 0 ]; then dir="$T/out/netcheck"; where=(); else dir="$T/explicit"; where=(--report "$dir/algo-1.json"); fi
+  if [ $((i % 2)) -eq 0 ]; then dir="$T/out"; where=(); else dir="$T/explicit"; where=(--report "$dir/algo-1.json"); fi
   unshare --net "$NC" --sm-config-dir "$T/sm" "${where[@]}" --summary none -- true 2>/dev/null &
   pid=$!
   sleep "$(printf '0.%03d' $((RANDOM % 51)))"
@@ -91,8 +91,8 @@ fi
 rm -rf "$T/out"
 mkdir -p "$T/out"
 timeout 30 unshare --net "$NC" --sm-config-dir "$T/sm" --summary none -- true 2>/dev/null
-[ "$(ls -A "$T/out/netcheck")" = "algo-1.json" ] && ok "a complete run leaves the report and nothing else" \
-  || bad "clean run" "$(ls -A "$T/out/netcheck")"
+[ "$(ls -A "$T/out")" = "algo-1.json" ] && ok "a complete run leaves the report and nothing else" \
+  || bad "clean run" "$(ls -A "$T/out")"
 
 # ---- a report that cannot be written ----
 # expect_one_line NAME RC FILE PATH REASON: the run exited with the
@@ -110,7 +110,7 @@ expect_one_line "missing directory (--report)" $? "$T/err" "$T/no/such/dir/r.jso
 
 sm_config "$T/sm-missing" "$T/missing-output" '"algo-1"'
 timeout 30 unshare --net "$NC" "${Q[@]}" --sm-config-dir "$T/sm-missing" -- sh -c 'exit 7' 2>"$T/err"
-expect_one_line "missing output directory (discovered location)" $? "$T/err" "$T/missing-output/netcheck/algo-1.json" "No such file or directory"
+expect_one_line "missing output directory (discovered location)" $? "$T/err" "$T/missing-output/algo-1.json" "No such file or directory"
 
 # Read-only and full file systems, mounted in a private mount namespace.
 mkdir -p "$T/ro" "$T/bind" "$T/full" "$T/full-out"
@@ -126,7 +126,7 @@ in_mounts() {
 in_mounts "'$NC' ${Q[*]} --report '$T/ro/r.json' -- sh -c 'exit 7'" 2>"$T/err"
 expect_one_line "read-only tmpfs (--report)" $? "$T/err" "$T/ro/r.json" "Read-only file system"
 in_mounts "'$NC' ${Q[*]} --sm-config-dir '$T/sm-ro' -- sh -c 'exit 7'" 2>"$T/err"
-expect_one_line "read-only output (discovered location)" $? "$T/err" "$T/ro/netcheck/algo-1.json" "Read-only file system"
+expect_one_line "read-only output (discovered location)" $? "$T/err" "$T/ro/algo-1.json" "Read-only file system"
 in_mounts "'$NC' ${Q[*]} --report '$T/bind/r.json' -- sh -c 'exit 7'" 2>"$T/err"
 expect_one_line "read-only bind mount" $? "$T/err" "$T/bind/r.json" "Read-only file system"
 in_mounts "'$NC' ${Q[*]} --report '$T/full/r.json' -- sh -c 'exit 7'; rc=\$?; ls -A '$T/full' >'$T/full-out/ls'; exit \$rc" 2>"$T/err"
@@ -153,7 +153,7 @@ while IFS= read -r host; do
   n=$(grep -c . <<<"$files")
   while IFS= read -r f; do
     [ -n "$f" ] || continue
-    case "$f" in ./a/b/out/netcheck/*|./dir/*) ;; *) wrong="$wrong [$host: wrote $f]"; continue ;; esac
+    case "$f" in ./a/b/out/*|./dir/*) ;; *) wrong="$wrong [$host: wrote $f]"; continue ;; esac
     name=${f##*/}
     [[ "$name" =~ $SAFE ]] || wrong="$wrong [$host: unsafe name $name]"
     [ "$(jq -r .host "$base/$f")" = "${name%.json}" ] || wrong="$wrong [$host: host field $(jq -r .host "$base/$f")]"
@@ -183,14 +183,18 @@ EOF
   && ok "$i hostile current_host values: every report lands in the report directory under a safe name" \
   || bad "host names" "$wrong"
 
+# A current_host that cannot be a host name is a config problem, never
+# fatal: the report is named after the machine's host name instead.
 for host in '""' "\"x$long255\""; do
   base="$T/refused"
   rm -rf "$base"
   mkdir -p "$base/out"
   sm_config "$base/sm" "$base/out" "$host"
-  timeout 30 unshare --net "$NC" --sm-config-dir "$base/sm" --summary none -- true 2>"$T/err"; rc=$?
-  [ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "current_host" "$T/err" && [ -z "$(ls -A "$base/out")" ] \
-    && ok "current_host of ${#host} bytes is refused: exit 2, one line, nothing written" \
+  timeout 30 unshare --net --uts sh -c "hostname nc-fallback && exec '$NC' --sm-config-dir '$base/sm' --summary none -- true" 2>"$T/err"; rc=$?
+  r="$base/out/nc-fallback.json"
+  [ $rc -eq 0 ] && [ "$(ls -A "$base/out")" = "nc-fallback.json" ] \
+    && jq -e '.probes[] | select(.id == "config:resourceconfig.json") | .code == "CONFIG_INVALID" and (.message | test("current_host"))' "$r" >/dev/null \
+    && ok "current_host of ${#host} bytes is a config problem: the report is named after the machine, the workload runs" \
     || bad "refused current_host" "rc=$rc $(cat "$T/err") $(ls -A "$base/out")"
 done
 

@@ -16,6 +16,7 @@
 
 #include "netcheck/common.h"
 #include "netcheck/config.h"
+#include "netcheck/probe.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -127,6 +128,22 @@ static inline void fuzz_check_config(const struct nc_config *cfg) {
   }
   for (int i = 0; i < cfg->job.n_hosts; i++)
     FUZZ_TERMINATED(cfg->job.hosts[i]);
+  FUZZ_CHECK(cfg->n_expectations >= 0 && cfg->n_expectations <= NC_MAX_EXPECTATIONS);
+  FUZZ_CHECK(cfg->n_skips >= 0 && cfg->n_skips <= NC_MAX_SKIPS);
+  FUZZ_CHECK(cfg->n_problems >= 0 && cfg->n_problems <= NC_MAX_PROBLEMS);
+  for (int i = 0; i < cfg->n_expectations; i++) {
+    FUZZ_TERMINATED(cfg->expectations[i].key);
+    FUZZ_CHECK(cfg->expectations[i].expect == NC_EXPECT_REACHABLE ||
+               cfg->expectations[i].expect == NC_EXPECT_BLOCKED ||
+               cfg->expectations[i].expect == NC_EXPECT_ANY);
+  }
+  for (int i = 0; i < cfg->n_skips; i++)
+    FUZZ_TERMINATED(cfg->skips[i]);
+  for (int i = 0; i < cfg->n_problems; i++) {
+    FUZZ_TERMINATED(cfg->problems[i].file);
+    FUZZ_TERMINATED(cfg->problems[i].field);
+    FUZZ_TERMINATED(cfg->problems[i].text);
+  }
   for (int i = 0; i < cfg->job.n_outputs; i++) {
     FUZZ_TERMINATED(cfg->job.outputs[i].name);
     FUZZ_TERMINATED(cfg->job.outputs[i].local_path);
@@ -137,6 +154,26 @@ static inline void fuzz_check_config(const struct nc_config *cfg) {
     FUZZ_TERMINATED(cfg->egress_targets[i]);
   for (int i = 0; i < cfg->n_tcp_targets; i++)
     FUZZ_TERMINATED(cfg->tcp_targets[i]);
+}
+
+/* Plans the probes of cfg as a run would (nothing is sent): every planned
+ * probe's strings are terminated, every dns probe names a name, and a key
+ * that names nothing is a usage error with a reason, never a crash. */
+static inline void fuzz_check_plan(const struct nc_config *cfg) {
+  struct plan pl;
+  char err[256] = "";
+  int rc = plan_build(&pl, cfg, err, sizeof err);
+  FUZZ_TERMINATED(err);
+  if (rc == NC_EXIT_USAGE)
+    FUZZ_CHECK(err[0] != '\0');
+  for (const struct probe *p = pl.head; p; p = p->next) {
+    FUZZ_TERMINATED(p->id);
+    FUZZ_TERMINATED(p->target);
+    FUZZ_TERMINATED(p->name);
+    if (!strcmp(p->kind, "dns"))
+      FUZZ_CHECK(p->target[0] != '\0');
+  }
+  plan_free(&pl);
 }
 
 #endif

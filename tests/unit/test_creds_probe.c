@@ -239,45 +239,58 @@ static struct nc_config *test_config(void) {
   return cfg;
 }
 
-static void plan_expect(const char *id, const char *target) {
+static const struct probe_family *creds(void) {
+  const struct probe_family *f = probe_family_find("creds");
+  assert_non_null(f);
+  return f;
+}
+
+static void plan_expect(const char *id, const char *target, enum nc_tier tier) {
   struct nc_config *cfg = test_config();
   struct plan pl = {0};
-  assert_int_equal(creds_plan(&pl, cfg), 0);
+  assert_int_equal(creds()->plan(&pl, cfg), 0);
   assert_int_equal(pl.count, 1);
   assert_string_equal(pl.head->id, id);
   assert_string_equal(pl.head->target, target);
   assert_string_equal(pl.head->kind, "creds");
+  assert_int_equal(pl.head->tier, tier);
   /* The engine waits for this probe before it starts those that need creds. */
   assert_int_equal(pl.head->ops->flags & NC_PROBE_NEEDS_CREDS, 0);
+  assert_int_not_equal(pl.head->ops->flags & NC_PROBE_PROVIDES_CREDS, 0);
   plan_free(&pl);
   free(cfg);
 }
 
 static void test_plan_without_credentials_is_creds_none(void **state) {
   (void)state;
-  plan_expect("creds:none", "none");
+  plan_expect("creds:none", "none", NC_TIER_INFORMATIONAL);
 }
 
 static void test_plan_with_keys_is_creds_env(void **state) {
   (void)state;
   setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE", 1);
   setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
-  plan_expect("creds:env", "environment");
+  plan_expect("creds:env", "environment", NC_TIER_REQUIRED);
 }
 
 static void test_plan_with_container_uri_targets_the_endpoint(void **state) {
   (void)state;
   setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc", 1);
-  plan_expect("creds:container", "http://169.254.170.2");
+  plan_expect("creds:container", "http://169.254.170.2", NC_TIER_REQUIRED);
 }
 
 static void test_plan_is_empty_when_creds_is_skipped(void **state) {
   struct nc_config *cfg = test_config();
   struct plan pl = {0};
+  char err[256];
   (void)state;
-  cfg->skip[NC_FAM_CREDS] = true;
-  assert_int_equal(creds_plan(&pl, cfg), 0);
-  assert_int_equal(pl.count, 0);
+  snprintf(cfg->skips[0], NC_KEY_MAX, "creds");
+  cfg->skip_source[0] = NC_SRC_FLAG;
+  cfg->n_skips = 1;
+  assert_int_equal(plan_build(&pl, cfg, err, sizeof err), 0);
+  for (const struct probe *p = pl.head; p; p = p->next)
+    assert_string_not_equal(p->kind, "creds");
+  plan_free(&pl);
   free(cfg);
 }
 

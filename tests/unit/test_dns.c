@@ -371,15 +371,49 @@ static void test_pending_query_counts_as_timeout(void **state) {
   assert_int_equal(ev.code, NC_DNS_TIMEOUT);
 }
 
-static void test_answer_with_other_family_failing_is_a_problem(void **state) {
+/* A name whose A query returned addresses is resolved: an odd AAAA answer
+ * beside it is a note about the server, not a problem of the name. */
+static void test_a_answer_with_aaaa_error_resolves_and_notes_the_server(void **state) {
+  static const enum dns_result odd[] = {DNS_RES_NXDOMAIN, DNS_RES_SERVFAIL, DNS_RES_REFUSED,
+                                        DNS_RES_TIMEOUT};
+  struct dns_server_result s[1];
+  struct dns_eval ev;
+  enum dns_result r;
+  (void)state;
+  for (size_t i = 0; i < NC_ARRAY_LEN(odd); i++) {
+    set_server(&s[0], "198.18.0.3:53", DNS_RES_ANSWER, "198.19.1.10", odd[i]);
+    dns_evaluate(s, 1, &ev);
+    assert_true(ev.resolved);
+    assert_int_equal(ev.fail_server, -1);
+    assert_int_equal(ev.code, NC_OK);
+    assert_true(dns_aaaa_note(&s[0], &r));
+    assert_int_equal(r, odd[i]);
+  }
+  set_server(&s[0], "198.18.0.2:53", DNS_RES_ANSWER, "198.19.1.10", DNS_RES_NODATA);
+  assert_false(dns_aaaa_note(&s[0], &r));
+}
+
+static void test_aaaa_answer_with_a_failing_is_a_problem(void **state) {
   struct dns_server_result s[1];
   struct dns_eval ev;
   (void)state;
-  set_server(&s[0], "198.18.0.2:53", DNS_RES_ANSWER, "198.19.1.10", DNS_RES_SERVFAIL);
+  set_server(&s[0], "198.18.0.2:53", DNS_RES_SERVFAIL, NULL, DNS_RES_NODATA);
+  set_answer(&s[0].aaaa, DNS_TYPE_AAAA, DNS_RES_ANSWER, "2001:db8::1", 1);
   dns_evaluate(s, 1, &ev);
   assert_true(ev.resolved);
   assert_int_equal(ev.fail_server, 0);
   assert_int_equal(ev.code, NC_DNS_SERVFAIL);
+}
+
+static void test_refused_has_its_own_code(void **state) {
+  struct dns_server_result s[1];
+  struct dns_eval ev;
+  (void)state;
+  set_server(&s[0], "198.18.0.3:53", DNS_RES_REFUSED, NULL, DNS_RES_REFUSED);
+  dns_evaluate(s, 1, &ev);
+  assert_false(ev.resolved);
+  assert_int_equal(ev.code, NC_DNS_REFUSED);
+  assert_int_equal(dns_result_code(DNS_RES_SERVFAIL), NC_DNS_SERVFAIL);
 }
 
 static void test_no_server_is_no_resolver(void **state) {
@@ -508,7 +542,7 @@ static void test_class_phrases(void **state) {
   assert_string_equal(dns_class_phrase("link_local"), "link-local");
 }
 
-/* ---- names ---- */
+/* ---- names: planned from the probes that resolve them ---- */
 
 static struct nc_config *base_config(void) {
   struct nc_config *cfg = calloc(1, sizeof *cfg);
@@ -520,62 +554,155 @@ static struct nc_config *base_config(void) {
   snprintf(cfg->egress_targets[0], NC_HOST_MAX, "pypi.org");
   cfg->n_egress_targets = 1;
   cfg->timeout_ms = 5000;
+  cfg->connect_timeout_ms = 3000;
   return cfg;
 }
 
-static char (*plan_names(const struct nc_config *cfg, int *n))[NC_HOST_MAX] {
-  char(*names)[NC_HOST_MAX] = calloc(DNS_MAX_NAMES, sizeof *names);
-  assert_non_null(names);
-  *n = dns_plan_names(cfg, names, DNS_MAX_NAMES);
-  return names;
+static void skip_family(struct nc_config *cfg, const char *family) {
+  snprintf(cfg->skips[cfg->n_skips], NC_KEY_MAX, "%s", family);
+  cfg->skip_source[cfg->n_skips++] = NC_SRC_FLAG;
+}
+
+static void expect_key(struct nc_config *cfg, const char *key, enum nc_expect e) {
+  struct nc_expectation *x = &cfg->expectations[cfg->n_expectations++];
+  snprintf(x->key, sizeof x->key, "%s", key);
+  x->expect = e;
+  x->source = NC_SRC_ENV;
+}
+
+static struct plan plan;
+
+/* The dns probes of cfg's whole plan, in report order. */
+static int dns_probes(const struct nc_config *cfg, const struct probe **out, int max) {
+  char err[256];
+  int n = 0;
+  plan_free(&plan);
+  assert_int_equal(plan_build(&plan, cfg, err, sizeof err), 0);
+  for (const struct probe *p = plan.head; p; p = p->next)
+    if (!strcmp(p->kind, "dns") && n < max)
+      out[n++] = p;
+  return n;
 }
 
 static void test_plan_names_cover_every_later_probe(void **state) {
-  static const char *const want[] = {"s3.us-east-1.amazonaws.com",
-                                     "nc-input-bucket.s3.us-east-1.amazonaws.com",
+  /* The names the job needs first (its buckets, the regional name of the
+   * clock), then the repositories (policy), then the facts. */
+  static const char *const want[] = {"nc-input-bucket.s3.us-east-1.amazonaws.com",
                                      "nc-output-bucket.s3.us-east-1.amazonaws.com",
-                                     "sts.us-east-1.amazonaws.com",
-                                     "logs.us-east-1.amazonaws.com",
-                                     "monitoring.us-east-1.amazonaws.com",
-                                     "api.ecr.us-east-1.amazonaws.com",
-                                     "api.sagemaker.us-east-1.amazonaws.com",
+                                     "s3.us-east-1.amazonaws.com",
                                      "repo.us-east-1.amazonaws.com",
                                      "packages.us-east-1.amazonaws.com",
                                      "amazonlinux.us-east-1.amazonaws.com",
                                      "amazonlinux-2-repos-us-east-1.s3.us-east-1.amazonaws.com",
                                      "al2023-repos-us-east-1-de612dc2.s3.us-east-1.amazonaws.com",
-                                     "pypi.org"};
+                                     "pypi.org",
+                                     "sts.us-east-1.amazonaws.com",
+                                     "logs.us-east-1.amazonaws.com",
+                                     "monitoring.us-east-1.amazonaws.com",
+                                     "api.ecr.us-east-1.amazonaws.com",
+                                     "api.sagemaker.us-east-1.amazonaws.com"};
   struct nc_config *cfg = base_config();
-  int n;
-  char(*names)[NC_HOST_MAX] = plan_names(cfg, &n);
+  const struct probe *d[DNS_MAX_NAMES];
+  int n = dns_probes(cfg, d, DNS_MAX_NAMES);
   (void)state;
   assert_int_equal(n, (int)NC_ARRAY_LEN(want));
   for (int i = 0; i < n; i++)
-    assert_string_equal(names[i], want[i]);
-  free(names);
+    assert_string_equal(d[i]->target, want[i]);
+  plan_free(&plan);
+  free(cfg);
+}
+
+/* DNS follows its users: the tier and expectation of the probes that use a name. */
+static void test_dns_takes_the_tier_of_its_users(void **state) {
+  struct nc_config *cfg = base_config();
+  const struct probe *d[DNS_MAX_NAMES];
+  int n = dns_probes(cfg, d, DNS_MAX_NAMES);
+  (void)state;
+  assert_int_equal(d[0]->tier, NC_TIER_REQUIRED); /* a bucket */
+  assert_int_equal(d[0]->expect, NC_EXPECT_REACHABLE);
+  assert_int_equal(d[2]->tier, NC_TIER_REQUIRED); /* regional: clock and repos */
+  assert_int_equal(d[3]->tier, NC_TIER_POLICY);   /* repo.REGION: expected blocked */
+  assert_int_equal(d[3]->expect, NC_EXPECT_ANY);
+  assert_int_equal(d[8]->tier, NC_TIER_INFORMATIONAL); /* pypi.org: egress */
+  assert_int_equal(d[8]->expect, NC_EXPECT_REACHABLE);
+  assert_string_equal(d[8]->expect_source, "derived");
+  /* A fact gets the connect budget as its whole budget. */
+  assert_int_equal(d[8]->timeout_ms, 3000);
+  assert_int_equal(d[0]->timeout_ms, 5000);
+  assert_int_equal(n, 14);
+  plan_free(&plan);
+  free(cfg);
+}
+
+static void test_dns_of_a_target_expected_blocked_is_not_expected_to_resolve(void **state) {
+  struct nc_config *cfg = base_config();
+  const struct probe *d[DNS_MAX_NAMES];
+  int n;
+  (void)state;
+  expect_key(cfg, "egress", NC_EXPECT_BLOCKED);
+  expect_key(cfg, "sts", NC_EXPECT_REACHABLE);
+  n = dns_probes(cfg, d, DNS_MAX_NAMES);
+  for (int i = 0; i < n; i++) {
+    if (!strcmp(d[i]->target, "pypi.org")) {
+      assert_int_equal(d[i]->expect, NC_EXPECT_ANY);
+      assert_int_equal(d[i]->tier, NC_TIER_REQUIRED); /* egress became required */
+    }
+    if (!strcmp(d[i]->target, "sts.us-east-1.amazonaws.com")) {
+      assert_int_equal(d[i]->expect, NC_EXPECT_REACHABLE);
+      assert_int_equal(d[i]->tier, NC_TIER_REQUIRED);
+      assert_int_equal(d[i]->connect_ms, 0);
+    }
+    if (!strcmp(d[i]->target, "logs.us-east-1.amazonaws.com"))
+      assert_int_equal(d[i]->tier, NC_TIER_INFORMATIONAL);
+  }
+  plan_free(&plan);
+  free(cfg);
+}
+
+/* "pypi.org" names the egress probe; the dns probe follows it. */
+static void test_a_target_key_does_not_name_its_dns_probe(void **state) {
+  struct nc_config *cfg = base_config();
+  const struct probe *d[DNS_MAX_NAMES];
+  int n;
+  (void)state;
+  expect_key(cfg, "pypi.org", NC_EXPECT_BLOCKED);
+  n = dns_probes(cfg, d, DNS_MAX_NAMES);
+  for (int i = 0; i < n; i++)
+    if (!strcmp(d[i]->target, "pypi.org"))
+      assert_int_equal(d[i]->expect, NC_EXPECT_ANY);
+  for (const struct probe *p = plan.head; p; p = p->next)
+    if (!strcmp(p->id, "egress:pypi.org")) {
+      assert_int_equal(p->expect, NC_EXPECT_BLOCKED);
+      assert_int_equal(p->tier, NC_TIER_REQUIRED);
+    }
+  plan_free(&plan);
   free(cfg);
 }
 
 static void test_plan_names_follow_skipped_families(void **state) {
   struct nc_config *cfg = base_config();
+  const struct probe *d[DNS_MAX_NAMES];
   int n;
-  char(*names)[NC_HOST_MAX];
   (void)state;
-  cfg->skip[NC_FAM_S3] = cfg->skip[NC_FAM_AWS] = cfg->skip[NC_FAM_REPO] = true;
-  cfg->skip[NC_FAM_EGRESS] = true;
-  names = plan_names(cfg, &n);
+  skip_family(cfg, "s3");
+  skip_family(cfg, "aws");
+  skip_family(cfg, "repo");
+  skip_family(cfg, "egress");
+  n = dns_probes(cfg, d, DNS_MAX_NAMES);
   assert_int_equal(n, 1);
-  assert_string_equal(names[0], "s3.us-east-1.amazonaws.com");
-  free(names);
+  assert_string_equal(d[0]->target, "s3.us-east-1.amazonaws.com");
+  plan_free(&plan);
   free(cfg);
 }
 
 static void test_plan_names_take_hosts_from_targets(void **state) {
   struct nc_config *cfg = base_config();
+  const struct probe *d[DNS_MAX_NAMES];
   int n;
-  char(*names)[NC_HOST_MAX];
   (void)state;
-  cfg->skip[NC_FAM_S3] = cfg->skip[NC_FAM_AWS] = cfg->skip[NC_FAM_REPO] = true;
+  skip_family(cfg, "s3");
+  skip_family(cfg, "aws");
+  skip_family(cfg, "repo");
   snprintf(cfg->egress_targets[1], NC_HOST_MAX, "https://files.pythonhosted.org:443/simple");
   snprintf(cfg->egress_targets[2], NC_HOST_MAX, "https://198.19.5.5/");
   snprintf(cfg->egress_targets[3], NC_HOST_MAX, "https://[2001:db8::1]/");
@@ -583,65 +710,68 @@ static void test_plan_names_take_hosts_from_targets(void **state) {
   cfg->n_egress_targets = 5;
   snprintf(cfg->tcp_targets[0], NC_HOST_MAX, "db.internal:5432");
   cfg->n_tcp_targets = 1;
-  names = plan_names(cfg, &n);
+  n = dns_probes(cfg, d, DNS_MAX_NAMES);
   assert_int_equal(n, 4);
-  assert_string_equal(names[1], "pypi.org");
-  assert_string_equal(names[2], "files.pythonhosted.org");
-  assert_string_equal(names[3], "db.internal");
-  free(names);
+  assert_string_equal(d[0]->target, "s3.us-east-1.amazonaws.com");
+  assert_string_equal(d[1]->target, "pypi.org");
+  assert_string_equal(d[2]->target, "files.pythonhosted.org");
+  assert_string_equal(d[3]->target, "db.internal");
+  plan_free(&plan);
   free(cfg);
 }
 
 static void test_plan_names_skip_invalid_names(void **state) {
   struct nc_config *cfg = base_config();
+  const struct probe *d[DNS_MAX_NAMES];
   int n;
-  char(*names)[NC_HOST_MAX];
   (void)state;
-  cfg->skip[NC_FAM_AWS] = cfg->skip[NC_FAM_REPO] = cfg->skip[NC_FAM_EGRESS] = true;
+  skip_family(cfg, "aws");
+  skip_family(cfg, "repo");
+  skip_family(cfg, "egress");
   snprintf(cfg->buckets[1].name, sizeof cfg->buckets[1].name, "bad name;rm");
-  names = plan_names(cfg, &n);
+  n = dns_probes(cfg, d, DNS_MAX_NAMES);
   assert_int_equal(n, 2);
-  assert_string_equal(names[1], "nc-input-bucket.s3.us-east-1.amazonaws.com");
-  free(names);
+  assert_string_equal(d[0]->target, "nc-input-bucket.s3.us-east-1.amazonaws.com");
+  assert_string_equal(d[1]->target, "s3.us-east-1.amazonaws.com");
+  plan_free(&plan);
   free(cfg);
 }
 
 static void test_plan_names_leave_dotted_buckets_to_the_regional_name(void **state) {
   struct nc_config *cfg = base_config();
+  const struct probe *d[DNS_MAX_NAMES];
   int n;
-  char(*names)[NC_HOST_MAX];
   (void)state;
-  cfg->skip[NC_FAM_AWS] = cfg->skip[NC_FAM_REPO] = cfg->skip[NC_FAM_EGRESS] = true;
+  skip_family(cfg, "aws");
+  skip_family(cfg, "repo");
+  skip_family(cfg, "egress");
   snprintf(cfg->buckets[1].name, sizeof cfg->buckets[1].name, "my.dotted.bucket");
-  names = plan_names(cfg, &n);
+  n = dns_probes(cfg, d, DNS_MAX_NAMES);
   assert_int_equal(n, 2);
-  assert_string_equal(names[0], "s3.us-east-1.amazonaws.com");
-  assert_string_equal(names[1], "nc-input-bucket.s3.us-east-1.amazonaws.com");
-  free(names);
-  free(cfg);
-}
-
-static void test_plan_adds_one_probe_per_name(void **state) {
-  struct nc_config *cfg = base_config();
-  struct plan pl = {0};
-  (void)state;
-  assert_int_equal(dns_plan(&pl, cfg), 0);
-  assert_int_equal(pl.count, 14);
-  assert_string_equal(pl.head->id, "dns:s3.us-east-1.amazonaws.com");
-  assert_string_equal(pl.head->target, "s3.us-east-1.amazonaws.com");
-  assert_int_equal(pl.head->ops->flags & NC_PROBE_NEEDS_CREDS, 0);
-  plan_free(&pl);
+  assert_string_equal(d[0]->target, "nc-input-bucket.s3.us-east-1.amazonaws.com");
+  assert_string_equal(d[1]->target, "s3.us-east-1.amazonaws.com");
+  plan_free(&plan);
   free(cfg);
 }
 
 static void test_plan_is_empty_when_dns_is_skipped(void **state) {
   struct nc_config *cfg = base_config();
-  struct plan pl = {0};
+  const struct probe *d[DNS_MAX_NAMES];
   (void)state;
-  cfg->skip[NC_FAM_DNS] = true;
-  assert_int_equal(dns_plan(&pl, cfg), 0);
-  assert_int_equal(pl.count, 0);
-  plan_free(&pl);
+  skip_family(cfg, "dns");
+  assert_int_equal(dns_probes(cfg, d, DNS_MAX_NAMES), 0);
+  plan_free(&plan);
+  free(cfg);
+}
+
+static void test_dns_probes_need_no_credentials(void **state) {
+  struct nc_config *cfg = base_config();
+  const struct probe *d[DNS_MAX_NAMES];
+  (void)state;
+  assert_true(dns_probes(cfg, d, DNS_MAX_NAMES) > 0);
+  assert_int_equal(d[0]->ops->flags & NC_PROBE_NEEDS_CREDS, 0);
+  assert_string_equal(d[0]->id, "dns:nc-input-bucket.s3.us-east-1.amazonaws.com");
+  plan_free(&plan);
   free(cfg);
 }
 
@@ -667,7 +797,9 @@ int main(void) {
       cmocka_unit_test(test_both_families_nodata_is_a_missing_name),
       cmocka_unit_test(test_nodata_does_not_hide_a_timeout),
       cmocka_unit_test(test_pending_query_counts_as_timeout),
-      cmocka_unit_test(test_answer_with_other_family_failing_is_a_problem),
+      cmocka_unit_test(test_a_answer_with_aaaa_error_resolves_and_notes_the_server),
+      cmocka_unit_test(test_aaaa_answer_with_a_failing_is_a_problem),
+      cmocka_unit_test(test_refused_has_its_own_code),
       cmocka_unit_test(test_no_server_is_no_resolver),
       cmocka_unit_test(test_collected_addresses_are_distinct),
       cmocka_unit_test(test_message_names_address_class_and_latency),
@@ -680,12 +812,15 @@ int main(void) {
       cmocka_unit_test(test_remediation_for_other_names_names_them),
       cmocka_unit_test(test_class_phrases),
       cmocka_unit_test(test_plan_names_cover_every_later_probe),
+      cmocka_unit_test(test_dns_takes_the_tier_of_its_users),
+      cmocka_unit_test(test_dns_of_a_target_expected_blocked_is_not_expected_to_resolve),
+      cmocka_unit_test(test_a_target_key_does_not_name_its_dns_probe),
       cmocka_unit_test(test_plan_names_follow_skipped_families),
       cmocka_unit_test(test_plan_names_take_hosts_from_targets),
       cmocka_unit_test(test_plan_names_skip_invalid_names),
       cmocka_unit_test(test_plan_names_leave_dotted_buckets_to_the_regional_name),
-      cmocka_unit_test(test_plan_adds_one_probe_per_name),
       cmocka_unit_test(test_plan_is_empty_when_dns_is_skipped),
+      cmocka_unit_test(test_dns_probes_need_no_credentials),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,11 +28,13 @@
 
 #define PYTHON "/usr/bin/python3"
 
-static const struct probe_ops ops_dns = {.family = "dns"};
-static const struct probe_ops ops_s3 = {.family = "s3"};
-static const struct probe_ops ops_repo = {.family = "repo"};
-static const struct probe_ops ops_egress = {.family = "egress"};
-static const struct probe_ops ops_peer = {.family = "peer"};
+/* The families themselves (probes/families.c lists them). */
+extern const struct probe_family dns_family, s3_family, repo_family, egress_family, peer_family;
+static const struct probe_ops ops_dns = {.family = &dns_family};
+static const struct probe_ops ops_s3 = {.family = &s3_family};
+static const struct probe_ops ops_repo = {.family = &repo_family};
+static const struct probe_ops ops_egress = {.family = &egress_family};
+static const struct probe_ops ops_peer = {.family = &peer_family};
 
 struct fixture {
   struct nc_config cfg;
@@ -65,7 +67,12 @@ struct fixture {
 static struct probe *add(struct fixture *f, const struct probe_ops *ops, const char *id,
                          const char *target, enum nc_verdict v, enum nc_code code,
                          const char *message, const char *remediation, double total_ms) {
-  struct probe *p = plan_add(&f->pl, &f->cfg, ops, id, target, NULL, NC_EXPECT_REACHABLE, 1000);
+  struct probe_spec spec = {.id = id,
+                            .target = target,
+                            .tier = NC_TIER_REQUIRED,
+                            .expect = NC_EXPECT_REACHABLE,
+                            .timeout_ms = 1000};
+  struct probe *p = plan_add(&f->pl, &f->cfg, ops, &spec);
   assert_non_null(p);
   p->verdict = v;
   p->code = code;

@@ -80,10 +80,13 @@ static void nc_config_init(struct nc_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   nc_strlcpy(cfg->region, "us-east-1", sizeof cfg->region);
   cfg->timeout_ms = 5000;
-  for (int i = 0; i < NC_FAM_COUNT; i++)
-    cfg->expect[i] = NC_EXPECT_REACHABLE;
-  cfg->expect[NC_FAM_REPO] = NC_EXPECT_BLOCKED;
-  cfg->expect[NC_FAM_EGRESS] = NC_EXPECT_ANY;
+  cfg->connect_timeout_ms = 3000;
+}
+
+static int plan_family(const char *name, struct plan *pl, const struct nc_config *cfg) {
+  const struct probe_family *f = probe_family_find(name);
+  assert_non_null(f);
+  return f->plan(pl, cfg);
 }
 
 /* ---- outbound: observing ---- */
@@ -387,13 +390,14 @@ static void test_repo_plan_adds_the_five_contract_ids(void **state) {
   int i = 0;
   (void)state;
   nc_config_init(&cfg);
-  assert_int_equal(repo_plan(&pl, &cfg), 0);
+  assert_int_equal(plan_family("repo", &pl, &cfg), 0);
   assert_int_equal(pl.count, REPO_TARGET_COUNT);
   for (struct probe *p = pl.head; p; p = p->next, i++) {
     repo_target(i, "us-east-1", id, sizeof id, url, sizeof url, bucket, sizeof bucket);
     assert_string_equal(p->id, id);
     assert_string_equal(p->target, url);
     assert_int_equal(p->expect, NC_EXPECT_BLOCKED);
+    assert_int_equal(p->tier, NC_TIER_POLICY); /* the guide leaves it to the user */
   }
   plan_free(&pl);
 }
@@ -401,11 +405,16 @@ static void test_repo_plan_adds_the_five_contract_ids(void **state) {
 static void test_repo_plan_honours_skip(void **state) {
   struct nc_config cfg;
   struct plan pl = {0};
+  char err[256];
   (void)state;
   nc_config_init(&cfg);
-  cfg.skip[NC_FAM_REPO] = true;
-  assert_int_equal(repo_plan(&pl, &cfg), 0);
-  assert_int_equal(pl.count, 0);
+  nc_strlcpy(cfg.skips[0], "repo", NC_KEY_MAX);
+  cfg.skip_source[0] = NC_SRC_FLAG;
+  cfg.n_skips = 1;
+  assert_int_equal(plan_build(&pl, &cfg, err, sizeof err), 0);
+  for (const struct probe *p = pl.head; p; p = p->next)
+    assert_string_not_equal(p->kind, "repo");
+  plan_free(&pl);
 }
 
 /* ---- egress ---- */
@@ -526,11 +535,13 @@ static void test_egress_plan_probes_each_host_once(void **state) {
   nc_strlcpy(cfg.egress_targets[2], "not a host", NC_HOST_MAX);
   nc_strlcpy(cfg.egress_targets[3], "https://example.com", NC_HOST_MAX);
   cfg.n_egress_targets = 4;
-  assert_int_equal(egress_plan(&pl, &cfg), 0);
+  assert_int_equal(plan_family("egress", &pl, &cfg), 0);
   assert_int_equal(pl.count, 2);
   assert_string_equal(pl.head->id, "egress:pypi.org");
   assert_string_equal(pl.head->target, "https://pypi.org/simple/");
-  assert_int_equal(pl.head->expect, NC_EXPECT_ANY);
+  assert_int_equal(pl.head->expect, NC_EXPECT_REACHABLE);
+  assert_int_equal(pl.head->tier, NC_TIER_INFORMATIONAL); /* a fact unless the job says */
+  assert_int_equal(pl.head->connect_ms, 3000);
   assert_string_equal(pl.head->next->id, "egress:example.com");
   plan_free(&pl);
 }
@@ -540,7 +551,7 @@ static void test_egress_plan_with_an_empty_list_probes_nothing(void **state) {
   struct plan pl = {0};
   (void)state;
   nc_config_init(&cfg);
-  assert_int_equal(egress_plan(&pl, &cfg), 0);
+  assert_int_equal(plan_family("egress", &pl, &cfg), 0);
   assert_int_equal(pl.count, 0);
 }
 
@@ -662,11 +673,12 @@ static void test_aws_plan_flags_only_sts_as_needing_credentials(void **state) {
   int i = 0;
   (void)state;
   nc_config_init(&cfg);
-  assert_int_equal(aws_plan(&pl, &cfg), 0);
+  assert_int_equal(plan_family("aws", &pl, &cfg), 0);
   assert_int_equal(pl.count, AWS_SERVICE_COUNT);
   for (struct probe *p = pl.head; p; p = p->next, i++) {
     assert_string_equal(p->id, ids[i]);
     assert_int_equal((p->ops->flags & NC_PROBE_NEEDS_CREDS) != 0, i == 0);
+    assert_int_equal(p->tier, NC_TIER_INFORMATIONAL);
   }
   assert_string_equal(pl.head->next->next->next->target, "api.ecr.us-east-1.amazonaws.com");
   plan_free(&pl);

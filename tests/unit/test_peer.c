@@ -363,7 +363,7 @@ static void test_single_host_job_has_no_peer_phase(void **state) {
   struct plan pl;
   (void)state;
   memset(&pl, 0, sizeof pl);
-  assert_int_equal(peer_plan(&pl, cfg), 0);
+  assert_int_equal(probe_family_find("peer")->plan(&pl, cfg), 0);
   assert_int_equal(pl.count, 0);
   free(cfg);
 }
@@ -374,7 +374,7 @@ static void test_plan_has_one_probe_per_other_host(void **state) {
   struct plan pl;
   (void)state;
   memset(&pl, 0, sizeof pl);
-  assert_int_equal(peer_plan(&pl, cfg), 0);
+  assert_int_equal(probe_family_find("peer")->plan(&pl, cfg), 0);
   assert_int_equal(pl.count, 2);
   assert_string_equal(pl.head->id, "peer:algo-2");
   assert_string_equal(pl.head->target, "algo-2");
@@ -391,7 +391,7 @@ static void test_no_peer_phase_without_a_current_host(void **state) {
   struct plan pl;
   (void)state;
   memset(&pl, 0, sizeof pl);
-  assert_int_equal(peer_plan(&pl, cfg), 0);
+  assert_int_equal(probe_family_find("peer")->plan(&pl, cfg), 0);
   assert_int_equal(pl.count, 0);
   free(cfg);
 }
@@ -434,7 +434,7 @@ static struct run run_peer_phase(const char *self, const char *peer, int port, i
   cfg->peer_wait_ms = wait_ms;
   memset(&pl, 0, sizeof pl);
   memset(&r, 0, sizeof r);
-  assert_int_equal(peer_plan(&pl, cfg), 0);
+  assert_int_equal(probe_family_find("peer")->plan(&pl, cfg), 0);
   assert_int_equal(pl.count, 1);
   e = engine_new(cfg);
   assert_non_null(e);
