@@ -128,3 +128,106 @@ void nc_utf8_trim_tail(char *s) {
   if (need != n - start)
     s[start] = '\0';
 }
+
+int nc_natcmp(const char *a, const char *b) {
+  const char *a0 = a, *b0 = b;
+  while (*a && *b) {
+    if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+      const char *ea, *eb;
+      size_t la, lb;
+      int c;
+      while (*a == '0' && a[1] >= '0' && a[1] <= '9')
+        a++;
+      while (*b == '0' && b[1] >= '0' && b[1] <= '9')
+        b++;
+      for (ea = a; *ea >= '0' && *ea <= '9'; ea++)
+        ;
+      for (eb = b; *eb >= '0' && *eb <= '9'; eb++)
+        ;
+      la = (size_t)(ea - a);
+      lb = (size_t)(eb - b);
+      if (la != lb)
+        return la < lb ? -1 : 1;
+      c = memcmp(a, b, la);
+      if (c)
+        return c < 0 ? -1 : 1;
+      a = ea;
+      b = eb;
+      continue;
+    }
+    if (*a != *b)
+      return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+    a++;
+    b++;
+  }
+  if (*a || *b)
+    return *a ? 1 : -1;
+  return strcmp(a0, b0);
+}
+
+size_t nc_utf8_seq(const unsigned char *s, uint32_t *cp) {
+  unsigned char c = s[0];
+  unsigned char lo = 0x80, hi = 0xbf;
+  size_t n;
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+    *cp = c & 0x1fu;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    *cp = c & 0x0fu;
+    if (c == 0xe0)
+      lo = 0xa0; /* no overlong forms */
+    else if (c == 0xed)
+      hi = 0x9f; /* no UTF-16 surrogates */
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    *cp = c & 0x07u;
+    if (c == 0xf0)
+      lo = 0x90; /* no overlong forms */
+    else if (c == 0xf4)
+      hi = 0x8f; /* nothing above U+10FFFF */
+  } else {
+    return 0;
+  }
+  for (size_t i = 1; i < n; i++) {
+    unsigned char b = s[i]; /* a NUL stops here: it is no continuation byte */
+    if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xbf))
+      return 0;
+    *cp = (*cp << 6) | (b & 0x3fu);
+  }
+  return n;
+}
+
+int nc_char_bidi(uint32_t cp) {
+  return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Characters that change how the text around them is shown. */
+static int term_unsafe(uint32_t cp) {
+  return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+         nc_char_bidi(cp);
+}
+
+void nc_put_term(FILE *out, const char *s, size_t max) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t len = strnlen(s, max), i = 0;
+  while (i < len) {
+    uint32_t cp = 0;
+    size_t n = nc_utf8_seq(p + i, &cp);
+    if (n == 0 || i + n > len) {
+      fprintf(out, "\\x%02x", p[i]);
+      i++;
+    } else if (term_unsafe(cp)) {
+      fprintf(out, "\\u%04x", (unsigned)cp);
+      i += n;
+    } else {
+      fwrite(p + i, 1, n, out);
+      i += n;
+    }
+  }
+}

@@ -442,6 +442,8 @@ static void job_outputs(struct jctx *c, const cJSON *root) {
       struct nc_output *no = &cfg->job.outputs[cfg->job.n_outputs++];
       nc_strlcpy(no->name, name ? name : "", sizeof no->name);
       nc_strlcpy(no->local_path, lp, sizeof no->local_path);
+      if (s && !strncmp(s, "s3://", 5) && strlen(s) < sizeof no->s3_uri)
+        nc_strlcpy(no->s3_uri, s, sizeof no->s3_uri);
     }
   }
 }

@@ -888,20 +888,35 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
         "In a multi-host job whose hosts talk to each other (Spark, Dask, MPI, torch.distributed). Hosts that work alone (inputs sharded by S3 key) do not need it: `NETCHECK_SKIP=peer`.",
         "netcheck resolved the other host, but its TCP connections to the "
         "peer port got no answer at all (neither SYN-ACK nor reset) until "
-        "`--peer-wait` ran out: the packets are dropped on the way.",
-        LIST("The job's security group has no self-referencing inbound rule. "
-             "Members of one security group can reach each other only if a "
-             "rule allows traffic from the group itself; the VPC's default "
-             "security group has such a rule, a new group does not.",
+        "`--peer-wait` ran out: the packets are dropped on the way. The "
+        "message says whether the other host reached this one (one way "
+        "only) or not (both ways).",
+        LIST("Every pair of hosts is blocked both ways: the job's security "
+             "group has no self-referencing inbound rule. Members of one "
+             "security group can reach each other only if a rule allows "
+             "traffic from the group itself; the VPC's default security "
+             "group has such a rule, a new group does not.",
              "The self-referencing rule allows only some ports (for example "
              "a framework's port) and not netcheck's `--peer-port`.",
              "The job's security group has restricted outbound rules that "
              "allow neither the group itself nor the VPC's CIDR.",
-             "The hosts are in different subnets, and a network ACL on one "
-             "of them denies the other's traffic or the replies on ports "
-             "1024-65535."),
-        LIST("Add self-referencing rules (all traffic from and to the group "
-             "itself):",
+             "Only one direction fails, or only the links of one host or one "
+             "subnet: a network ACL. Every host of a processing job has the "
+             "job's security groups (`VpcConfig.SecurityGroupIds`), so a "
+             "security group cannot single out a host or a direction; the "
+             "network ACL of a subnet in `VpcConfig.Subnets` can. A host that "
+             "receives from no peer points at the inbound rules of its "
+             "subnet's ACL, a host that reaches no peer at the outbound rules. "
+             "Network ACLs are stateless: the replies on ports 1024-65535 "
+             "need rules too.",
+             "Two subnets of the job whose hosts cannot reach each other, "
+             "while hosts inside each subnet can: the network ACLs between "
+             "those subnets."),
+        LIST("Run `netcheck merge` on every host's report: it names the "
+             "pattern (every pair, one host, one subnet, one direction) and "
+             "the rule to change.",
+             "Every pair blocked: add self-referencing rules (all traffic from "
+             "and to the group itself):",
              BLOCK("aws ec2 authorize-security-group-ingress --group-id sg-JOB "
                    "\\\n"
                    "    --ip-permissions "
@@ -910,8 +925,10 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
                    "\\\n"
                    "    --ip-permissions "
                    "'IpProtocol=-1,UserIdGroupPairs=[{GroupId=sg-JOB}]'"),
-             "Check the network ACLs of every subnet in "
-             "`VpcConfig.Subnets` for rules that deny traffic between them:",
+             "One host, one subnet or one direction: read the network ACLs of "
+             "every subnet in `VpcConfig.Subnets` and allow TCP on the peer "
+             "port and the return ports 1024-65535 between them, inbound and "
+             "outbound:",
              BLOCK("aws ec2 describe-network-acls \\\n"
                    "    --filters Name=association.subnet-id,Values=subnet-ID"),
              "VPC flow logs on the job's network interfaces show REJECT "
@@ -971,31 +988,33 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
         "the bulk transfer stalled: small packets get through, full-size "
         "ones are dropped, and the ICMP \"fragmentation needed\" message "
         "that would make TCP send smaller packets never arrives.",
-        LIST("MTU mismatch: interfaces in a VPC usually use jumbo frames "
-             "(MTU 9001), but the path between the hosts does not carry them, "
-             "for example when it crosses VPC peering, a Transit Gateway, a "
-             "VPN or an inspection appliance with a smaller MTU.",
-             "A network ACL or a firewall drops ICMP, including destination "
-             "unreachable / fragmentation needed (type 3, code 4), so TCP "
-             "never learns the smaller path MTU.",
-             "A tunnel or overlay on the path adds headers without lowering "
-             "the interface MTU."),
-        LIST("Allow ICMP type 3 code 4 inbound in the job's security group "
-             "(replace the CIDR with the VPC's) and in the network ACLs of "
-             "its subnets:",
+        LIST("The path between the hosts carries less than their interfaces' "
+             "MTU (9001 bytes inside a VPC, or 1500): a firewall, an "
+             "inspection appliance (AWS Network Firewall, a Gateway Load "
+             "Balancer target) or a transit gateway (8500 bytes) routed "
+             "between the job's subnets, a VPN or an overlay that adds "
+             "headers.",
+             "A network ACL, a security group or a firewall drops ICMP, "
+             "including destination unreachable / fragmentation needed "
+             "(type 3, code 4), so TCP never learns the smaller path MTU."),
+        LIST("In a managed job the instances' MTU is not yours to change; "
+             "the path is. Allow ICMP type 3 code 4 inbound in the job's "
+             "security group (replace the CIDR with the VPC's) and in the "
+             "network ACLs of its subnets:",
              BLOCK("aws ec2 authorize-security-group-ingress --group-id sg-JOB "
                    "\\\n"
                    "    --ip-permissions '[{\"IpProtocol\": \"icmp\", "
                    "\"FromPort\": 3,\n"
                    "      \"ToPort\": 4, \"IpRanges\": "
                    "[{\"CidrIp\": \"10.0.0.0/16\"}]}]'"),
-             "Measure the path MTU between the hosts: the report lists each "
-             "interface's MTU, and from inside the container `tracepath HOST`, "
-             "or `ping -M do -s 8973 HOST` (9001 bytes with headers; "
-             "`-s 1472` tests 1500).",
-             "Keep the hosts of one job on a path with a single MTU; where "
-             "the path must cross a smaller-MTU link, have the device there "
-             "clamp the TCP MSS."),
+             "Look at the route tables of the job's subnets: traffic between "
+             "them should stay inside the VPC (the `local` route), not pass a "
+             "firewall endpoint, an appliance or a transit gateway; if it must, "
+             "have that device send ICMP \"fragmentation needed\" or clamp the "
+             "TCP MSS.",
+             "`netcheck merge` lists the paths that lose large packets; the "
+             "report lists each interface's MTU. From inside a container, "
+             "`tracepath HOST` shows where the path MTU drops."),
         SEE(NC_PEER_BLOCKED, NC_TLS_HANDSHAKE),
     },
 

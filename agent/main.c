@@ -130,9 +130,9 @@ static int write_report(const struct nc_config *cfg, cJSON *report, char *where,
   return rc;
 }
 
-static void write_message(const struct nc_config *cfg, const struct plan *pl) {
+static void write_message(const struct nc_config *cfg, const struct plan *pl, const char *where) {
   char line[1024];
-  report_failure_line(pl, line, sizeof line);
+  report_failure_line(cfg, pl, where, line, sizeof line);
   if (report_write_atomic(cfg->message_path, line, strlen(line), 0))
     NC_ERROR("cannot write the failure reason to %s: %s", cfg->message_path, strerror(errno));
 }
@@ -246,7 +246,7 @@ int main(int argc, char **argv) {
   if (counts.fail && cfg->on_fail == NC_ON_FAIL_ABORT) {
     /* A configuration netcheck could not use is a usage problem (2). */
     rc = config_failed(&pl) ? NC_EXIT_USAGE : NC_EXIT_FAIL;
-    write_message(cfg, &pl);
+    write_message(cfg, &pl, where[0] ? where : NULL);
     plan_free(&pl);
     free(cfg);
     return rc;

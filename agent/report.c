@@ -15,9 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netcheck/causes.h"
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
 #include "netcheck/summary.h"
+
+#define REPORT_FIX_MAX 400 /* bytes of a cause's fix on its summary line */
 
 const char *report_verdict_name(enum nc_verdict v) { return probe_verdict_name(v); }
 
@@ -101,6 +104,21 @@ static cJSON *probe_json(const struct probe *p) {
   return o;
 }
 
+static cJSON *probes_array(const struct plan *pl) {
+  cJSON *a = cJSON_CreateArray();
+  for (const struct probe *p = pl->head; a && p; p = p->next)
+    cJSON_AddItemToArray(a, probe_json(p));
+  return a;
+}
+
+/* The host's failures grouped into causes (causes.h), from its probes[]. */
+static int host_causes(const struct nc_config *cfg, const cJSON *probes, struct causes *cs,
+                       char *host, size_t hostlen) {
+  report_host(cfg, host, hostlen);
+  causes_init(cs);
+  return probes ? causes_of_host(cs, host, probes) : -1;
+}
+
 /* What the families found about the host (interfaces, routes, resolver
  * notes), each through its own hook; every field of the schema is present
  * even when a family was skipped. */
@@ -157,9 +175,15 @@ cJSON *report_build(const struct nc_config *cfg, const struct plan *pl,
 
   cJSON_AddItemToObject(root, "environment", environment_json(pl));
 
-  a = cJSON_AddArrayToObject(root, "probes");
-  for (const struct probe *p = pl->head; p; p = p->next)
-    cJSON_AddItemToArray(a, probe_json(p));
+  a = probes_array(pl);
+  cJSON_AddItemToObject(root, "probes", a);
+  {
+    struct causes cs;
+    char name[80];
+    if (host_causes(cfg, a, &cs, name, sizeof name) == 0)
+      cJSON_AddItemToObject(root, "causes", causes_json(&cs));
+    causes_free(&cs);
+  }
 
   report_count(pl, &c);
   o = cJSON_AddObjectToObject(root, "summary");
@@ -205,6 +229,23 @@ int report_path(const struct nc_config *cfg, char *path, size_t len, bool *ours)
     return nc_snprintf(path, len, "%s/%s.json", NC_DEFAULT_REPORT_DIR, host) ? 1 : 0;
   }
   return 1;
+}
+
+int report_s3_uri(const struct nc_config *cfg, const char *path, char *uri, size_t len) {
+  for (int i = 0; path && i < cfg->job.n_outputs; i++) {
+    const struct nc_output *o = &cfg->job.outputs[i];
+    size_t n = strlen(o->local_path), b = strlen(o->s3_uri);
+    while (n > 1 && o->local_path[n - 1] == '/')
+      n--;
+    while (b > 5 && o->s3_uri[b - 1] == '/')
+      b--;
+    if (!o->s3_uri[0] || !n || strncmp(path, o->local_path, n) != 0 || path[n] != '/')
+      continue;
+    if (nc_snprintf(uri, len, "%.*s/%s", (int)b, o->s3_uri, path + n + 1))
+      return -1;
+    return 0;
+  }
+  return -1;
 }
 
 bool report_is_collected(const struct nc_config *cfg) {
@@ -288,34 +329,84 @@ static const struct probe *first_failure(const struct plan *pl) {
   return warn;
 }
 
-/* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
-static void utf8_cut(char *s, size_t max) {
-  if (strlen(s) <= max)
+/* Cuts s to at most max bytes (max >= 8) by replacing its middle with
+ * "...", never splitting a UTF-8 sequence: both ends of a path or URI say
+ * more than either alone. */
+static void cut_middle(char *s, size_t max) {
+  size_t n = strlen(s), head, tail;
+  if (n <= max)
     return;
-  s[max] = '\0';
+  head = (max - 3) / 2;
+  tail = n - (max - 3 - head);
+  while (tail < n && ((unsigned char)s[tail] & 0xc0) == 0x80)
+    tail++;
+  s[head] = '\0';
   nc_utf8_trim_tail(s);
+  head = strlen(s);
+  memmove(s + head + 3, s + tail, n - tail + 1);
+  memcpy(s + head, "...", 3);
 }
 
-void report_failure_line(const struct plan *pl, char *out, size_t len) {
+void report_failure_line(const struct nc_config *cfg, const struct plan *pl, const char *where,
+                         char *out, size_t len) {
   const struct probe *p = first_failure(pl);
+  char host[80], loc[NC_PATH_MAX + 128], id[sizeof p->id], more[48] = "";
+  const char *code;
+  cJSON *probes;
+  struct causes cs;
+  size_t max = len > REPORT_MESSAGE_MAX ? REPORT_MESSAGE_MAX : len - 1, fixed, room;
   int nfail = 0;
+  if (!len)
+    return;
   for (const struct probe *q = pl->head; q; q = q->next)
     nfail += q->verdict == NC_VERDICT_FAIL;
-  if (!p) {
-    nc_snprintf(out, len, "netcheck: all network checks passed");
+  report_host(cfg, host, sizeof host);
+  if (!p || p->verdict != NC_VERDICT_FAIL) {
+    nc_snprintf(out, len, "netcheck %s: no network check failed", host);
     return;
   }
-  nc_snprintf(out, len, "netcheck: %s %s: %s%s%s%s", diag_name(p->code), p->id, p->message,
-              p->remediation[0] ? " Fix: " : "", p->remediation,
-              nfail > 1 ? " (and more failures: see the netcheck report)" : "");
-  utf8_cut(out, len - 1 < 1000 ? len - 1 : 1000);
+  code = diag_name(p->code);
+  nc_strlcpy(id, p->id, sizeof id);
+  /* The most important cause's code and first probe, when they can be had. */
+  probes = probes_array(pl);
+  if (host_causes(cfg, probes, &cs, host, sizeof host) == 0 && cs.n && !cs.v[0].warn &&
+      cs.v[0].n_probes) {
+    const char *c = causes_str(cs.v[0].probes[0].probe, "code");
+    for (int d = 0; d < NC_CODE_COUNT; d++) /* a static name: cs is freed below */
+      if (!strcmp(diag_name((enum nc_code)d), c))
+        code = diag_name((enum nc_code)d);
+    nc_strlcpy(id, causes_str(cs.v[0].probes[0].probe, "id"), sizeof id);
+  }
+  causes_free(&cs);
+  cJSON_Delete(probes);
+  if (nfail > 1)
+    nc_snprintf(more, sizeof more, " (+%d more failed)", nfail - 1);
+  if (!where || report_s3_uri(cfg, where, loc, sizeof loc) != 0)
+    nc_strlcpy(loc, where ? where : "not written", sizeof loc);
+  /* "netcheck HOST: CODE ID (+N more failed); report LOC" in max bytes: the
+   * probe id and the location give way, in the middle. */
+  fixed =
+      strlen("netcheck : ") + strlen(host) + strlen(code) + 1 + strlen(more) + strlen("; report ");
+  room = fixed < max ? max - fixed : 0;
+  if (strlen(id) + strlen(loc) > room) {
+    size_t id_max = room / 3 < 24 ? 24 : room / 3;
+    cut_middle(id, id_max);
+    if (strlen(id) + strlen(loc) > room)
+      cut_middle(loc, room > strlen(id) + 8 ? room - strlen(id) : 8);
+  }
+  nc_snprintf(out, len, "netcheck %s: %s %s%s; report %s", host, code, id, more, loc);
+  if (strlen(out) > max) {
+    out[max] = '\0';
+    nc_utf8_trim_tail(out);
+  }
 }
 
-static void print_json_summary(FILE *out, const struct plan *pl, const struct report_run *run,
-                               const char *where) {
+static void print_json_summary(FILE *out, const struct nc_config *cfg, const struct plan *pl,
+                               const struct report_run *run, const char *where) {
   struct report_counts c;
-  cJSON *o = cJSON_CreateObject(), *fails;
-  char *s;
+  cJSON *o = cJSON_CreateObject(), *fails, *probes = probes_array(pl);
+  struct causes cs;
+  char *s, host[80];
   report_count(pl, &c);
   cJSON_AddStringToObject(o, "verdict", report_verdict(&c, run->interrupted));
   cJSON_AddNumberToObject(o, "pass", c.pass);
@@ -338,7 +429,11 @@ static void print_json_summary(FILE *out, const struct plan *pl, const struct re
     cJSON_AddStringToObject(f, "remediation", p->remediation);
     cJSON_AddItemToArray(fails, f);
   }
+  if (host_causes(cfg, probes, &cs, host, sizeof host) == 0)
+    cJSON_AddItemToObject(o, "causes", causes_json(&cs));
   s = cJSON_PrintUnformatted(o);
+  causes_free(&cs);
+  cJSON_Delete(probes);
   if (s) {
     fprintf(out, "%s\n", s);
     free(s);
@@ -387,12 +482,14 @@ void report_print_summary(FILE *out, const struct nc_config *cfg, const struct p
   struct report_counts c;
   const struct probe *first;
   const char *verdict;
+  cJSON *probes;
+  struct causes cs;
+  char host[80], uri[NC_PATH_MAX + 128];
   bool colour;
-  int wcode = 0, wid = 0;
   if (cfg->summary == NC_SUMMARY_NONE)
     return;
   if (cfg->summary == NC_SUMMARY_JSON) {
-    print_json_summary(out, pl, run, where);
+    print_json_summary(out, cfg, pl, run, where);
     return;
   }
   if (cfg->summary == NC_SUMMARY_JUNIT) {
@@ -402,26 +499,14 @@ void report_print_summary(FILE *out, const struct nc_config *cfg, const struct p
   colour = use_colour(out);
   report_count(pl, &c);
   verdict = report_verdict(&c, run->interrupted);
-  /* One line per problem (CloudWatch shows each line as one event), with
-   * the code and probe columns aligned so the eye runs down them. */
-  for (const struct probe *p = pl->head; p; p = p->next) {
-    int lc, li;
-    if (p->verdict != NC_VERDICT_FAIL && p->verdict != NC_VERDICT_WARN)
-      continue;
-    lc = (int)strlen(diag_name(p->code));
-    li = (int)strlen(p->id);
-    wcode = lc > wcode ? lc : wcode;
-    wid = li > wid ? (li > 48 ? 48 : li) : wid;
-  }
-  for (const struct probe *p = pl->head; p; p = p->next) {
-    bool fail = p->verdict == NC_VERDICT_FAIL;
-    if (!fail && p->verdict != NC_VERDICT_WARN)
-      continue;
-    fprintf(out, NC_NAME ": %s%s%s %-*s  %-*s  %s%s%s\n",
-            colour ? (fail ? "\033[31m" : "\033[33m") : "", fail ? "FAIL" : "WARN",
-            colour ? "\033[0m" : "", wcode, diag_name(p->code), wid, p->id, p->message,
-            p->remediation[0] ? " Fix: " : "", p->remediation);
-  }
+  /* One line per cause (CloudWatch shows each line as one event); every
+   * failed probe with its message and fix stays in the report. */
+  probes = probes_array(pl);
+  if (host_causes(cfg, probes, &cs, host, sizeof host) == 0)
+    for (int i = 0; i < cs.n; i++)
+      causes_print_line(out, &cs, &cs.v[i], NC_NAME ": ", colour, REPORT_FIX_MAX);
+  causes_free(&cs);
+  cJSON_Delete(probes);
   print_facts(out, pl);
   first = first_failure(pl);
   fprintf(out,
@@ -432,7 +517,9 @@ void report_print_summary(FILE *out, const struct nc_config *cfg, const struct p
   if (first && first->verdict == NC_VERDICT_FAIL)
     fprintf(out, "; first failure %s on %s", diag_name(first->code), first->id);
   fprintf(out, "; report %s", where ? where : "not written");
-  if (where && !report_is_collected(cfg))
+  if (where && report_s3_uri(cfg, where, uri, sizeof uri) == 0)
+    fprintf(out, " (%s)", uri);
+  else if (where && !report_is_collected(cfg))
     fprintf(out, " (not uploaded: add a ProcessingOutput named \"" NC_REPORT_OUTPUT_NAME
                  "\" to collect the reports)");
   fputc('\n', out);

@@ -18,55 +18,16 @@
 
 #define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD in UTF-8 */
 
-/* Length of the valid UTF-8 sequence at s (1-4) with its code point in *cp,
- * or 0 when the bytes at s are not one (bad lead byte, missing or wrong
- * continuation, overlong form, surrogate, beyond U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s, uint32_t *cp) {
-  unsigned char c = s[0];
-  unsigned char lo = 0x80, hi = 0xbf;
-  size_t n;
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-    *cp = c & 0x1fu;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    *cp = c & 0x0fu;
-    if (c == 0xe0)
-      lo = 0xa0; /* no overlong forms */
-    else if (c == 0xed)
-      hi = 0x9f; /* no UTF-16 surrogates */
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    *cp = c & 0x07u;
-    if (c == 0xf0)
-      lo = 0x90; /* no overlong forms */
-    else if (c == 0xf4)
-      hi = 0x8f; /* nothing above U+10FFFF */
-  } else {
-    return 0;
-  }
-  for (size_t i = 1; i < n; i++) {
-    unsigned char b = s[i]; /* a NUL stops here: it is no continuation byte */
-    if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xbf))
-      return 0;
-    *cp = (*cp << 6) | (b & 0x3fu);
-  }
-  return n;
-}
-
 /* XML 1.0 Char, minus the characters the spec discourages as controls
- * (DEL and C1): tab, newline, carriage return, U+0020-U+007E,
- * U+00A0-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF. */
+ * (DEL and C1) and the bidirectional formatting characters that would
+ * reorder what a viewer shows around them: tab, newline, carriage return,
+ * U+0020-U+007E, U+00A0-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF. */
 static int xml_char_ok(uint32_t cp) {
   if (cp == 0x9 || cp == 0xa || cp == 0xd)
     return 1;
   if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
     return 0;
-  if (cp >= 0xd800 && cp <= 0xdfff)
+  if ((cp >= 0xd800 && cp <= 0xdfff) || nc_char_bidi(cp))
     return 0;
   return cp != 0xfffe && cp != 0xffff;
 }
@@ -77,7 +38,7 @@ void junit_xml_escape(FILE *out, const char *s, bool attr) {
     return;
   while (*p) {
     uint32_t cp = 0;
-    size_t n = utf8_seq(p, &cp);
+    size_t n = nc_utf8_seq(p, &cp);
     if (n == 0) {
       fputs(REPLACEMENT, out); /* one replacement per bad byte */
       p++;

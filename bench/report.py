@@ -308,6 +308,18 @@ if "minimal_vpc" in workload:
            tw is not None and tw[0] <= WORKLOAD_BUDGET_MS,
            f"{ms(tw[0])} ms median (max {ms(tw[2])})" if tw else "no workload ran",
            f"{WORKLOAD_BUDGET_MS:,} ms", f"healthy: {ms(th[0])} ms" if th else "")
+merge_rows = load_jsonl(os.path.join(OUT, "merge.jsonl")) if os.path.exists(
+    os.path.join(OUT, "merge.jsonl")) else []
+if merge_rows:
+    worst_ms = max(r["wall_ms"] for r in merge_rows)
+    worst_kb = max(r["maxrss_kb"] for r in merge_rows)
+    n = merge_rows[0]["hosts"]
+    budget(f"netcheck merge of {n} reports ({n - 1} peers each) < 1 s (every run, every output)",
+           worst_ms < 1000, f"{ms(med([r['wall_ms'] for r in merge_rows]))} ms median, "
+           f"{ms(worst_ms)} max", "1,000 ms", "bench/merge.sh: text, --json, --html")
+    budget(f"netcheck merge of {n} reports < 64 MiB peak memory", worst_kb < 64 * MIB,
+           f"{mib(med([r['maxrss_kb'] for r in merge_rows]))} MiB median, {mib(worst_kb)} max",
+           "64.0 MiB")
 
 # ---- RESULTS.md ----
 L = []

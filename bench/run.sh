@@ -374,4 +374,7 @@ size_json() { # size_json LABEL PACKAGE [BINARY]
       load_start: $load0, load_end: $load1, foreign_ns_start: $foreign0, foreign_ns_end: $foreign1}'
 } >"$OUT/machine.json"
 
+# ---- netcheck merge at 100 hosts (files only, no network) ----
+NETCHECK=$NC_DYN bench/merge.sh "$OUT"
+
 "$PY" bench/report.py "$OUT" "$RESULTS"

@@ -1057,9 +1057,11 @@ static void peer_fill_details(struct peer_state *st) {
   }
 }
 
-static void peer_remedy(struct probe *p, enum nc_code code) {
+/* The fix, in what a managed job lets a user change. out_ok / in_ok: this
+ * host reached the peer / the peer reached this host. */
+static void peer_remedy(struct probe *p, enum nc_code code, bool out_ok, bool in_ok) {
   int port = p->cfg->peer_port;
-  const char *peer = p->target;
+  const char *peer = p->target, *self = p->cfg->job.current_host;
   switch (code) {
   case NC_PEER_DNS:
     probe_remediation(p,
@@ -1071,6 +1073,18 @@ static void peer_remedy(struct probe *p, enum nc_code code) {
                       peer);
     break;
   case NC_PEER_BLOCKED:
+    if (out_ok != in_ok) {
+      /* One way only: the same security groups are on every host. */
+      const char *from = out_ok ? peer : self, *to = out_ok ? self : peer;
+      probe_remediation(p,
+                        "Allow inbound TCP %d from %s's subnet in the network ACL of %s's subnet, "
+                        "and outbound TCP %d to %s's subnet in the network ACL of %s's subnet, "
+                        "with the replies on ports 1024-65535 both ways: %s reaches %s but not "
+                        "the other way round, and every host of the job has the same security "
+                        "groups, so it is not the self-referencing rule.",
+                        port, from, to, port, to, from, to, from);
+      break;
+    }
     probe_remediation(p,
                       "Give the job's security group a self-referencing inbound rule (all "
                       "traffic, or at least TCP %d, from the security group itself), and make "
@@ -1093,10 +1107,13 @@ static void peer_remedy(struct probe *p, enum nc_code code) {
     break;
   case NC_PEER_PMTU_BLACKHOLE:
     probe_remediation(p,
-                      "Large packets between the hosts vanish while small ones pass: allow ICMP "
-                      "'fragmentation needed' (type 3, code 4) in the security groups and network "
-                      "ACLs of the job's subnets, or lower the MTU to 1500 (9001-byte jumbo frames "
-                      "do not cross VPN, inter-region peering or some transit paths).");
+                      "Allow ICMP 'fragmentation needed' (type 3, code 4) in the job's security "
+                      "group and in the network ACLs of its subnets, and look for a firewall, "
+                      "inspection appliance or transit gateway (8500-byte MTU) routed between "
+                      "the hosts' subnets: large packets between %s and %s vanish while small "
+                      "ones pass, and a managed job's instance MTU is not yours to change, the "
+                      "path's is.",
+                      self, peer);
     break;
   default:
     break;
@@ -1250,7 +1267,7 @@ static void peer_conclude(struct peer_state *st) {
       nc_snprintf(msg, sizeof(msg), "%s; %s did not reach %s either", why, peer, self);
   }
   if (code != NC_OK)
-    peer_remedy(p, code);
+    peer_remedy(p, code, out_ok, in_ok);
   enum nc_verdict v = probe_judge(p, out_ok && in_ok);
   peer_family_leave(st);
   /* Last use of st: cleanup may free it inside probe_finish. */

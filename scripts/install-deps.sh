@@ -11,9 +11,10 @@ cd "$(dirname "$0")/.."
 BUILD_PKGS=(gcc make libc6-dev pkg-config file
   libc-ares-dev libcurl4-openssl-dev libssl-dev libcjson-dev
   musl-tools dpkg-dev perl ca-certificates)
-# Tests: unit tests, schema checks, the botocore comparison.
+# Tests: unit tests, schema checks, the botocore comparison, the merge page's layout in a
+# headless browser (tests/cli/test_merge_html.sh).
 TEST_PKGS=(libcmocka-dev python3 python3-botocore python3-jsonschema jq util-linux procps
-  groff-base man-db tmux)
+  groff-base man-db tmux chromium chromium-driver)
 # Quality: libFuzzer, sanitizers, valgrind, lint (make fuzz, asan, valgrind, lint).
 QA_PKGS=(clang libclang-rt-14-dev llvm-14 clang-format clang-tidy cppcheck valgrind)
 # The emulated VPC (tests/vpc): namespaces, resolver, TLS front, S3 data plane.

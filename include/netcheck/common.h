@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define NC_NAME "netcheck"
 #ifndef NC_VERSION
@@ -48,6 +49,27 @@ void nc_utf8_trim_tail(char *s);
  * Returns 0 on success; on failure returns -1 with errno set (EFBIG when the
  * file is larger than max). */
 int nc_read_file(const char *path, size_t max, char **out, size_t *out_len);
+
+/* Natural order of names: runs of digits compare as numbers, so "algo-2"
+ * sorts before "algo-10". Ties (leading zeros) fall back to strcmp. */
+int nc_natcmp(const char *a, const char *b);
+
+/* Length (1-4) of the valid UTF-8 sequence at s, NUL-terminated, with its
+ * code point in *cp; 0 when the bytes there are not one (bad lead byte,
+ * missing continuation, overlong form, surrogate, beyond U+10FFFF). */
+size_t nc_utf8_seq(const unsigned char *s, uint32_t *cp);
+
+/* True for the bidirectional formatting characters (U+061C, U+200E,
+ * U+200F, U+202A-U+202E, U+2066-U+2069): they reorder the text around them. */
+int nc_char_bidi(uint32_t cp);
+
+/* Writes at most max bytes of s for a terminal or a log: every control
+ * character (C0, DEL, C1 such as U+009B, the 8-bit CSI), every
+ * bidirectional or line-breaking formatting character (U+061C, U+200E,
+ * U+200F, U+2028-U+202E, U+2066-U+2069) and every byte of invalid UTF-8
+ * becomes a visible escape ("\u009b", "\xff"), so no report string can
+ * move the cursor, recolour, reorder or split what is printed around it. */
+void nc_put_term(FILE *out, const char *s, size_t max);
 
 #define NC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -70,6 +70,7 @@ struct nc_bucket {
 struct nc_output {
   char name[128];
   char local_path[NC_PATH_MAX];
+  char s3_uri[NC_PATH_MAX]; /* S3Output.S3Uri when it is s3://, else "" */
 };
 
 struct nc_job {

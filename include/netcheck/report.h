@@ -14,6 +14,7 @@
 #include "netcheck/probe.h"
 
 #define NC_SCHEMA_VERSION 1
+#define REPORT_MESSAGE_MAX 200 /* bytes of the failure line: SageMaker keeps 1 KB of all hosts' */
 
 struct cJSON;
 
@@ -58,13 +59,24 @@ bool report_is_collected(const struct nc_config *cfg);
  * behind. mkdir_parent creates the last directory component if missing. */
 int report_write_atomic(const char *path, const char *text, size_t len, int mkdir_parent);
 
-/* Prints the summary selected by cfg->summary to out. */
+/* The S3 URI that path (a report inside a ProcessingOutput's LocalPath)
+ * is uploaded to: the output's S3Uri plus the path below LocalPath. 0, or
+ * -1 when path is in no output with an s3:// S3Uri. */
+int report_s3_uri(const struct nc_config *cfg, const char *path, char *uri, size_t len);
+
+/* Prints the summary selected by cfg->summary to out. The text summary is
+ * one line per root cause (causes.h), then the verdict line, which names
+ * the report and, inside a ProcessingOutput, its S3 URI. */
 void report_print_summary(FILE *out, const struct nc_config *cfg, const struct plan *pl,
                           const struct report_run *run, const char *report_where);
 
-/* The one-line reason (UTF-8, under 1 KB, ends without newline) naming the
- * first failed probe, for /opt/ml/output/message. */
-void report_failure_line(const struct plan *pl, char *out, size_t len);
+/* The one-line reason for /opt/ml/output/message (UTF-8, at most
+ * REPORT_MESSAGE_MAX bytes, no newline): "netcheck HOST: CODE PROBE (+N more
+ * failed); report LOCATION", the code and probe of the most important
+ * cause, the location the report's S3 URI when it goes to a
+ * ProcessingOutput, else where (the path), else "not written". */
+void report_failure_line(const struct nc_config *cfg, const struct plan *pl, const char *where,
+                         char *out, size_t len);
 
 const char *report_verdict_name(enum nc_verdict v);
 

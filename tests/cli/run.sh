@@ -125,7 +125,7 @@ fds=$(ncx --report none --summary none -- sh -c 'ls /proc/$$/fd' | sort -n | tr 
 # ---- --on-fail abort ----
 rm -f "$T/started" "$T/message"
 ncx --report none --summary none --on-fail abort --message-file "$T/message" -- touch "$T/started"; rc=$?
-if [ $rc -eq 1 ] && [ ! -e "$T/started" ] && [ -s "$T/message" ] && [ "$(wc -c <"$T/message")" -lt 1024 ] \
+if [ $rc -eq 1 ] && [ ! -e "$T/started" ] && [ -s "$T/message" ] && [ "$(wc -c <"$T/message")" -le 200 ] \
    && [ "$(wc -l <"$T/message")" -eq 0 ] && grep -q NETWORK_ISOLATED "$T/message" && iconv -f UTF-8 -t UTF-8 "$T/message" >/dev/null; then
   ok "--on-fail abort exits 1, does not start the workload, writes a one-line reason"
 else bad "--on-fail abort" "rc=$rc started=$([ -e "$T/started" ] && echo yes) msg=$(cat "$T/message" 2>/dev/null)"; fi
@@ -170,7 +170,7 @@ jq -e '.verdict == "fail" and (.problems | length) >= 1' <<<"$err" >/dev/null &&
 err=$(ncx --summary none --report none 2>&1 >/dev/null)
 [ -z "$err" ] && ok "--summary none prints nothing" || bad "--summary none" "$err"
 err=$(ncx --report none 2>&1 >/dev/null)
-tail -1 <<<"$err" | grep -q "verdict fail" && grep -q "FAIL.*NETWORK_ISOLATED" <<<"$err" && ok "the text summary names each failure and ends with the verdict" || bad "text summary" "$err"
+tail -1 <<<"$err" | grep -q "verdict fail" && grep -q "FAIL.*NETWORK_ISOLATED" <<<"$err" && ok "the text summary names each cause and ends with the verdict" || bad "text summary" "$err"
 
 ncx --report "$T/no/such/dir/r.json" --summary none -- true 2>"$T/err"; rc=$?
 [ $rc -eq 0 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "cannot write the report" "$T/err" \
@@ -183,5 +183,21 @@ timeout 30 unshare --net --mount sh -c "mount --bind '$T/hosts' /etc/hosts && ex
 if [ $rc -eq 1 ] && "$VALIDATE" "$T/hosts.json" >/dev/null && jq -e '[.probes[] | select(.id == "dns:pypi.org") | .details.source] == ["hosts"]' "$T/hosts.json" >/dev/null; then
   ok "names from /etc/hosts are honoured and their HTTPS probes complete"
 else bad "/etc/hosts names" "rc=$rc $(head -c 300 "$T/hosts.err")"; fi
+
+# ---- merge: hostile or odd reports ----
+mkdir -p "$T/merge"
+jq '.schema_version = "2"' tests/fixtures/merge/ok/algo-1.json >"$T/merge/v2.json"
+err=$(ncx merge "$T/merge/v2.json" tests/fixtures/merge/ok/algo-2.json 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l <<<"$err")" -eq 1 ] && grep -q 'v2.json: report schema_version is not a number' <<<"$err" \
+  && ok "merge refuses a report whose schema_version is the string \"2\", with one line" || bad "merge schema_version" "rc=$rc $err"
+jq '.finished_at = "2024-05-01T11:00:00.000Z"' tests/fixtures/merge/ok/algo-1.json >"$T/merge/algo-1-again.json"
+out=$(ncx merge tests/fixtures/merge/ok/algo-1.json "$T/merge/algo-1-again.json" tests/fixtures/merge/ok/algo-2.json 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q "^note: two reports for algo-1: kept the newer $T/merge/algo-1-again.json, ignored tests/fixtures/merge/ok/algo-1.json$" <<<"$out" \
+  && ok "merge keeps the newest of two reports for one host and says so" || bad "merge duplicate" "rc=$rc $out"
+out=$(ncx merge tests/fixtures/merge/controls/algo-1.json tests/fixtures/merge/ok/algo-2.json 2>&1); rc=$?
+if [ $rc -eq 1 ] && ! LC_ALL=C grep -qP '\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]|\x1b' <<<"$out" \
+   && grep -qF 'denied \u009b31mRED' <<<"$out"; then
+  ok "merge's terminal output escapes C1 and bidi controls from reports"
+else bad "merge escapes" "rc=$rc $(head -c 400 <<<"$out" | od -c | head -5)"; fi
 
 cli_finish

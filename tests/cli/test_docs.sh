@@ -407,8 +407,8 @@ plan=$(ncx "${ep[@]}" --sm-config-dir "$T/sm" --dry-run 2>"$T/err"); rc=$?
   || bad "smoke test dry run" "rc=$rc $(cat "$T/err") $plan"
 ncx "${ep[@]}" --sm-config-dir "$T/sm" --peer-wait 1 --timeout 2 --summary none --message-file "$T/message" 2>"$T/err"; rc=$?
 # unshare --net: only lo, so NETWORK_ISOLATED fails the run, as a real failure would.
-if [ $rc -eq 1 ] && [ -f "$T/out-netcheck/algo-1.json" ] && [ -s "$T/message" ] && grep -q '^netcheck: NETWORK_ISOLATED' "$T/message" \
-   && [ "$(wc -c <"$T/message")" -lt 1024 ]; then
+if [ $rc -eq 1 ] && [ -f "$T/out-netcheck/algo-1.json" ] && [ -s "$T/message" ] && grep -q '^netcheck algo-1: NETWORK_ISOLATED env:network; report s3://REPLACE-WITH-YOUR-BUCKET/netcheck/smoke-test/algo-1.json$' "$T/message" \
+   && [ "$(wc -c <"$T/message")" -le 200 ]; then
   ok "the smoke test exits 1, writes the report into the netcheck output and a one-line ExitMessage"
 else
   bad "smoke test run" "rc=$rc report=$(ls "$T/out-netcheck") msg=$(cat "$T/message" 2>/dev/null) $(cat "$T/err")"

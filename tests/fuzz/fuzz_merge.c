@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       free(text);
       cJSON_Delete(j);
     }
-    merge_print_text(&m, devnull, size & 1);
+    merge_print_text(&m, devnull, size & 1, size & 2 ? 80 : 200);
     merge_print_html(&m, devnull);
     int rc = merge_exit_code(&m);
     FUZZ_CHECK(rc == 0 || rc == 1);

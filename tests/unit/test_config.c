@@ -39,6 +39,8 @@ static void test_processing_job_gives_buckets_region_outputs(void **state) {
   assert_string_equal(cfg.buckets[2].name, "nc-fixture-output");
   assert_int_equal(cfg.job.n_outputs, 1);
   assert_string_equal(cfg.job.outputs[0].name, "results");
+  /* where the output goes: the report's S3 URI in the abort message */
+  assert_string_equal(cfg.job.outputs[0].s3_uri, "s3://nc-fixture-output/results/");
   assert_string_equal(cfg.job.current_host, "algo-1");
   assert_int_equal(cfg.job.n_hosts, 2);
   assert_string_equal(cfg.job.hosts[1], "algo-2");

@@ -1,8 +1,11 @@
 /*
  * test_merge.c - `netcheck merge` over the fixture reports in
  * tests/fixtures/merge/: the directional matrix (an asymmetric link shows
- * as such), missing reports, the JSON and terminal views, HTML escaping of
- * hostile report strings, invalid reports and the exit codes.
+ * as such), missing reports, the JSON and terminal views, escaping of
+ * hostile report strings (HTML, and C1 and bidi controls on a terminal),
+ * invalid reports (a schema_version that is not the number 1), duplicate
+ * hosts (the newest kept) and the exit codes. The causes themselves are
+ * tested on synthetic jobs in test_causes.c.
  * Run from the repository root.
  */
 #include <fcntl.h>
@@ -55,7 +58,7 @@ static char *render(const struct merge *m, int html, bool color) {
   if (html)
     merge_print_html(m, f);
   else
-    merge_print_text(m, f, color);
+    merge_print_text(m, f, color, 120);
   fclose(f);
   return buf;
 }
@@ -102,8 +105,7 @@ static void test_asymmetric_link_is_named_with_its_direction(void **state) {
   assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "from")->valuestring, "algo-3");
   assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "to")->valuestring, "algo-1");
   text = render(&m, 0, false);
-  assert_non_null(strstr(text, "asymmetric: algo-3 cannot reach algo-1 (PEER_BLOCKED), but "
-                               "algo-1 reaches algo-3"));
+  assert_non_null(strstr(text, "algo-3 -> algo-1 (one way: the other direction works)"));
   free(text);
   cJSON_Delete(j);
   merge_free(&m);
@@ -146,7 +148,7 @@ static void test_missing_report_is_named_and_its_unknown_links_fail(void **state
   assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "missing_reports"), 0)->valuestring,
                       "algo-3");
   text = render(&m, 0, false);
-  assert_non_null(strstr(text, "algo-3  no report"));
+  assert_non_null(strstr(text, "algo-3 wrote no report, though its peers reached netcheck there"));
   free(text);
   cJSON_Delete(j);
   merge_free(&m);
@@ -178,16 +180,23 @@ static void test_json_has_hosts_matrix_and_failures(void **state) {
   merge_free(&m);
 }
 
-static void test_terminal_view_lists_every_failure_with_its_fix(void **state) {
+static void test_terminal_view_prints_one_line_per_cause(void **state) {
   struct merge m;
   char *text;
   (void)state;
   load(&m, three);
   text = render(&m, 0, false);
+  assert_non_null(strstr(text, "netcheck merge: job nc-job: region us-east-1, 3 hosts, 3 reports, "
+                               "2024-05-01 10:00:00 to 10:00:02 UTC\n"));
+  assert_non_null(strstr(text, "verdict fail: 3 causes (3 failed probes, 1 warned); "));
+  assert_non_null(strstr(text, "  1. FAIL S3_DENIED_ENDPOINT_POLICY on algo-1 (1/3 hosts): HEAD "
+                               "nc-input-bucket was denied"));
+  assert_non_null(strstr(text, "  2. FAIL PEER_BLOCKED on algo-1, algo-3 (2/3 hosts): 1 link "
+                               "fails with PEER_BLOCKED: algo-3 -> algo-1 (one way: the other "
+                               "direction works). Fix: Give the job's security group"));
+  assert_non_null(strstr(text, "  3. WARN EGRESS_UNEXPECTED on algo-3 (1/3 hosts): "));
   assert_non_null(strstr(text, "algo-3     BLOCKED  ok       -\n"));
-  assert_non_null(strstr(text, "algo-1  s3:nc-input-bucket  FAIL  S3_DENIED_ENDPOINT_POLICY"));
-  assert_non_null(strstr(text, "algo-3  egress:pypi.org  WARN  EGRESS_UNEXPECTED"));
-  assert_non_null(strstr(text, "fix: Give the job's security group a self-referencing"));
+  assert_null(strstr(text, "  4. "));
   assert_null(strchr(text, '\033')); /* no colour unless asked */
   free(text);
   text = render(&m, 0, true);
@@ -206,6 +215,39 @@ static void test_terminal_view_passes_no_escape_sequence_from_a_report(void **st
   text = render(&m, 0, false);
   assert_null(strchr(text, '\033'));
   assert_null(strchr(text, '\007'));
+  free(text);
+  merge_free(&m);
+}
+
+/* C1 controls (U+009B is the 8-bit CSI), bidi overrides and isolates,
+ * U+2028 and raw bytes that are not UTF-8 reach the terminal as visible
+ * escapes, never as themselves. */
+static void test_terminal_view_escapes_c1_and_bidi_controls(void **state) {
+  const char *const controls[] = {FIX "controls/algo-1.json", FIX "ok/algo-2.json", NULL};
+  const char raw[] = "{\"schema_version\":1,\"host\":\"algo-9\",\"probes\":[{\"id\":\"x\","
+                     "\"kind\":\"s3\",\"verdict\":\"fail\",\"code\":\"S3_DENIED\","
+                     "\"message\":\"raw \x9b\x31m csi \xe2\x80\xae rlo\"}]}";
+  struct merge m;
+  char *text, err[512];
+  (void)state;
+  load(&m, controls);
+  text = render(&m, 0, false);
+  assert_null(strstr(text, "\xc2\x9b"));     /* U+009B */
+  assert_null(strstr(text, "\xc2\x9d"));     /* U+009D (OSC) */
+  assert_null(strstr(text, "\xe2\x80\xae")); /* U+202E */
+  assert_null(strstr(text, "\xe2\x81\xa6")); /* U+2066 */
+  assert_null(strstr(text, "\xe2\x80\x8f")); /* U+200F */
+  assert_null(strstr(text, "\xe2\x80\xa8")); /* U+2028 */
+  assert_non_null(strstr(text, "denied \\u009b31mRED\\u009b0m by \\u2066isolate\\u2069"));
+  assert_non_null(strstr(text, "Fix: fix \\u009d0;title\\u009c here"));
+  free(text);
+  merge_free(&m);
+  merge_init(&m);
+  assert_int_equal(merge_add(&m, "raw.json", raw, sizeof(raw) - 1, err, sizeof err), 0);
+  assert_int_equal(merge_build(&m, err, sizeof err), 0);
+  text = render(&m, 0, false);
+  assert_null(strchr(text, 0x9b));
+  assert_non_null(strstr(text, "raw \\x9b1m csi \\u202e rlo"));
   free(text);
   merge_free(&m);
 }
@@ -280,15 +322,67 @@ static void test_report_without_probes_is_rejected(void **state) {
   merge_free(&m);
 }
 
-static void test_second_report_for_a_host_is_rejected(void **state) {
+/* A schema_version that is not the number 1 is refused with one line: the
+ * string "2" as well as 2, 1.5, "1" or none. */
+static void test_schema_version_must_be_the_number_1(void **state) {
+  static const char *const bad[] = {"\"2\"", "\"1\"", "1.5", "true", "null", "[1]"};
+  struct merge m;
+  char err[512], buf[256];
+  (void)state;
+  merge_init(&m);
+  for (size_t i = 0; i < NC_ARRAY_LEN(bad); i++) {
+    snprintf(buf, sizeof buf, "{\"schema_version\":%s,\"host\":\"a\",\"probes\":[]}", bad[i]);
+    err[0] = '\0';
+    assert_int_equal(merge_add(&m, "v.json", buf, strlen(buf), err, sizeof err), -1);
+    assert_non_null(strstr(err, "v.json: report schema_version"));
+    assert_null(strchr(err, '\n'));
+  }
+  snprintf(buf, sizeof buf, "{\"host\":\"a\",\"probes\":[]}");
+  assert_int_equal(merge_add(&m, "v.json", buf, strlen(buf), err, sizeof err), -1);
+  assert_non_null(strstr(err, "schema_version is missing"));
+  snprintf(buf, sizeof buf, "{\"schema_version\":1,\"host\":\"a\",\"probes\":[]}");
+  assert_int_equal(merge_add(&m, "v.json", buf, strlen(buf), err, sizeof err), 0);
+  merge_free(&m);
+}
+
+/* Two reports for one host: the newest (finished_at) is kept, whichever
+ * comes first, and the merge says so instead of failing. */
+static void test_duplicate_host_keeps_the_newest_and_says_so(void **state) {
+  const char *old = "{\"schema_version\":1,\"host\":\"algo-1\",\"finished_at\":"
+                    "\"2024-05-01T10:00:02.000Z\",\"probes\":[{\"id\":\"s3:b\",\"kind\":\"s3\","
+                    "\"verdict\":\"fail\",\"code\":\"S3_NO_ROUTE\"}]}";
+  const char *new = "{\"schema_version\":1,\"host\":\"algo-1\",\"finished_at\":"
+                    "\"2024-05-01T11:00:00.000Z\",\"probes\":[]}";
   struct merge m;
   char err[512];
   (void)state;
-  merge_init(&m);
-  assert_int_equal(merge_load(&m, FIX "algo-1.json", err, sizeof err), 0);
-  assert_int_equal(merge_load(&m, FIX "hostile/algo-1.json", err, sizeof err), -1);
-  assert_non_null(strstr(err, "a second report for host algo-1"));
-  merge_free(&m);
+  for (int order = 0; order < 2; order++) {
+    char *text;
+    cJSON *j;
+    merge_init(&m);
+    assert_int_equal(merge_add(&m, order ? "old.json" : "new.json", order ? old : new,
+                               strlen(order ? old : new), err, sizeof err),
+                     0);
+    assert_int_equal(merge_add(&m, order ? "new.json" : "old.json", order ? new : old,
+                               strlen(order ? new : old), err, sizeof err),
+                     0);
+    assert_int_equal(m.n_reports, 1);
+    assert_string_equal(m.reports[0].file, "new.json");
+    assert_int_equal(m.n_dups, 1);
+    assert_int_equal(merge_build(&m, err, sizeof err), 0);
+    assert_int_equal(merge_exit_code(&m), 0); /* the old report's failure is gone */
+    text = render(&m, 0, false);
+    assert_non_null(strstr(text, "note: two reports for algo-1: kept the newer new.json, ignored "
+                                 "old.json\n"));
+    free(text);
+    j = merge_json(&m);
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "duplicates"), 0), "ignored")
+            ->valuestring,
+        "old.json");
+    cJSON_Delete(j);
+    merge_free(&m);
+  }
 }
 
 /* merge_main with stdout silenced. */
@@ -335,7 +429,7 @@ static void test_merge_command_writes_the_html_file(void **state) {
   assert_int_equal(run_main(4, argv), 0);
   assert_int_equal(nc_read_file(path, MERGE_REPORT_MAX, &buf, &len), 0);
   assert_non_null(strstr(buf, "<!DOCTYPE html>"));
-  assert_non_null(strstr(buf, "peer links: 2 of 2 ok"));
+  assert_non_null(strstr(buf, "peer links 2 of 2 ok"));
   free(buf);
   unlink(path);
 }
@@ -349,14 +443,16 @@ int main(void) {
       cmocka_unit_test(test_exit_code_is_1_when_a_link_failed),
       cmocka_unit_test(test_missing_report_is_named_and_its_unknown_links_fail),
       cmocka_unit_test(test_json_has_hosts_matrix_and_failures),
-      cmocka_unit_test(test_terminal_view_lists_every_failure_with_its_fix),
+      cmocka_unit_test(test_terminal_view_prints_one_line_per_cause),
       cmocka_unit_test(test_terminal_view_passes_no_escape_sequence_from_a_report),
+      cmocka_unit_test(test_terminal_view_escapes_c1_and_bidi_controls),
       cmocka_unit_test(test_html_escape_escapes_markup_and_replaces_controls),
       cmocka_unit_test(test_html_page_escapes_every_report_string),
       cmocka_unit_test(test_html_page_is_self_contained),
       cmocka_unit_test(test_invalid_json_is_rejected_naming_the_file),
       cmocka_unit_test(test_report_without_probes_is_rejected),
-      cmocka_unit_test(test_second_report_for_a_host_is_rejected),
+      cmocka_unit_test(test_schema_version_must_be_the_number_1),
+      cmocka_unit_test(test_duplicate_host_keeps_the_newest_and_says_so),
       cmocka_unit_test(test_merge_command_exit_codes),
       cmocka_unit_test(test_merge_command_writes_the_html_file),
   };

@@ -29,6 +29,8 @@ VPC_LIFETIME=${VPC_LIFETIME:-3600} # every server of the test bed exits by itsel
 VPC_REGION=us-east-1
 VPC_SUBNET=198.18.0.0/24
 VPC_GW=198.18.0.1
+VPC_SUBNET2=198.18.1.0/24 # the job's second subnet (second_subnet), routed by the router
+VPC_GW2=198.18.1.1
 VPC_DNS=198.18.0.2
 VPC_CUSTOM_DNS=198.18.0.3
 VPC_AWS_ONLY_DNS=198.18.0.5 # custom_dns_aws_only: a custom DNS server that serves only AWS names
@@ -80,6 +82,7 @@ VPC_AWS_PORT=4569 # services.js, other AWS services
 VPC_CTL_PORT=8099 # nginx control server (configuration generation)
 
 VPC_NAMESPACES=()
+declare -A VPC_IN_SUBNET2=() # hosts moved to the second subnet by second_subnet
 VPC_HOSTS=0
 VPC_SKIP_HOSTS=()
 VPC_TOGGLES=()
@@ -95,7 +98,10 @@ vpc_ns() { # vpc_ns router|dns|svc|algo-K|K -> namespace name
   *) printf '%s%s' "$VPC_PREFIX" "$1" ;;
   esac
 }
-vpc_host_ip() { printf '198.18.0.%d' $((10 + ${1#algo-})); }
+vpc_host_ip() { # algo-K (or K): 198.18.0.(10+K), or 198.18.1.(10+K) in the second subnet
+  local k=${1#algo-}
+  if [[ -n ${VPC_IN_SUBNET2[algo-$k]:-} ]]; then printf '198.18.1.%d' $((10 + k)); else printf '198.18.0.%d' $((10 + k)); fi
+}
 vpc_host_dir() { printf '%s/%s' "$VPC_RUN" "$1"; }
 vpc_hosts() { local k; for ((k = 1; k <= VPC_HOSTS; k++)); do printf 'algo-%d\n' "$k"; done; }
 
@@ -394,16 +400,22 @@ _vpc_resolv_conf() {
   done < <(_vpc_targets "$@")
 }
 
+_vpc_etc_hosts() { # _vpc_etc_hosts K: algo-K's /etc/hosts names every host of the job, as SageMaker's does
+  local ns j
+  ns=$(vpc_ns "$1")
+  {
+    printf '127.0.0.1\tlocalhost\n'
+    for ((j = 1; j <= VPC_HOSTS; j++)); do printf '%s\talgo-%d\n' "$(vpc_host_ip "$j")" "$j"; done
+  } >"/etc/netns/$ns/hosts"
+}
+
 _vpc_host_files() { # _vpc_host_files K: /etc/netns files, SageMaker config, credentials env
   # JSON by here-document, not jq: this runs once per container (16+ at a time).
   local host=algo-$1 ns dir uuid hosts_json="" j
   ns=$(vpc_ns "$host")
   dir=$(vpc_host_dir "$host")
   mkdir -p "$dir/config" "$dir/out"
-  {
-    printf '127.0.0.1\tlocalhost\n'
-    for ((j = 1; j <= VPC_HOSTS; j++)); do printf '%s\talgo-%d\n' "$(vpc_host_ip "$j")" "$j"; done
-  } >"/etc/netns/$ns/hosts"
+  _vpc_etc_hosts "$1"
   _vpc_resolv_conf "$VPC_DNS" ec2.internal "$host" || return 1
   for ((j = 1; j <= VPC_HOSTS; j++)); do hosts_json+="${hosts_json:+, }\"algo-$j\""; done
   cat >"$dir/config/processingjobconfig.json" <<EOF
@@ -579,6 +591,7 @@ vpc_up() { # vpc_up N: the healthy VPC with algo-1..algo-N
   VPC_HOSTS=$n
   VPC_SKIP_HOSTS=()
   VPC_TOGGLES=()
+  VPC_IN_SUBNET2=()
   rm -rf "$VPC_RUN"
   mkdir -p "$VPC_RUN/log"
   _vpc_dns_records
@@ -766,6 +779,48 @@ table bridge ncpmtu {
 EOF
 }
 
+# second_subnet HOST...: these hosts live in the job's second subnet, 198.18.1.0/24 (gateway
+# 198.18.1.1, a bridge of its own on the router), as when VpcConfig.Subnets names two subnets: the
+# router routes between the subnets like a VPC's local route; every /etc/hosts follows.
+second_subnet() {
+  local r=${VPC_PREFIX}router h ns k
+  [[ $# -gt 0 ]] || _vpc_die "second_subnet HOST..." || return 1
+  if ! ip -n "$r" link show br2 >/dev/null 2>&1; then
+    ip -n "$r" link add br2 type bridge || return 1
+    ip -n "$r" addr add "$VPC_GW2/24" dev br2 || return 1
+    ip -n "$r" link set br2 up || return 1
+  fi
+  for h in "$@"; do
+    k=${h#algo-}
+    ns=$(vpc_ns "$h")
+    [[ -z ${VPC_IN_SUBNET2[$h]:-} ]] || continue
+    ip -n "$ns" addr del "$(vpc_host_ip "$h")/24" dev eth0 || return 1
+    VPC_IN_SUBNET2[$h]=1
+    ip -n "$r" link set "c$k" master br2 || return 1
+    ip -n "$ns" addr add "$(vpc_host_ip "$h")/24" dev eth0 || return 1
+    ip -n "$ns" route replace default via "$VPC_GW2" || return 1
+  done
+  for ((k = 1; k <= VPC_HOSTS; k++)); do _vpc_etc_hosts "$k" || return 1; done
+}
+
+# nacl_inbound_returns_only HOST: the network ACL of HOST's subnet admits TCP from the job's other
+# subnet only to ports 32768-65535 (the replies to its own connections; Linux's ephemeral ports):
+# new connections into the subnet are dropped, its hosts' own connections out still work. Like a
+# real network ACL it is stateless and applies where traffic crosses the subnet's boundary (in the
+# router), never between hosts of one subnet. Needs the second subnet (second_subnet first).
+nacl_inbound_returns_only() {
+  local h=${1:?nacl_inbound_returns_only HOST} net other
+  if [[ -n ${VPC_IN_SUBNET2[$h]:-} ]]; then net=$VPC_SUBNET2 other=$VPC_SUBNET; else net=$VPC_SUBNET other=$VPC_SUBNET2; fi
+  ip netns exec "${VPC_PREFIX}router" nft -f - <<EOF || return 1
+table inet ncnacl_${net//[.\/]/_} {
+  chain forward {
+    type filter hook forward priority -10; policy accept;
+    ip saddr $other ip daddr $net tcp dport 0-32767 drop
+  }
+}
+EOF
+}
+
 peer_stranger() { # peer_stranger [HOST [PORT]]: something that is not netcheck listens on the peer port
   local h=${1:-algo-2} p=${2:-$VPC_PEER_PORT}
   _vpc_spawn "a${h#algo-}" "stranger-$h" timeout "$VPC_LIFETIME" python3 "$VPC_DIR/testbed/stranger.py" \
@@ -920,8 +975,9 @@ vpc_toggle() { # vpc_toggle NAME [ARGS]: apply one fault toggle by name (checked
   no_s3_endpoint | no_nat | internet_reachable | no_sts_logs | custom_dns | endpoint_policy_deny | \
     wrong_region | missing_bucket | repos_not_blocked | tls_interception | clock_skew | \
     signature_mismatch | creds_unavailable | isolated | sg_no_self_ref | pmtu_blackhole | \
-    peer_stranger | peer_never_starts | hostile_s3 | hostile_dns | hostile_peer | \
-    minimal_vpc | interface_endpoints | https_proxy | custom_dns_aws_only | dns_firewall)
+    peer_stranger | peer_never_starts | hostile_s3 | hostile_dns | hostile_peer | second_subnet | \
+    nacl_inbound_returns_only | minimal_vpc | interface_endpoints | https_proxy | \
+    custom_dns_aws_only | dns_firewall)
     "$@" || return 1
     VPC_TOGGLES+=("$*")
     ;;

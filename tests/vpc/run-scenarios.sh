@@ -54,6 +54,8 @@ run_one() { # run_one NAME: prints the verdict line; returns 0 for PASS/PENDING,
       [[ -n $measure ]] && bin=$(vpc_measure_wrapper "$NETCHECK")
       vpc_run_netcheck "$bin" "$NETCHECK_LIMIT" "${run[*]}" "${args[@]}" -- /bin/true
       reasons=$(scenario_judge "${run[@]}")
+      f=$(scenario_causes "$out" "${run[@]}")
+      [[ -z $f ]] || reasons+="${reasons:+$'\n'}$f"
       if [[ -n $SC_RSS_KB ]]; then
         f=$(vpc_measure_judge "$SC_RSS_KB" "${SC_WALL_S:-$(vpc_measure_bound "${args[@]}")}" "${run[@]}")
         [[ -z $f ]] || reasons+="${reasons:+$'\n'}$f"

@@ -22,6 +22,11 @@
 #                                   --message-file (written by --on-fail abort) must match it
 #   report_jq HOST 'JQ-EXPR'        HOST's (or "all" hosts') report must make JQ-EXPR true
 #                                   (jq -e), e.g. '.probes[] | select(.id == "s3:b") | ...'
+#   causes CODE PATTERN HOSTS       `netcheck merge` of every report must name exactly the causes of
+#                                   the causes lines, in their order: code ("-" for none), pattern
+#                                   (no_inbound, never_started, probes, ...) and hosts (a,b,... or
+#                                   "all"); "causes none": no cause, merge exits 0. Its terminal,
+#                                   JSON and HTML outputs are kept in the results (merge.*)
 #   measure_rss KB [SECONDS]        run netcheck under /usr/bin/time: every host's peak RSS must
 #                                   stay under KB and its run within SECONDS (default: --timeout
 #                                   + 1, or --peer-wait + 1 when larger and hosts > 1)
@@ -47,6 +52,7 @@ SC_RSS_KB="" # measure_rss: peak RSS limit (KiB) and wall time limit (s); "" = n
 SC_WALL_S=""
 SC_EXIT=0      # exit_status: netcheck's expected exit status
 SC_MESSAGE=""  # exit_status: an ERE the message file must match
+SC_CAUSES=()   # causes: "CODE<TAB>PATTERN<TAB>HOSTS" lines, or "none"
 
 describe() { SC_DESC=$*; }
 hosts() { SC_HOSTS=$1; }
@@ -61,6 +67,9 @@ allow() { SC_RULES+=("allow"$'\t'"$1"$'\t'"$2"$'\t'"$3"); }
 pending() { SC_PENDING[$1]=${2:-pending}; }
 measure_rss() { SC_RSS_KB=$1 SC_WALL_S=${2:-}; }
 exit_status() { SC_EXIT=$1 SC_MESSAGE=${2:-}; }
+causes() {
+  if [[ $1 == none ]]; then SC_CAUSES+=(none); else SC_CAUSES+=("$1"$'\t'"$2"$'\t'"$3"); fi
+}
 
 scenario_file() { printf '%s/scenarios/%s.sh' "$VPC_DIR" "$1"; }
 scenario_list() { local f; for f in "$VPC_DIR"/scenarios/*.sh; do basename "$f" .sh; done; }
@@ -72,6 +81,7 @@ scenario_load() { # scenario_load NAME: reset and read scenarios/NAME.sh
   SC_NAME=$1 SC_DESC="" SC_HOSTS=1 SC_TOGGLES=() SC_RUN_ON=() SC_ARGS=() SC_CONFIG="" SC_RULES=()
   SC_ENV=() SC_JQ=()
   SC_EXIT=0 SC_MESSAGE=""
+  SC_CAUSES=()
   SC_PENDING=()
   SC_RSS_KB="" SC_WALL_S=""
   unset -f checks
@@ -136,8 +146,8 @@ scenario_judge() {
         echo "$h: no message file at $dir/message"
       elif ! grep -Eq -- "$SC_MESSAGE" "$dir/message"; then
         echo "$h: message file does not match /$SC_MESSAGE/: $(head -c 300 "$dir/message")"
-      elif [[ $(wc -c <"$dir/message") -ge 1024 || $(wc -l <"$dir/message") -ne 0 ]]; then
-        echo "$h: message file is not one line under 1 KB"
+      elif [[ $(wc -c <"$dir/message") -gt 200 || $(wc -l <"$dir/message") -ne 0 ]]; then
+        echo "$h: message file is not one line of at most 200 bytes"
       fi
     fi
     if ! jq -e '.probes | type == "array"' "$report" >/dev/null 2>&1; then
@@ -187,6 +197,36 @@ scenario_judge() {
       jq -e "$expr" "$report" >/dev/null 2>&1 || echo "$h: report_jq is not true: $expr"
     done
   done
+}
+
+# scenario_causes OUT-DIR HOST...: runs `netcheck merge` (text at 120 columns, --json, --html) on
+# the reports of HOST... into OUT-DIR/merge.{txt,json,html}, and prints one reason a line when its
+# causes are not exactly the scenario's causes lines, or its exit status does not follow from them.
+scenario_causes() {
+  local out=$1 h want got rc=0 line code pat hs all
+  local -a reports=()
+  shift
+  [[ ${#SC_CAUSES[@]} -gt 0 ]] || return 0
+  for h in "$@"; do reports+=("$(vpc_host_dir "$h")/out/$h.json"); done
+  all=$(vpc_hosts | paste -sd, -)
+  COLUMNS=120 vpc_exec router "$NETCHECK" merge "${reports[@]}" >"$out/merge.txt" 2>"$out/merge.err" || rc=$?
+  vpc_exec router "$NETCHECK" merge --json --html "$out/merge.html" "${reports[@]}" >"$out/merge.json" 2>>"$out/merge.err" || true
+  want=""
+  for line in "${SC_CAUSES[@]}"; do
+    [[ $line == none ]] && continue
+    IFS=$'\t' read -r code pat hs <<<"$line"
+    [[ $hs == all ]] && hs=$all
+    want+="$code"$'\t'"$pat"$'\t'"$hs"$'\n'
+  done
+  got=$(jq -r '.causes[] | [(.code // "-"), .pattern, (.hosts | join(","))] | @tsv' "$out/merge.json" 2>&1)
+  if [[ $got != "${want%$'\n'}" ]]; then
+    echo "merge causes differ (want / got, CODE PATTERN HOSTS):"
+    printf '%s' "$want" | sed 's/^/  want /'
+    printf '%s\n' "$got" | sed 's/^/  got  /'
+  fi
+  if [[ -z $want && $rc -ne 0 ]] || [[ -n $want && $rc -ne 1 ]]; then
+    echo "netcheck merge exited $rc (see merge.err)"
+  fi
 }
 
 # scenario_secrets FILE...: names the files that contain one of the fake secrets.

@@ -26,3 +26,4 @@ expect all 'aws:*' DNS_NXDOMAIN@info
 expect all egress:pypi.org EGRESS_BLOCKED@info
 # Not listed, so OK: repo:* (expected blocked; a name that does not resolve is blocked),
 # clock:* (skipped: nothing to measure), peer:* (/etc/hosts).
+causes DNS_NXDOMAIN probes all

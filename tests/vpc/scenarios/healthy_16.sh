@@ -10,3 +10,4 @@ checks() {
   tb_peer_port algo-1 algo-16 refused
   tb_http algo-16 200 - - -- -I "${sig[@]}" "https://nc-input-bucket.s3.us-east-1.amazonaws.com/"
 }
+causes none

@@ -6,3 +6,4 @@ checks() {
   tb_peer_port algo-1 algo-2 refused
 }
 expect algo-1 peer:algo-2 PEER_REFUSED
+causes PEER_REFUSED never_started algo-2

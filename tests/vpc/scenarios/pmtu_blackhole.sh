@@ -8,3 +8,4 @@ checks() {
 }
 expect algo-1 peer:algo-2 PEER_PMTU_BLACKHOLE
 expect algo-2 peer:algo-1 PEER_PMTU_BLACKHOLE
+causes PEER_PMTU_BLACKHOLE pmtu all

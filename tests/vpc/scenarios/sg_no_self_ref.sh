@@ -9,3 +9,4 @@ checks() {
 }
 expect algo-1 peer:algo-2 PEER_BLOCKED
 expect algo-2 peer:algo-1 PEER_BLOCKED
+causes PEER_BLOCKED all_blocked all
