@@ -17,3 +17,5 @@ checks() {
 # NXDOMAIN: the name does not exist.
 expect all dns:pypi.org DNS_NXDOMAIN@info
 expect all egress:pypi.org EGRESS_BLOCKED@info
+# netcheck merge of the reports names no cause: facts (info) are not faults.
+causes none

@@ -29,3 +29,5 @@ expect all aws:monitoring AWS_ENDPOINT_UNREACHABLE@info
 expect all egress:pypi.org EGRESS_BLOCKED@info
 # The four services with an endpoint pass, reached through it.
 report_jq all '[.probes[] | select(.id | IN("aws:sts", "aws:logs", "aws:api.ecr", "aws:api.sagemaker")) | .details.endpoint] == ["interface", "interface", "interface", "interface"]'
+# netcheck merge of the reports names no cause: facts (info) are not faults.
+causes none
