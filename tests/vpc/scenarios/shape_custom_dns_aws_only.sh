@@ -22,6 +22,6 @@ expect all egress:pypi.org EGRESS_BLOCKED@info
 # nameserver in the environment section.
 report_jq all '([.probes[] | select(.id | startswith("dns:") and endswith(".amazonaws.com"))] | length) as $aws | .environment.dns_notes | length == 1 and .[0].server == "198.18.0.5" and .[0].query == "AAAA" and .[0].answer == "nxdomain" and .[0].names == $aws'
 # ... and no message says that an AWS name does not resolve.
-report_jq all '[.probes[] | select(.target // "" | test("amazonaws[.]com")) | .message // "" | test("not resolve|cannot resolve"; "i")] | any | not'
+report_jq all '[.probes[] | select(.target // "" | test("amazonaws[.]com")) | ((.message // "") + " " + (.remediation // "")) | test("not resolve|cannot resolve"; "i")] | any | not'
 # netcheck merge of the reports names no cause: facts (info) are not faults.
 causes none
