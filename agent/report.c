@@ -480,7 +480,7 @@ static void print_facts(FILE *out, const struct plan *pl) {
 void report_print_summary(FILE *out, const struct nc_config *cfg, const struct plan *pl,
                           const struct report_run *run, const char *where) {
   struct report_counts c;
-  const struct probe *first;
+  char first[384];
   const char *verdict;
   cJSON *probes;
   struct causes cs;
@@ -502,20 +502,31 @@ void report_print_summary(FILE *out, const struct nc_config *cfg, const struct p
   /* One line per cause (CloudWatch shows each line as one event); every
    * failed probe with its message and fix stays in the report. */
   probes = probes_array(pl);
-  if (host_causes(cfg, probes, &cs, host, sizeof host) == 0)
+  first[0] = '\0';
+  if (host_causes(cfg, probes, &cs, host, sizeof host) == 0) {
     for (int i = 0; i < cs.n; i++)
       causes_print_line(out, &cs, &cs.v[i], NC_NAME ": ", colour, REPORT_FIX_MAX);
+    /* The verdict line names the most important cause, as the lines above. */
+    if (cs.n > 0 && !cs.v[0].warn && cs.v[0].code) {
+      const struct cause *top = &cs.v[0];
+      const char *id = top->n_probes > 0
+                           ? cJSON_GetStringValue(cJSON_GetObjectItem(top->probes[0].probe, "id"))
+                           : NULL;
+      if (id)
+        nc_snprintf(first, sizeof first, "; first cause %s on %s%s", top->code, id,
+                    top->n_probes > 1 ? " (and more)" : "");
+      else
+        nc_snprintf(first, sizeof first, "; first cause %s", top->code);
+    }
+  }
   causes_free(&cs);
   cJSON_Delete(probes);
   print_facts(out, pl);
-  first = first_failure(pl);
   fprintf(out,
           NC_NAME ": %sverdict %s%s: %d passed, %d failed, %d warnings, %d informational, %d "
-                  "skipped in %lld ms",
+                  "skipped in %lld ms%s",
           colour ? verdict_colour(verdict) : "", verdict, colour ? "\033[0m" : "", c.pass, c.fail,
-          c.warn, c.info, c.skip, run->duration_ms);
-  if (first && first->verdict == NC_VERDICT_FAIL)
-    fprintf(out, "; first failure %s on %s", diag_name(first->code), first->id);
+          c.warn, c.info, c.skip, run->duration_ms, first);
   fprintf(out, "; report %s", where ? where : "not written");
   if (where && report_s3_uri(cfg, where, uri, sizeof uri) == 0)
     fprintf(out, " (%s)", uri);

@@ -42,7 +42,7 @@ timeout 30 unshare --net "$NC" --report none --skip env --dns-server 127.0.0.1 -
 if grep -q 'FAIL' "$T/pipe" && ! grep -q $'\033' "$T/pipe"; then
   ok "stderr that is not a terminal (CloudWatch, a pipe) gets no escape codes"
 else bad "pipe" "$(head -c 300 "$T/pipe" | cat -v)"; fi
-[ "$(tail -1 "$T/pipe" | grep -c '^netcheck: verdict fail: .* first failure ')" -eq 1 ] \
-  && ok "the last line is the verdict naming the first failure" || bad "verdict line" "$(tail -1 "$T/pipe")"
+[ "$(tail -1 "$T/pipe" | grep -c '^netcheck: verdict fail: .* first cause ')" -eq 1 ] \
+  && ok "the last line is the verdict naming the first cause" || bad "verdict line" "$(tail -1 "$T/pipe")"
 
 cli_finish
