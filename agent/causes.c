@@ -139,7 +139,8 @@ static bool cs_dns_code(const char *code) { return !strncmp(code, "DNS_", 4); }
  * not something every target of the host shares (a route, a resolver). */
 static bool cs_per_target(const char *code) {
   return !strcmp(code, "S3_DENIED") || !strcmp(code, "S3_NO_SUCH_BUCKET") ||
-         !strcmp(code, "S3_WRONG_REGION");
+         !strcmp(code, "S3_WRONG_REGION") || !strcmp(code, "S3_WRITE_DENIED") ||
+         !strcmp(code, "S3_WRITE_KMS_DENIED");
 }
 
 /* Adds one failed or warned probe of host h to the cause of its group. */

@@ -41,6 +41,16 @@ size_t nc_strlcpy(char *dst, const char *src, size_t size) {
   return n;
 }
 
+int nc_hex_digit(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
 int nc_snprintf(char *dst, size_t size, const char *fmt, ...) {
   va_list ap;
   int n;

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "netcheck/common.h"
+#include "netcheck/partition.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
@@ -133,26 +134,21 @@ static int parse_seconds_ms(const char *s, long lo_ms, long hi_ms, int *out) {
   return 0;
 }
 
-int config_split_s3_uri(const char *uri, char *bucket, size_t blen, char *prefix, size_t plen) {
-  const char *b, *slash;
-  size_t n;
-  if (!uri || strncmp(uri, "s3://", 5) != 0)
-    return -1;
-  b = uri + 5;
-  slash = strchr(b, '/');
-  n = slash ? (size_t)(slash - b) : strlen(b);
-  if (n < 3 || n > 63 || n >= blen)
-    return -1;
-  for (size_t i = 0; i < n; i++) {
-    char c = b[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
-      return -1;
-  }
-  memcpy(bucket, b, n);
-  bucket[n] = '\0';
-  if (nc_strlcpy(prefix, slash ? slash + 1 : "", plen) >= plen)
-    return -1;
-  return 0;
+const char *config_region_source_name(enum nc_region_source src) {
+  static const char *const names[] = {
+      "default", "s3_uri", "AWS_DEFAULT_REGION", "AWS_REGION", "job_arn", "config", "flag"};
+  return (size_t)src < NC_ARRAY_LEN(names) ? names[src] : "default";
+}
+
+const char *config_region_source_text(enum nc_region_source src) {
+  static const char *const texts[] = {"a guess: nothing names one",
+                                      "from an https S3 URI of the job",
+                                      "from AWS_DEFAULT_REGION",
+                                      "from AWS_REGION",
+                                      "from the job ARN",
+                                      "from --config",
+                                      "from --region"};
+  return (size_t)src < NC_ARRAY_LEN(texts) ? texts[src] : texts[0];
 }
 
 int config_region_from_arn(const char *arn, char *region, size_t len) {
@@ -201,31 +197,54 @@ static int valid_region(const char *r) {
   return 1;
 }
 
-static int add_bucket(struct nc_config *cfg, const char *name, const char *prefix,
-                      const char *source) {
-  char b[64], pfx[NC_PATH_MAX], uri[NC_PATH_MAX + 80];
-  /* Accept "bucket", "bucket/prefix" and "s3://bucket/prefix". */
-  if (strncmp(name, "s3://", 5) == 0)
-    nc_snprintf(uri, sizeof uri, "%s", name);
-  else
-    nc_snprintf(uri, sizeof uri, "s3://%s", name);
-  if (config_split_s3_uri(uri, b, sizeof b, pfx, sizeof pfx))
+/* Adds an S3 location; uri is "s3://...", "https://..." or (--bucket,
+ * --config) "BUCKET[/PREFIX]". 0, or -1 with the reason in why (also when
+ * NC_MAX_LOCATIONS are taken: a job has at most 20, so only --config can get
+ * there, and says so). */
+static int add_location(struct nc_config *cfg, const char *uri, const char *prefix,
+                        const char *role, const char *name, const char *field, char *why,
+                        size_t whylen) {
+  char buf[NC_PATH_MAX + 80];
+  struct nc_s3_uri u;
+  struct nc_s3_location *l;
+  if (strncasecmp(uri, "s3://", 5) && strncasecmp(uri, "https://", 8)) {
+    if (nc_snprintf(buf, sizeof buf, "s3://%s", uri)) {
+      nc_strlcpy(why, "longer than a bucket and a key prefix can be", whylen);
+      return -1;
+    }
+    uri = buf;
+  }
+  if (partition_parse_s3_uri(uri, &u, why, whylen))
     return -1;
   if (prefix && *prefix)
-    nc_strlcpy(pfx, prefix, sizeof pfx);
-  for (int i = 0; i < cfg->n_buckets; i++)
-    if (!strcmp(cfg->buckets[i].name, b)) {
-      if (!cfg->buckets[i].prefix[0])
-        nc_strlcpy(cfg->buckets[i].prefix, pfx, sizeof cfg->buckets[i].prefix);
-      return 0;
-    }
-  if (cfg->n_buckets >= NC_MAX_BUCKETS)
-    return 0; /* more buckets than we probe: the first ones win */
-  nc_strlcpy(cfg->buckets[cfg->n_buckets].name, b, sizeof cfg->buckets[0].name);
-  nc_strlcpy(cfg->buckets[cfg->n_buckets].prefix, pfx, sizeof cfg->buckets[0].prefix);
-  nc_strlcpy(cfg->buckets[cfg->n_buckets].source, source, sizeof cfg->buckets[0].source);
-  cfg->n_buckets++;
+    nc_strlcpy(u.prefix, prefix, sizeof u.prefix);
+  if (cfg->n_locations >= NC_MAX_LOCATIONS) {
+    nc_snprintf(why, whylen, "more than %d S3 locations: not probed", NC_MAX_LOCATIONS);
+    return -1;
+  }
+  l = &cfg->locations[cfg->n_locations++];
+  memset(l, 0, sizeof *l);
+  nc_strlcpy(l->bucket, u.bucket, sizeof l->bucket);
+  nc_strlcpy(l->prefix, u.prefix, sizeof l->prefix);
+  nc_strlcpy(l->region, u.region, sizeof l->region);
+  nc_strlcpy(l->role, role, sizeof l->role);
+  nc_strlcpy(l->name, name ? name : "", sizeof l->name);
+  nc_strlcpy(l->field, field, sizeof l->field);
   return 0;
+}
+
+/* An input or output with no S3 location: listed, never an error. */
+static void add_not_applicable(struct nc_config *cfg, const char *role, const char *name,
+                               const char *field, const char *note) {
+  struct nc_s3_location *l;
+  if (cfg->n_locations >= NC_MAX_LOCATIONS)
+    return;
+  l = &cfg->locations[cfg->n_locations++];
+  memset(l, 0, sizeof *l);
+  nc_strlcpy(l->role, role, sizeof l->role);
+  nc_strlcpy(l->name, name ? name : "", sizeof l->name);
+  nc_strlcpy(l->field, field, sizeof l->field);
+  nc_strlcpy(l->note, note, sizeof l->note);
 }
 
 static int add_string(char (*arr)[NC_HOST_MAX], int *n, int max, const char *s) {
@@ -402,15 +421,37 @@ static const char *const env_settings[] = {ENV_EXPECT, ENV_SKIP, ENV_ON_FAIL, EN
 
 /* ---- processingjobconfig.json ---- */
 
+/* One S3 URI of the job: a location, or a problem naming the field when it
+ * is not one netcheck can probe (the reason never repeats the URI: it may
+ * carry user information). */
+static const struct nc_s3_location *job_uri(struct jctx *c, const cJSON *obj, const char *key,
+                                            const char *path, const char *role, const char *name) {
+  char field[96], why[160];
+  const char *s = NULL;
+  int before = c->cfg->n_locations;
+  nc_snprintf(field, sizeof field, "%s.%s", path, key);
+  if (jstr(c, obj, key, path, &s) != 1) {
+    add_not_applicable(c->cfg, role, name, field, "no S3 URI");
+    return NULL;
+  }
+  if (add_location(c->cfg, s, NULL, role, name, field, why, sizeof why)) {
+    jbad(c, path, key, "not an S3 location netcheck can probe: %s", why);
+    return NULL;
+  }
+  return c->cfg->n_locations > before ? &c->cfg->locations[before] : NULL;
+}
+
 static void job_inputs(struct jctx *c, const cJSON *root) {
+  static const char *const datasets[] = {"AthenaDatasetDefinition", "RedshiftDatasetDefinition"};
   const cJSON *arr = NULL, *in;
   int i = 0;
   if (jget(c, root, "ProcessingInputs", "", J_ARRAY, &arr) != 1)
     return;
   cJSON_ArrayForEach(in, arr) {
-    char path[64], sub[96];
-    const cJSON *s3in = NULL;
-    const char *s = NULL;
+    char path[64], sub[160];
+    const cJSON *s3in = NULL, *ds = NULL, *def = NULL;
+    const char *name = "";
+    bool any = false;
     nc_snprintf(path, sizeof path, "ProcessingInputs[%d]", i++);
     if (cJSON_IsNull(in))
       continue;
@@ -418,24 +459,60 @@ static void job_inputs(struct jctx *c, const cJSON *root) {
       jbad(c, path, "", "expected an object");
       continue;
     }
-    if (jget(c, in, "S3Input", path, J_OBJECT, &s3in) != 1)
-      continue;
-    nc_snprintf(sub, sizeof sub, "%s.S3Input", path);
-    if (jstr(c, s3in, "S3Uri", sub, &s) == 1 && add_bucket(c->cfg, s, NULL, "input"))
-      NC_WARN("%s: %s.S3Uri: not an s3:// URI, ignored", c->file, sub);
+    jstr(c, in, "InputName", path, &name);
+    if (jget(c, in, "S3Input", path, J_OBJECT, &s3in) == 1) {
+      nc_snprintf(sub, sizeof sub, "%s.S3Input", path);
+      job_uri(c, s3in, "S3Uri", sub, NC_ROLE_INPUT, name);
+      any = true;
+    }
+    /* A dataset definition: the query's results land at OutputS3Uri, and
+     * SageMaker downloads them from there into the container. */
+    if (jget(c, in, "DatasetDefinition", path, J_OBJECT, &ds) == 1) {
+      for (size_t k = 0; k < NC_ARRAY_LEN(datasets); k++) {
+        nc_snprintf(sub, sizeof sub, "%s.DatasetDefinition", path);
+        if (jget(c, ds, datasets[k], sub, J_OBJECT, &def) != 1)
+          continue;
+        nc_snprintf(sub, sizeof sub, "%s.DatasetDefinition.%s", path, datasets[k]);
+        job_uri(c, def, "OutputS3Uri", sub, NC_ROLE_DATASET, name);
+        any = true;
+      }
+    }
+    if (!any)
+      add_not_applicable(c->cfg, NC_ROLE_INPUT, name, path,
+                         "no S3Input or DatasetDefinition: nothing to reach in S3");
   }
+}
+
+/* ProcessingOutputConfig.KmsKeyId: a key ID, key ARN, alias or alias ARN
+ * ([a-zA-Z0-9:/_-], at most 2048, as the API says). It goes into a request
+ * header, so nothing else is accepted. */
+static void job_kms_key(struct jctx *c, const cJSON *o) {
+  const char *s = NULL;
+  if (jstr(c, o, "KmsKeyId", "ProcessingOutputConfig", &s) != 1 || !*s)
+    return;
+  if (strlen(s) >= sizeof c->cfg->job.output_kms_key ||
+      strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:/_-") !=
+          strlen(s)) {
+    jbad(c, "ProcessingOutputConfig", "KmsKeyId",
+         "not a KMS key ID, key ARN or alias: the write check sends no key");
+    return;
+  }
+  nc_strlcpy(c->cfg->job.output_kms_key, s, sizeof c->cfg->job.output_kms_key);
 }
 
 static void job_outputs(struct jctx *c, const cJSON *root) {
   const cJSON *o = NULL, *arr = NULL, *out;
   int i = 0;
-  if (jget(c, root, "ProcessingOutputConfig", "", J_OBJECT, &o) != 1 ||
-      jget(c, o, "Outputs", "ProcessingOutputConfig", J_ARRAY, &arr) != 1)
+  if (jget(c, root, "ProcessingOutputConfig", "", J_OBJECT, &o) != 1)
+    return;
+  job_kms_key(c, o);
+  if (jget(c, o, "Outputs", "ProcessingOutputConfig", J_ARRAY, &arr) != 1)
     return;
   cJSON_ArrayForEach(out, arr) {
     char path[64], sub[96];
-    const cJSON *s3out = NULL;
-    const char *name = "", *lp = NULL, *s = NULL;
+    const cJSON *s3out = NULL, *fs = NULL;
+    const char *name = "", *lp = NULL, *group = NULL;
+    const struct nc_s3_location *loc;
     struct nc_config *cfg = c->cfg;
     nc_snprintf(path, sizeof path, "ProcessingOutputConfig.Outputs[%d]", i++);
     if (cJSON_IsNull(out))
@@ -445,11 +522,22 @@ static void job_outputs(struct jctx *c, const cJSON *root) {
       continue;
     }
     jstr(c, out, "OutputName", path, &name);
-    if (jget(c, out, "S3Output", path, J_OBJECT, &s3out) != 1)
+    if (jget(c, out, "S3Output", path, J_OBJECT, &s3out) != 1) {
+      /* A feature group is written through the Feature Store API, not S3. */
+      if (jget(c, out, "FeatureStoreOutput", path, J_OBJECT, &fs) == 1) {
+        char note[128];
+        nc_snprintf(sub, sizeof sub, "%s.FeatureStoreOutput", path);
+        jstr(c, fs, "FeatureGroupName", sub, &group);
+        nc_snprintf(note, sizeof note, "FeatureStoreOutput%s%.64s%s: no S3 location",
+                    group ? " (feature group " : "", group ? group : "", group ? ")" : "");
+        add_not_applicable(cfg, NC_ROLE_OUTPUT, name, sub, note);
+      } else {
+        add_not_applicable(cfg, NC_ROLE_OUTPUT, name, path, "no S3Output: no S3 location");
+      }
       continue;
+    }
     nc_snprintf(sub, sizeof sub, "%s.S3Output", path);
-    if (jstr(c, s3out, "S3Uri", sub, &s) == 1 && add_bucket(cfg, s, NULL, "output"))
-      NC_WARN("%s: %s.S3Uri: not an s3:// URI, ignored", c->file, sub);
+    loc = job_uri(c, s3out, "S3Uri", sub, NC_ROLE_OUTPUT, name);
     if (jstr(c, s3out, "LocalPath", sub, &lp) == 1 && cfg->job.n_outputs < NC_MAX_OUTPUTS) {
       struct nc_output *no = &cfg->job.outputs[cfg->job.n_outputs];
       /* Never cut: a cut path names another directory. Not used, so the
@@ -464,10 +552,25 @@ static void job_outputs(struct jctx *c, const cJSON *root) {
       cfg->job.n_outputs++;
       nc_strlcpy(no->name, name ? name : "", sizeof no->name);
       nc_strlcpy(no->local_path, lp, sizeof no->local_path);
-      if (s && !strncmp(s, "s3://", 5) && strlen(s) < sizeof no->s3_uri)
-        nc_strlcpy(no->s3_uri, s, sizeof no->s3_uri);
+      /* its s3:// form, whatever form the job wrote (too long: none) */
+      if (loc && nc_snprintf(no->s3_uri, sizeof no->s3_uri, "s3://%s/%s", loc->bucket, loc->prefix))
+        no->s3_uri[0] = '\0';
     }
   }
+}
+
+/* AWS_REGION, AWS_DEFAULT_REGION and AWS_USE_FIPS_ENDPOINT of the job's
+ * Environment: SageMaker puts them into the process environment, which
+ * wins; these count when netcheck reads a copied config directory. */
+static void job_aws_env(struct jctx *c, const cJSON *env) {
+  struct nc_job *j = &c->cfg->job;
+  const char *s = NULL;
+  if (jstr(c, env, "AWS_REGION", "Environment", &s) == 1 && valid_region(s))
+    nc_strlcpy(j->env_region, s, sizeof j->env_region);
+  if (jstr(c, env, "AWS_DEFAULT_REGION", "Environment", &s) == 1 && valid_region(s))
+    nc_strlcpy(j->env_default_region, s, sizeof j->env_default_region);
+  if (jstr(c, env, "AWS_USE_FIPS_ENDPOINT", "Environment", &s) == 1)
+    j->env_fips = !strcasecmp(s, "true");
 }
 
 int config_parse_processing_job(struct nc_config *cfg, const char *buf, size_t len, char *err,
@@ -482,10 +585,17 @@ int config_parse_processing_job(struct nc_config *cfg, const char *buf, size_t l
   cfg->job.found = true;
   if (jstr(&c, root, "ProcessingJobName", "", &s) == 1)
     nc_strlcpy(cfg->job.name, s, sizeof cfg->job.name);
+  cfg->job.env_fips = -1;
   if (jstr(&c, root, "ProcessingJobArn", "", &s) == 1) {
     nc_strlcpy(cfg->job.arn, s, sizeof cfg->job.arn);
-    if (config_region_from_arn(s, cfg->job.region, sizeof cfg->job.region))
+    /* The SageMaker Python SDK's local mode writes the job name here. */
+    if (config_region_from_arn(s, cfg->job.region, sizeof cfg->job.region)) {
       cfg->job.region[0] = '\0';
+      nc_snprintf(cfg->job.arn_problem, sizeof cfg->job.arn_problem,
+                  "ProcessingJobArn \"%.64s\" is not an ARN (SageMaker local mode writes the job "
+                  "name there)",
+                  s);
+    }
     /* The name is the ARN's last path component when the name field is absent. */
     if (!cfg->job.name[0] && strrchr(s, '/'))
       nc_strlcpy(cfg->job.name, strrchr(s, '/') + 1, sizeof cfg->job.name);
@@ -502,10 +612,12 @@ int config_parse_processing_job(struct nc_config *cfg, const char *buf, size_t l
     cfg->job.network_isolation = cJSON_IsTrue(iso) ? 1 : 0;
   /* The job's Environment: NETCHECK_* settings (the process environment,
    * read later, has the same values inside SageMaker and wins). */
-  if (jget(&c, root, "Environment", "", J_OBJECT, &env) == 1)
+  if (jget(&c, root, "Environment", "", J_OBJECT, &env) == 1) {
     for (size_t k = 0; k < NC_ARRAY_LEN(env_settings); k++)
       if (jstr(&c, env, env_settings[k], "Environment", &s) == 1)
         apply_env_setting(cfg, env_settings[k], s, NC_SRC_JOB_ENV, c.file);
+    job_aws_env(&c, env);
+  }
   cJSON_Delete(root);
   return 0;
 }
@@ -623,7 +735,8 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
     static const char *const known[] = {
         "region",      "buckets", "expect",          "skip",      "egress_targets", "tcp_targets",
         "dns_servers", "timeout", "connect_timeout", "peer_wait", "peer_port",      "ca_bundle",
-        "on_fail",     "report",  "summary",         "$schema",   "comment",        "internet"};
+        "on_fail",     "report",  "summary",         "$schema",   "comment",        "internet",
+        "fips"};
     size_t k;
     for (k = 0; k < NC_ARRAY_LEN(known); k++)
       if (it->string && !strcmp(it->string, known[k]))
@@ -641,27 +754,38 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
       goto done;
     }
     nc_strlcpy(cfg->region, s, sizeof cfg->region);
+    cfg->region_source = NC_REGION_CONFIG;
   }
+  if ((r = jget(&c, root, "fips", "", J_BOOL, &o)) < 0)
+    goto done;
+  if (r)
+    cfg->fips = cJSON_IsTrue(o);
   if ((r = jget(&c, root, "buckets", "", J_ARRAY, &arr)) < 0)
     goto done;
   if (r) {
     int i = 0;
     cJSON_ArrayForEach(it, arr) {
-      const char *name = NULL, *prefix = NULL;
+      const char *name = NULL, *prefix = NULL, *role = NC_ROLE_CONFIG;
+      char path[32],
+          why[160] = "expected a bucket name, an S3 URI or {\"name\",\"prefix\",\"role\"}";
+      nc_snprintf(path, sizeof path, "buckets[%d]", i++);
       if (cJSON_IsString(it)) {
         name = it->valuestring;
       } else if (cJSON_IsObject(it)) {
-        char path[32];
-        nc_snprintf(path, sizeof path, "buckets[%d]", i);
-        if (jstr(&c, it, "name", path, &name) < 0 || jstr(&c, it, "prefix", path, &prefix) < 0)
+        if (jstr(&c, it, "name", path, &name) < 0 || jstr(&c, it, "prefix", path, &prefix) < 0 ||
+            jstr(&c, it, "role", path, &role) < 0)
           goto done;
+        /* "output": the location also gets the write check */
+        if (strcmp(role, NC_ROLE_CONFIG) && strcmp(role, NC_ROLE_INPUT) &&
+            strcmp(role, NC_ROLE_OUTPUT)) {
+          seterr(err, errlen, "%s: %s.role: expected \"input\" or \"output\"", c.file, path);
+          goto done;
+        }
       }
-      if (!name || add_bucket(cfg, name, prefix, "config")) {
-        seterr(err, errlen, "%s: buckets[%d]: expected a bucket name or {\"name\",\"prefix\"}",
-               c.file, i);
+      if (!name || add_location(cfg, name, prefix, role, NULL, path, why, sizeof why)) {
+        seterr(err, errlen, "%s: %s: %s", c.file, path, why);
         goto done;
       }
-      i++;
     }
   }
   if ((r = jget(&c, root, "expect", "", J_OBJECT, &o)) < 0)
@@ -852,6 +976,7 @@ struct flags {
   bool init, dry_run, list_probes, help, version;
   int timeout_ms, connect_timeout_ms, peer_wait_ms, peer_port;
   int on_fail, summary;
+  bool fips;
   const char *buckets[NC_MAX_BUCKETS];
   int n_buckets;
   const char *dns[NC_MAX_SERVERS];
@@ -885,6 +1010,7 @@ enum {
   OPT_MESSAGE,
   OPT_DRY_RUN,
   OPT_LIST,
+  OPT_FIPS,
 };
 
 static const struct option long_opts[] = {
@@ -908,6 +1034,7 @@ static const struct option long_opts[] = {
     {"init", no_argument, NULL, OPT_INIT},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"list-probes", no_argument, NULL, OPT_LIST},
+    {"fips", no_argument, NULL, OPT_FIPS},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -919,8 +1046,9 @@ void config_usage(void *stream) {
         "       netcheck explain CODE | --all\n"
         "\n"
         "Tests the network of a SageMaker Processing container the way the job will use it\n"
-        "(DNS, S3 through the VPC endpoint, package repositories, egress, AWS endpoints,\n"
-        "peers), writes a JSON report, prints a verdict, then execs COMMAND.\n"
+        "(DNS, every S3 location of the job through the VPC endpoint, a zero-byte upload\n"
+        "under each output, package repositories, egress, AWS endpoints, peers), writes a\n"
+        "JSON report, prints a verdict, then execs COMMAND.\n"
         "\n"
         "Every probe has a tier: required (what the job uses: its buckets, credentials,\n"
         "peers, clock) fails the verdict; policy (the Amazon Linux repositories blocked)\n"
@@ -940,8 +1068,12 @@ void config_usage(void *stream) {
         "  --on-fail warn|abort  on a failed expectation: start COMMAND anyway (warn, the\n"
         "                        default) or exit 1 without starting it (abort)\n"
         "  --region REGION       AWS region (default: from the job ARN, AWS_REGION,\n"
-        "                        AWS_DEFAULT_REGION, else us-east-1)\n"
-        "  --bucket NAME[/PREFIX] also probe this bucket (repeatable)\n"
+        "                        AWS_DEFAULT_REGION, an https S3 URI of the job, else\n"
+        "                        " NC_DEFAULT_REGION " with a warning); its partition names the\n"
+        "                        endpoints (amazonaws.com, amazonaws.com.cn)\n"
+        "  --fips                FIPS endpoint names (also AWS_USE_FIPS_ENDPOINT=true)\n"
+        "  --bucket NAME[/PREFIX] also probe this bucket, or an s3:// or https S3 URI\n"
+        "                        (repeatable)\n"
         "  --dns-server IP[:PORT] query this nameserver instead of resolv.conf (repeatable)\n"
         "  --ca-bundle FILE      CA certificates for TLS (default $AWS_CA_BUNDLE or system)\n"
         "  --peer-port N         port of the peer check (default 7191)\n"
@@ -949,7 +1081,8 @@ void config_usage(void *stream) {
         "  --expect KEY=reachable|blocked|any\n"
         "                        expectation of a probe family (aws, egress, repo, ...) or\n"
         "                        of one target (sts, logs, pypi.org, ...); repeatable\n"
-        "  --skip FAMILY         do not run a probe family (repeatable)\n"
+        "  --skip FAMILY         do not run a probe family (repeatable); --skip s3-write:\n"
+        "                        no upload under the outputs\n"
         "  --egress-target HOST  public target for the egress check (repeatable;\n"
         "                        default pypi.org)\n"
         "  --summary text|json|junit|none\n"
@@ -958,11 +1091,16 @@ void config_usage(void *stream) {
         "                        (default /opt/ml/output/message)\n"
         "  --init                stay as PID 1: forward signals, reap zombies\n"
         "  --list-probes         list the probe families, their tiers and exit\n"
-        "  --dry-run             print the plan (every probe, tier, expectation) and exit\n"
-        "  -v, --verbose         log more (repeatable)\n"
+        "  --dry-run             print the region and its source, the job's S3 locations,\n"
+        "                        hosts, report path and message file, then every probe\n"
+        "                        with its tier and expectation, and exit\n"
+        "  -v, --verbose         log more (repeatable): -v logs each probe's phases\n"
+        "                        (resolve, connect, TLS, request, answer) without secrets\n"
         "  -h, --help            show this help and exit\n"
-        "  -V, --version         show the version and exit\n"
-        "\n"
+        "  -V, --version         show the version and exit\n",
+        (FILE *)stream);
+  /* Two strings: C11 promises string literals of 4095 bytes, no more. */
+  fputs("\n"
         "The job's Environment (no new image needed): NETCHECK_EXPECT=\"sts=reachable,...\",\n"
         "NETCHECK_SKIP=FAMILY,..., NETCHECK_ON_FAIL=warn|abort, NETCHECK_TIMEOUT=SEC.\n"
         "Precedence: flags > --config file > environment > what is discovered.\n"
@@ -1111,6 +1249,9 @@ static int parse_flags(struct flags *f, int argc, char **argv, int *verbose, cha
     case OPT_MESSAGE:
       f->message = optarg;
       break;
+    case OPT_FIPS:
+      f->fips = true;
+      break;
     /* Modes are set here and nowhere else: a value that reads like one
      * ("--report --init") is a value. */
     case OPT_INIT:
@@ -1163,8 +1304,61 @@ static void apply_defaults(struct nc_config *cfg) {
   cfg->summary = NC_SUMMARY_TEXT;
   cfg->on_fail = NC_ON_FAIL_WARN;
   cfg->job.network_isolation = -1;
+  cfg->job.env_fips = -1;
   nc_strlcpy(cfg->egress_targets[0], "pypi.org", NC_HOST_MAX);
   cfg->n_egress_targets = 1;
+}
+
+/* The region, by precedence: --region, --config, the job ARN, AWS_REGION,
+ * AWS_DEFAULT_REGION (the process environment, then the job's Environment),
+ * the region an https S3 URI of the job names, else NC_DEFAULT_REGION with a
+ * warning that says it is a guess. */
+static void resolve_region(struct nc_config *cfg, const char *flag_region) {
+  const char *env, *pick = NULL;
+  enum nc_region_source src = NC_REGION_DEFAULT;
+  if (flag_region) {
+    pick = flag_region;
+    src = NC_REGION_FLAG;
+  } else if (cfg->region_source == NC_REGION_CONFIG && cfg->region[0]) {
+    pick = cfg->region;
+    src = NC_REGION_CONFIG;
+  } else if (cfg->job.region[0]) {
+    pick = cfg->job.region;
+    src = NC_REGION_ARN;
+  } else if (((env = getenv("AWS_REGION")) && valid_region(env)) || *(env = cfg->job.env_region)) {
+    pick = env;
+    src = NC_REGION_AWS_REGION;
+  } else if (((env = getenv("AWS_DEFAULT_REGION")) && valid_region(env)) ||
+             *(env = cfg->job.env_default_region)) {
+    pick = env;
+    src = NC_REGION_AWS_DEFAULT_REGION;
+  } else {
+    for (int i = 0; i < cfg->n_locations && !pick; i++)
+      if (cfg->locations[i].region[0])
+        pick = cfg->locations[i].region;
+    src = pick ? NC_REGION_S3_URI : NC_REGION_DEFAULT;
+  }
+  nc_strlcpy(cfg->region, pick ? pick : NC_DEFAULT_REGION, sizeof cfg->region);
+  cfg->region_source = src;
+  cfg->region_note[0] = '\0';
+  if (src == NC_REGION_DEFAULT) {
+    if (cfg->job.arn_problem[0])
+      nc_snprintf(cfg->region_note, sizeof cfg->region_note,
+                  "%s, and no AWS_REGION, AWS_DEFAULT_REGION or https S3 URI names one",
+                  cfg->job.arn_problem);
+    else
+      nc_strlcpy(cfg->region_note,
+                 "no job ARN, AWS_REGION, AWS_DEFAULT_REGION or https S3 URI names one",
+                 sizeof cfg->region_note);
+    /* Said where the guess matters: inside a job (SageMaker's local mode
+     * writes no ARN), or with buckets to reach. */
+    if (!cfg->list_probes && (cfg->job.found || cfg->n_locations > 0))
+      NC_WARN("region %s is a guess: %s; pass --region or set AWS_REGION", cfg->region,
+              cfg->region_note);
+  } else if (cfg->job.arn_problem[0] && src < NC_REGION_ARN) {
+    nc_snprintf(cfg->region_note, sizeof cfg->region_note, "%s; the region is taken %s",
+                cfg->job.arn_problem, config_region_source_text(src));
+  }
 }
 
 int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t errlen) {
@@ -1214,11 +1408,10 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
     seterr(err, errlen, "%s: %s", cfg->sm_config_dir, strerror(errno));
     return NC_EXIT_USAGE;
   }
-  if (cfg->job.region[0])
-    nc_strlcpy(cfg->region, cfg->job.region, sizeof cfg->region);
-  else if (((env = getenv("AWS_REGION")) && valid_region(env)) ||
-           ((env = getenv("AWS_DEFAULT_REGION")) && valid_region(env)))
-    nc_strlcpy(cfg->region, env, sizeof cfg->region);
+  if ((env = getenv("AWS_USE_FIPS_ENDPOINT")) && *env)
+    cfg->fips = !strcasecmp(env, "true");
+  else if (cfg->job.env_fips >= 0)
+    cfg->fips = cfg->job.env_fips == 1;
   /* A variable a flag overrides is not read. */
   if (!f.ca_bundle && (env = getenv("AWS_CA_BUNDLE")) && *env &&
       copy_path(cfg->ca_bundle, env, "AWS_CA_BUNDLE", err, errlen))
@@ -1249,8 +1442,6 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
       (f.ca_bundle && copy_path(cfg->ca_bundle, f.ca_bundle, "--ca-bundle", err, errlen)) ||
       (f.message && copy_path(cfg->message_path, f.message, "--message-file", err, errlen)))
     return NC_EXIT_USAGE;
-  if (f.region)
-    nc_strlcpy(cfg->region, f.region, sizeof cfg->region);
   if (f.timeout_ms)
     cfg->timeout_ms = f.timeout_ms;
   if (f.connect_timeout_ms)
@@ -1263,13 +1454,17 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
     cfg->on_fail = (enum nc_on_fail)f.on_fail;
   if (f.summary >= 0)
     cfg->summary = (enum nc_summary)f.summary;
-  for (int i = 0; i < f.n_buckets; i++)
-    if (add_bucket(cfg, f.buckets[i], NULL, "flag")) {
+  if (f.fips)
+    cfg->fips = true;
+  for (int i = 0; i < f.n_buckets; i++) {
+    char why[160];
+    if (add_location(cfg, f.buckets[i], NULL, NC_ROLE_FLAG, NULL, "--bucket", why, sizeof why)) {
       char shown[NC_PATH_MAX];
       nc_redact_url(f.buckets[i], shown, sizeof shown);
-      seterr(err, errlen, "--bucket: \"%.64s\" is not a bucket name", shown);
+      seterr(err, errlen, "--bucket: \"%.64s\": %s", shown, why);
       return NC_EXIT_USAGE;
     }
+  }
   if (f.n_dns)
     cfg->n_dns_servers = 0;
   for (int i = 0; i < f.n_dns; i++)
@@ -1302,8 +1497,7 @@ int config_load(struct nc_config *cfg, int argc, char **argv, char *err, size_t 
     cfg->skip_source[cfg->n_skips] = NC_SRC_FLAG;
     nc_strlcpy(cfg->skips[cfg->n_skips++], f.skips[i], NC_KEY_MAX);
   }
-  if (!cfg->region[0])
-    nc_strlcpy(cfg->region, "us-east-1", sizeof cfg->region);
   nc_log_level = NC_LOG_WARN + cfg->verbose;
+  resolve_region(cfg, f.region);
   return 0;
 }

@@ -1162,6 +1162,149 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
              "Run netcheck again: the probes with this code were not tested."),
         SEE(NC_TIMEOUT_BUDGET, NC_OK),
     },
+
+    [NC_S3_WRITE_DENIED_ENDPOINT_POLICY] = {
+        "Endpoint policy does not allow s3:PutObject",
+        "Always for an output location (probe `s3-write:BUCKET/PREFIX`, tier `required`): SageMaker uploads the outputs through this endpoint when the job ends, and the upload would fail after all the work is done.",
+        "The write check (a zero-byte PutObject of "
+        "`PREFIX/.netcheck/HOST-TIMESTAMP`, signed with the job's "
+        "credentials) got 403 AccessDenied, and S3's message names the VPC "
+        "endpoint policy: \"... is not authorized to perform: s3:PutObject on "
+        "resource: ... because no VPC endpoint policy allows the s3:PutObject "
+        "action\" or \"... with an explicit deny in a VPC endpoint policy\". "
+        "Reads may still work: `s3:BUCKET` can pass while the upload is "
+        "denied.",
+        LIST("The endpoint policy allows `s3:GetObject` and `s3:ListBucket` "
+             "but not `s3:PutObject`: a read-only policy, or one written for "
+             "the inputs only.",
+             "The policy allows `s3:PutObject` on other buckets or prefixes "
+             "(`arn:aws:s3:::BUCKET/input/*`), not on the output's.",
+             "A `Deny` statement (a repository block, a data-perimeter "
+             "statement) matches `s3:PutObject` on this bucket."),
+        LIST("Add `s3:PutObject` on the output's objects to an `Allow` "
+             "statement of the S3 endpoint's policy (multipart uploads of "
+             "large outputs also use `s3:AbortMultipartUpload` and "
+             "`s3:ListMultipartUploadParts`):",
+             BLOCK("{\n"
+                   "  \"Sid\": \"AllowJobOutputs\",\n"
+                   "  \"Effect\": \"Allow\",\n"
+                   "  \"Principal\": \"*\",\n"
+                   "  \"Action\": [\"s3:PutObject\", \"s3:AbortMultipartUpload\",\n"
+                   "             \"s3:ListMultipartUploadParts\"],\n"
+                   "  \"Resource\": \"arn:aws:s3:::BUCKET/PREFIX*\"\n"
+                   "}"),
+             "Apply it with `aws ec2 modify-vpc-endpoint --vpc-endpoint-id "
+             "vpce-ID --policy-document file://endpoint-policy.json`, "
+             "keeping the statements that are already there."),
+        SEE(NC_S3_DENIED_ENDPOINT_POLICY, NC_S3_WRITE_DENIED, NC_S3_WRITE_KMS_DENIED),
+    },
+
+    [NC_S3_WRITE_DENIED] = {
+        "S3 refused the job's upload: bucket policy or IAM",
+        "Always for an output location (tier `required`): the outputs would not reach S3 when the job ends. A warning when S3 accepts the upload only with SSE-KMS and the job names no key.",
+        "The zero-byte PutObject under the output's prefix got 403 "
+        "AccessDenied, and S3's message does not name the VPC endpoint "
+        "policy. For callers of the bucket owner's account or organization "
+        "S3 names the policy kind (\"... with an explicit deny in a "
+        "resource-based policy\", \"... because no identity-based policy "
+        "allows the s3:PutObject action\"); otherwise it says only \"Access "
+        "Denied\". A bucket policy that denies unencrypted uploads answers "
+        "the same way: when the job's ProcessingOutputConfig has no "
+        "`KmsKeyId`, netcheck then tries the upload once more with "
+        "`x-amz-server-side-encryption: aws:kms`; if S3 accepts that one, the "
+        "bucket requires SSE-KMS and the verdict is `warn` (whether "
+        "SageMaker's own upload asks for SSE-KMS without a key is not "
+        "documented for processing jobs).",
+        LIST("A bucket policy statement such as `Deny s3:PutObject` with "
+             "`StringNotEquals s3:x-amz-server-side-encryption aws:kms` (deny "
+             "unencrypted uploads), or with "
+             "`s3:x-amz-server-side-encryption-aws-kms-key-id` naming another "
+             "key than the job's `KmsKeyId`.",
+             "The execution role's IAM policy allows `s3:GetObject` but not "
+             "`s3:PutObject` on the output prefix.",
+             "A bucket in another account whose bucket policy does not grant "
+             "the role `s3:PutObject`; or a condition on `aws:SourceVpce` or "
+             "`aws:SourceVpc` that this VPC's path does not meet.",
+             "Object Ownership or ACL conditions (`s3:x-amz-acl`, "
+             "`bucket-owner-full-control`) that the upload does not meet."),
+        LIST("Read the denying statement: the report's "
+             "`details.put_refused.s3_message` names the policy kind for "
+             "callers of the bucket's account.",
+             BLOCK("aws s3api get-bucket-policy --bucket BUCKET --query Policy \\\n"
+                   "    --output text | python3 -m json.tool"),
+             "For an encryption requirement, set the job's "
+             "`ProcessingOutputConfig.KmsKeyId` (the SDK's `output_kms_key`) "
+             "to the key the policy requires, so that every upload asks for "
+             "SSE-KMS with it.",
+             "Otherwise allow `s3:PutObject` on `arn:aws:s3:::BUCKET/PREFIX*` "
+             "to the execution role, in its IAM policy and, for a bucket of "
+             "another account, in the bucket policy."),
+        SEE(NC_S3_WRITE_DENIED_ENDPOINT_POLICY, NC_S3_WRITE_KMS_DENIED, NC_S3_DENIED),
+    },
+
+    [NC_S3_WRITE_KMS_DENIED] = {
+        "The job's upload fails on its KMS key",
+        "Always for an output location of a job with `ProcessingOutputConfig.KmsKeyId` (tier `required`): S3 encrypts every upload with that key as the job's role, and fails the upload when the role may not use it.",
+        "The PutObject, sent with `x-amz-server-side-encryption: aws:kms` and "
+        "`x-amz-server-side-encryption-aws-kms-key-id` (the job's "
+        "`KmsKeyId`), was refused for the key: 403 AccessDenied with a "
+        "message that names a KMS action (\"... is not authorized to perform: "
+        "kms:GenerateDataKey on resource: arn:aws:kms:...\"), or an error "
+        "code of the `KMS.` family: `KMS.NotFoundException` (no such key in "
+        "the bucket's Region), `KMS.DisabledException`, "
+        "`KMS.KMSInvalidStateException` (pending deletion or import).",
+        LIST("The execution role's IAM policy, or the key policy, does not "
+             "allow `kms:GenerateDataKey` on the key (uploads in parts, which "
+             "SageMaker uses for large outputs, also need `kms:Decrypt`).",
+             "The key is in another account and its key policy does not "
+             "grant the role; or `KmsKeyId` is a key ID or alias, which S3 "
+             "looks up in the role's own account.",
+             "The key is in another Region than the bucket, disabled, or "
+             "scheduled for deletion."),
+        LIST("Allow the role on the key, in both its IAM policy and the key "
+             "policy:",
+             BLOCK("{\n"
+                   "  \"Effect\": \"Allow\",\n"
+                   "  \"Action\": [\"kms:GenerateDataKey\", \"kms:Decrypt\"],\n"
+                   "  \"Resource\": \"arn:aws:kms:REGION:ACCOUNT:key/KEY-ID\"\n"
+                   "}"),
+             "Name a key of another account by its key ARN, in the bucket's "
+             "Region. S3 calls KMS itself: the job needs no route or "
+             "interface endpoint to KMS for its uploads.",
+             BLOCK("aws kms describe-key --key-id KEY \\\n"
+                   "    --query 'KeyMetadata.[Arn,KeyState]'")),
+        SEE(NC_S3_WRITE_DENIED, NC_S3_WRITE_DENIED_ENDPOINT_POLICY),
+    },
+
+    [NC_S3_WRITE_MARKER_KEPT] = {
+        "The upload works; the zero-byte marker stayed in S3",
+        "Never for the job's outputs: the write succeeded (verdict `pass`). It is a note that the marker object is still in the bucket.",
+        "After a successful PutObject of `PREFIX/.netcheck/HOST-TIMESTAMP`, "
+        "the DeleteObject that removes it was refused or got no answer. In a "
+        "versioned bucket netcheck deletes the marker's version "
+        "(`?versionId=`); when that is refused it sends a plain DeleteObject, "
+        "which hides the marker behind a delete marker and leaves its "
+        "version. The report's `details.marker` says where it is, and "
+        "`details.delete_refused` what S3 answered.",
+        LIST("The role may `s3:PutObject` but not `s3:DeleteObject` (or "
+             "`s3:DeleteObjectVersion` in a versioned bucket): common for "
+             "write-only output roles.",
+             "The bucket has S3 Object Lock with a default retention: every "
+             "new object version is locked, and deleting it gets \"Access "
+             "Denied because object protected by object lock.\" until the "
+             "retention ends.",
+             "A bucket policy that denies deletes (a data-protection "
+             "statement)."),
+        LIST("Nothing to fix for the job. To remove the marker:",
+             BLOCK("aws s3api delete-object --bucket BUCKET \\\n"
+                   "    --key PREFIX/.netcheck/HOST-TIMESTAMP [--version-id V]"),
+             "or let the role delete what netcheck writes "
+             "(`s3:DeleteObject` and `s3:DeleteObjectVersion` on "
+             "`arn:aws:s3:::BUCKET/PREFIX.netcheck/*`), or expire the "
+             "`.netcheck/` objects with a lifecycle rule, or turn the write "
+             "check off with `--skip s3-write` (`NETCHECK_SKIP=s3-write`)."),
+        SEE(NC_S3_WRITE_DENIED, NC_OK),
+    },
 };
 
 /* Paragraphs before the index of docs/diagnoses.md. */

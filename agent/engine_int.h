@@ -70,6 +70,7 @@ struct req {
   int sock_errno;    /* errno of the last socket() for this request, 0 when it worked */
   struct http_resp resp;
   bool sensitive;
+  bool private_path;     /* -v logs scheme and host only */
   struct nc_addrs addrs; /* resolve: source of the answer */
   /* resolve and query: what was asked, to ask it once more on a private channel */
   char q_name[256];

@@ -200,6 +200,9 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
   header_value(data, n, "date", r->resp.date, sizeof r->resp.date);
   header_value(data, n, "x-amz-bucket-region", r->resp.bucket_region, sizeof r->resp.bucket_region);
   header_value(data, n, "x-amz-request-id", r->resp.request_id, sizeof r->resp.request_id);
+  header_value(data, n, "x-amz-version-id", r->resp.version_id, sizeof r->resp.version_id);
+  header_value(data, n, "x-amz-server-side-encryption", r->resp.sse, sizeof r->resp.sse);
+  header_value(data, n, "x-amz-delete-marker", r->resp.delete_marker, sizeof r->resp.delete_marker);
   header_value(data, n, "server", r->resp.server, sizeof r->resp.server);
   header_value(data, n, "location", r->resp.location, sizeof r->resp.location);
   header_value(data, n, "content-type", r->resp.content_type, sizeof r->resp.content_type);
@@ -235,6 +238,42 @@ static void fill_info(struct req *r) {
   (void)tot;
 }
 
+/* A URL for the log: scheme, host and path, without user information or
+ * query (neither is a place for secrets in netcheck's own URLs; a user's
+ * egress target might be); without the path either when it is private. */
+static void log_url(const char *url, bool private_path, char *out, size_t len) {
+  const char *h = strstr(url, "://"), *at, *end;
+  size_t n;
+  h = h ? h + 3 : url;
+  end = h + strcspn(h, "/?#");
+  at = memchr(h, '@', (size_t)(end - h));
+  n = (size_t)(h - url);
+  h = at ? at + 1 : h;
+  nc_snprintf(out, len, "%.*s%.*s%s", (int)n, url,
+              (int)(private_path ? (size_t)(end - h) : strcspn(h, "?#")), h,
+              private_path && *end == '/' ? "/..." : "");
+}
+
+static double log_ms(double v) { return v < 0 ? 0 : v; }
+
+/* -v: the connect, TLS, request and answer phases of one request. */
+static void log_answer(const struct req *r, const char *how) {
+  char url[300];
+  if (nc_log_level < NC_LOG_INFO)
+    return;
+  log_url(r->url ? r->url : "", r->private_path, url, sizeof url);
+  if (r->resp.status > 0)
+    NC_INFO("%s: %s %s: connect %.0f ms, TLS %.0f ms, answer HTTP %ld after %.0f ms (%s%s%s)",
+            r->p ? r->p->id : "-", how, url, log_ms(r->resp.t.connect), log_ms(r->resp.t.tls),
+            r->resp.status, log_ms(r->resp.t.first_byte), r->resp.primary_ip,
+            r->resp.error[0] ? "; " : "", r->resp.error);
+  else
+    NC_INFO("%s: %s %s: no answer (%s%s%s) after %.0f ms", r->p ? r->p->id : "-", how, url,
+            r->resp.error[0] ? r->resp.error : curl_easy_strerror((CURLcode)r->resp.curl_code),
+            r->resp.t.connect >= 0 ? "; connected" : "", r->resp.t.tls >= 0 ? ", TLS done" : "",
+            log_ms(r->resp.t.total));
+}
+
 static void complete(struct req *r, CURLcode code) {
   note_local_failure(r, code);
   r->resp.curl_code = (int)code;
@@ -247,6 +286,7 @@ static void complete(struct req *r, CURLcode code) {
   release_easy(r);
   if (!r->cancelled) {
     r->cancelled = true;
+    log_answer(r, "done");
     r->cb.http(r->p, &r->resp, r->arg);
   }
   r->done = true;
@@ -296,6 +336,7 @@ void http_req_timeout(struct req *r) {
   nc_strlcpy(r->resp.error, "request deadline reached", sizeof r->resp.error);
   if (!r->cancelled) {
     r->cancelled = true;
+    log_answer(r, "deadline");
     r->cb.http(r->p, &r->resp, r->arg);
   }
   r->done = true;
@@ -357,6 +398,7 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
   r->cb.http = cb;
   r->arg = arg;
   r->sensitive = rq->sensitive;
+  r->private_path = rq->private_path;
   r->body_cap = rq->body_cap ? rq->body_cap : NC_HTTP_DEFAULT_BODY_CAP;
   r->url = strdup(rq->url);
   h = r->easy = curl_easy_init();
@@ -372,6 +414,7 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->resp.error);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L); /* S3 keys may hold "//" or "/../" */
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!rq->keep_alive) { /* fresh connections keep every probe's timings honest */
@@ -447,6 +490,14 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
   }
   if (curl_multi_add_handle(e->multi, h) != CURLM_OK)
     goto fail;
+  if (nc_log_level >= NC_LOG_INFO) {
+    char url[300];
+    log_url(r->url, r->private_path, url, sizeof url);
+    NC_INFO("%s: request %s %s to %s%s", p ? p->id : "-",
+            rq->connect_only ? "(TCP and TLS only)" : (rq->method ? rq->method : "GET"), url,
+            rq->pin_ip && *rq->pin_ip ? rq->pin_ip : host,
+            r->resp.proxy[0] ? " through the proxy" : "");
+  }
   return r;
 fail:
   if (r->easy) {

@@ -21,6 +21,7 @@
 #include "netcheck/diag.h"
 #include "netcheck/engine.h"
 #include "netcheck/merge.h"
+#include "netcheck/partition.h"
 #include "netcheck/probe.h"
 #include "netcheck/report.h"
 #include "netcheck/signals.h"
@@ -80,17 +81,83 @@ static int explain_main(int argc, char **argv) {
 }
 
 static void print_families(void) {
-  printf("%-7s %-13s %-9s %s\n", "FAMILY", "TIER", "EXPECT", "WHAT IT CHECKS");
+  printf("%-8s %-13s %-9s %s\n", "FAMILY", "TIER", "EXPECT", "WHAT IT CHECKS");
   for (int f = 0; probe_families[f]; f++) {
     const struct probe_family *fam = probe_families[f];
-    printf("%-7s %-13s %-9s %s\n", fam->name, probe_tier_name(fam->tier),
+    printf("%-8s %-13s %-9s %s\n", fam->name, probe_tier_name(fam->tier),
            config_expect_name(fam->expect), fam->help);
     if (fam->tier_note)
-      printf("%-7s %-13s %-9s (%s)\n", "", "", "", fam->tier_note);
+      printf("%-8s %-13s %-9s (%s)\n", "", "", "", fam->tier_note);
+  }
+}
+
+/* The probe whose target is exactly target (a location's s3:// URI: the
+ * write check of an output), or NULL. */
+static const struct probe *plan_probe_for_target(const struct plan *pl, const char *target) {
+  for (const struct probe *p = pl->head; p; p = p->next)
+    if (!strcmp(p->target, target))
+      return p;
+  return NULL;
+}
+
+/* What --dry-run shows before the probes: where the region came from, the
+ * job's S3 locations with their roles, the hosts, where the report and the
+ * message go. */
+static void print_job(const struct nc_config *cfg, const struct plan *pl) {
+  char path[NC_PATH_MAX + 128];
+  bool ours;
+  int kind;
+  printf("region       %s (%s; partition %s%s)\n", cfg->region,
+         config_region_source_text(cfg->region_source), partition_of_region(cfg->region)->name,
+         cfg->fips ? ", FIPS endpoints" : "");
+  if (cfg->region_note[0])
+    printf("             note: %s\n", cfg->region_note);
+  if (cfg->job.found)
+    printf("job          %s%s%s\n", cfg->job.name[0] ? cfg->job.name : "(no name)",
+           cfg->job.arn[0] ? "  " : "", cfg->job.arn);
+  printf("hosts        ");
+  if (cfg->job.n_hosts == 0)
+    printf("%s only (resourceconfig.json names no hosts)",
+           cfg->job.current_host[0] ? cfg->job.current_host : "this host");
+  for (int i = 0; i < cfg->job.n_hosts; i++)
+    printf("%s%s%s", i ? ", " : "", cfg->job.hosts[i],
+           !strcmp(cfg->job.hosts[i], cfg->job.current_host) ? " (this host)" : "");
+  putchar('\n');
+  kind = report_path(cfg, path, sizeof path, &ours);
+  printf("report       %s%s\n",
+         kind == 1   ? "none"
+         : kind == 2 ? "standard output"
+                     : path,
+         kind == 0 && !report_is_collected(cfg)
+             ? " (not uploaded: add a ProcessingOutput named \"netcheck\")"
+             : "");
+  printf("message file %s (%s)\n", cfg->message_path,
+         cfg->on_fail == NC_ON_FAIL_ABORT ? "written when a check fails: --on-fail abort"
+                                          : "written only with --on-fail abort");
+  if (cfg->job.output_kms_key[0])
+    printf("output key   %s (ProcessingOutputConfig.KmsKeyId: SSE-KMS)\n", cfg->job.output_kms_key);
+  printf("S3 locations%s\n", cfg->n_locations ? "" : "  none");
+  for (int i = 0; i < cfg->n_locations; i++) {
+    const struct nc_s3_location *l = &cfg->locations[i];
+    char target[NC_PATH_MAX + 80], shown[sizeof l->prefix];
+    const struct probe *w;
+    if (!l->bucket[0]) {
+      printf("  %-8s not applicable: %s  [%s%s%s]\n", l->role, l->note, l->field,
+             l->name[0] ? " " : "", l->name);
+      continue;
+    }
+    nc_redact_url(l->prefix, shown, sizeof shown);
+    printf("  %-8s s3://%s/%s%s%s  [%s%s%s]\n", l->role, l->bucket, shown,
+           l->region[0] ? "  region " : "", l->region, l->field, l->name[0] ? " " : "", l->name);
+    nc_snprintf(target, sizeof target, "s3://%s/%s", l->bucket, shown);
+    if ((w = plan_probe_for_target(pl, target)))
+      printf("           checked by %s\n", w->id);
   }
 }
 
 static void print_plan(const struct nc_config *cfg, const struct plan *pl) {
+  print_job(cfg, pl);
+  putchar('\n');
   printf("%-6s  %-13s  %-9s  %-44s  %s\n", "FAMILY", "TIER", "EXPECT", "PROBE", "TARGET");
   for (const struct probe *p = pl->head; p; p = p->next) {
     printf("%-6s  %-13s  %-9s  %-44s  %s", p->kind, probe_tier_name(p->tier),

@@ -20,6 +20,7 @@
 #include "netcheck/causes.h"
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
+#include "netcheck/partition.h"
 #include "netcheck/summary.h"
 #include "netcheck/version.h"
 
@@ -150,6 +151,37 @@ static cJSON *environment_json(const struct plan *pl) {
   return env;
 }
 
+/* Where the region came from, and the partition and endpoints it implies. */
+static void job_region_json(const struct nc_config *cfg, cJSON *o) {
+  cJSON_AddStringToObject(o, "region_source", config_region_source_name(cfg->region_source));
+  cJSON_AddStringToObject(o, "region_note", cfg->region_note);
+  cJSON_AddStringToObject(o, "partition", partition_of_region(cfg->region)->name);
+  cJSON_AddBoolToObject(o, "fips", cfg->fips);
+}
+
+/* Every S3 location of the job with its role; inputs and outputs without one
+ * are listed with their note (not applicable). */
+static void job_locations_json(const struct nc_config *cfg, cJSON *o) {
+  cJSON *a = cJSON_AddArrayToObject(o, "s3_locations");
+  for (int i = 0; a && i < cfg->n_locations; i++) {
+    const struct nc_s3_location *l = &cfg->locations[i];
+    cJSON *x = cJSON_CreateObject();
+    char shown[sizeof l->prefix];
+    if (!x)
+      return;
+    nc_redact_url(l->prefix, shown, sizeof shown); /* a pasted presigned URL's signature */
+    cJSON_AddStringToObject(x, "role", l->role);
+    cJSON_AddStringToObject(x, "name", l->name);
+    cJSON_AddStringToObject(x, "field", l->field);
+    cJSON_AddStringToObject(x, "bucket", l->bucket);
+    cJSON_AddStringToObject(x, "prefix", shown);
+    cJSON_AddStringToObject(x, "region", l->region);
+    if (!l->bucket[0])
+      cJSON_AddStringToObject(x, "not_applicable", l->note);
+    cJSON_AddItemToArray(a, x);
+  }
+}
+
 cJSON *report_build(const struct nc_config *cfg, const struct plan *pl,
                     const struct report_run *run) {
   cJSON *root = cJSON_CreateObject(), *o, *a;
@@ -173,11 +205,13 @@ cJSON *report_build(const struct nc_config *cfg, const struct plan *pl,
   cJSON_AddStringToObject(o, "name", cfg->job.name);
   cJSON_AddStringToObject(o, "arn", cfg->job.arn);
   cJSON_AddStringToObject(o, "region", cfg->region);
+  job_region_json(cfg, o);
   cJSON_AddNumberToObject(o, "instance_count", cfg->job.instance_count);
   cJSON_AddStringToObject(o, "current_host", cfg->job.current_host);
   a = cJSON_AddArrayToObject(o, "hosts");
   for (int i = 0; i < cfg->job.n_hosts; i++)
     cJSON_AddItemToArray(a, cJSON_CreateString(cfg->job.hosts[i]));
+  job_locations_json(cfg, o);
 
   cJSON_AddItemToObject(root, "environment", environment_json(pl));
 

@@ -468,6 +468,20 @@ static void addrs_from_ai(const struct ares_addrinfo *ai, struct nc_addrs *out) 
   }
 }
 
+/* -v: the resolve phase of a probe (names and addresses are no secrets). */
+static void log_resolved(const struct req *r, int status, const struct nc_addrs *addrs) {
+  char list[200] = "";
+  size_t n = 0;
+  if (nc_log_level < NC_LOG_INFO)
+    return;
+  for (int i = 0; i < addrs->n && n + 50 < sizeof list; i++)
+    n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? " " : "", addrs->a[i].text);
+  NC_INFO("%s: resolve %s (%s): %s in %lld ms", r->p ? r->p->id : "-", r->q_name,
+          r->addrs.source[0] ? r->addrs.source : "dns",
+          status == ARES_SUCCESS ? list : ares_strerror(status),
+          (long long)(nc_now_ms() - r->started_ms));
+}
+
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai) {
   struct req *r = arg;
   struct nc_addrs addrs;
@@ -494,6 +508,7 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
     status = ARES_ENODATA;
   if (!r->cancelled && status != ARES_EDESTRUCTION) {
     r->cancelled = true;
+    log_resolved(r, status, &addrs);
     r->cb.resolve(r->p, status, &addrs, r->arg);
   }
   r->done = true;
@@ -554,6 +569,10 @@ static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, i
   }
   if (!r->cancelled && status != ARES_EDESTRUCTION) {
     r->cancelled = true;
+    NC_INFO("%s: query %s %s%s%s: %s, %d bytes in %lld ms", r->p ? r->p->id : "-",
+            r->q_type == ns_t_aaaa ? "AAAA" : "A", r->q_name, r->q_server[0] ? " @" : "",
+            r->q_server, status == ARES_SUCCESS ? "answered" : ares_strerror(status),
+            abuf ? alen : 0, (long long)(nc_now_ms() - r->started_ms));
     r->cb.query(r->p, status, abuf, alen, (double)(nc_now_ms() - r->started_ms), r->arg);
   }
   r->done = true;
@@ -584,6 +603,8 @@ void resolve_req_timeout(struct req *r) {
   struct nc_addrs none;
   r->cancelled = true;
   memset(&none, 0, sizeof none);
+  NC_INFO("%s: %s %s: no answer before the deadline", r->p ? r->p->id : "-",
+          r->kind == REQ_RESOLVE ? "resolve" : "query", r->q_name);
   if (r->kind == REQ_RESOLVE)
     r->cb.resolve(r->p, ARES_ETIMEOUT, &none, r->arg);
   else

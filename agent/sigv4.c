@@ -18,6 +18,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "netcheck/common.h"
+
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
 #define SIGV4_TERMINATOR "aws4_request"
 #define SIGV4_UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
@@ -153,16 +155,6 @@ static void sbuf_add_encoded(struct sbuf *b, const unsigned char *in, size_t n, 
   }
 }
 
-static int hexval(char ch) {
-  if (ch >= '0' && ch <= '9')
-    return ch - '0';
-  if (ch >= 'a' && ch <= 'f')
-    return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F')
-    return ch - 'A' + 10;
-  return -1;
-}
-
 /* Decodes %XY escapes of in[0..n) into out (at least n bytes); a '%' that
  * does not start a valid escape stays literal. '+' stays '+': SigV4 callers
  * write a space as %20. Returns the decoded length. */
@@ -170,8 +162,8 @@ static size_t pct_decode(const char *in, size_t n, unsigned char *out) {
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {
     int hi, lo;
-    if (in[i] == '%' && i + 2 < n && (hi = hexval(in[i + 1])) >= 0 &&
-        (lo = hexval(in[i + 2])) >= 0) {
+    if (in[i] == '%' && i + 2 < n && (hi = nc_hex_digit(in[i + 1])) >= 0 &&
+        (lo = nc_hex_digit(in[i + 2])) >= 0) {
       out[o++] = (unsigned char)(hi << 4 | lo);
       i += 2;
     } else {

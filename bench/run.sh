@@ -19,7 +19,11 @@
 # sizes; bench/report.py writes bench/RESULTS.md and prints PASS/FAIL per budget. A missed budget
 # never fails `make bench`; a broken benchmark does.
 #
-# Environment: BENCH_RUNS (default 7), BENCH_SCENARIOS (default all four), BENCH_OUT (raw data,
+# Then, with netcheck's default flags, the time from its start to the workload's exec in the
+# healthy VPC and in the SageMaker guide's minimal VPC (no NAT, no interface endpoint).
+#
+# Environment: BENCH_RUNS (default 7), BENCH_SCENARIOS (default all four), BENCH_WORKLOAD (the
+# time-to-workload scenarios, default "healthy minimal_vpc"; "" for none), BENCH_OUT (raw data,
 # default build/bench), BENCH_RESULTS (default bench/RESULTS.md), BENCH_PROFILE_SYSCA=0 to skip
 # the second callgrind profile. Needs root; traffic stays inside the test bed's namespaces and
 # their loopbacks; everything is torn down on exit, Ctrl-C or TERM.
@@ -30,6 +34,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 RUNS=${BENCH_RUNS:-7}
 SCENARIOS=${BENCH_SCENARIOS:-healthy blackhole slow_s3 healthy_sysca}
+WORKLOAD_SCENARIOS=${BENCH_WORKLOAD-healthy minimal_vpc} # time to workload, default flags
 OUT=${BENCH_OUT:-$ROOT/build/bench}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/RESULTS.md}
 T=3 # the per-check timeout every tool gets (netcheck --timeout, curl -m, dig +time, ...)
@@ -72,25 +77,12 @@ vpc_install_traps
 
 # ---- scenarios ----
 
-# bench_dns_override NAME ADDR: the VPC resolver answers NAME with ADDR (a more specific
-# address= than the S3 zone's). dnsmasq reads its configuration only at start: restart it.
-bench_dns_override() {
-  local conf=$VPC_RUN/dns/bench.conf pid
-  { _vpc_dns_conf; printf 'address=/%s/%s\nlocal=/%s/\n' "$1" "$2" "$1"; } >"$conf"
-  pid=$(cat "$VPC_RUN/dns/vpc.pid")
-  kill "$pid"
-  _vpc_wait "old resolver to exit" 5 _vpc_pids_gone "$pid"
-  _vpc_spawn dns dnsmasq-bench timeout "$VPC_LIFETIME" dnsmasq -k --conf-file="$conf"
-  _vpc_wait "resolver with $1 -> $2" 10 bench_resolves "$1" "$2"
-}
-bench_resolves() { [[ $(vpc_exec algo-1 dig +short +time=1 +tries=1 "$1" A) == "$2" ]]; }
-
 # blackhole: three targets whose connects time out (router drops, no reject, like no_nat and
 # no_sts_logs). sts and pypi.org have addresses of their own; the AL2023 bucket shares the S3
 # front (198.19.1.10) with the job's buckets, so its name moves to an address the router drops.
 scenario_blackhole() {
   _vpc_blackhole "${VPC_SVC_ADDR[sts]}" "${VPC_SVC_ADDR[pypi]}" "$BLACKHOLE_AL2023_ADDR"
-  bench_dns_override "al2023-repos-$VPC_REGION-de612dc2.s3.$VPC_REGION.amazonaws.com" "$BLACKHOLE_AL2023_ADDR"
+  vpc_dns_set "al2023-repos-$VPC_REGION-de612dc2.s3.$VPC_REGION.amazonaws.com=$BLACKHOLE_AL2023_ADDR"
 }
 
 # slow_s3: a user-space relay in the svc namespace delays every answer of the S3 front by 50 ms
@@ -120,6 +112,7 @@ scenario_up() { # scenario_up NAME: a fresh 2-host VPC with NAME's faults; sets 
     CA=$VPC_RUN/sysca.pem
     cat /etc/ssl/certs/ca-certificates.crt "$VPC_RUN/ca.pem" >"$CA"
     ;;
+  minimal_vpc) minimal_vpc ;; # tests/vpc/lib.sh: no NAT, no interface endpoint
   *) die "unknown scenario $1" ;;
   esac
   _vpc_spawn a2 bench-peer timeout "$VPC_LIFETIME" nc -lk "$(vpc_host_ip algo-2)" "$PEER_PORT"
@@ -161,24 +154,31 @@ nc_flags() { # nc_flags HOST: what every netcheck of the benchmark gets
     --timeout "$T" --peer-wait 15 --skip env --skip clock --summary none
 }
 
-# nc_peer_start BIN [ARGS...]: algo-2's netcheck, started just before algo-1's, as in a real job
+nc_default_flags() { # nc_default_flags HOST: netcheck's defaults (the report goes to the output
+  # named netcheck); only the test CA is given, as a real image has its CA in the system bundle
+  printf '%s\n' --sm-config-dir "$VPC_RUN/$1/config" --ca-bundle "$CA"
+}
+
+# nc_peer_start BIN [ARGS...]: algo-2's netcheck, started just before algo-1's, as in a real job;
+# with nc_flags, or the flags function named by NC_PEER_FLAGS
 nc_peer_start() {
   local bin=$1 flags
   shift
-  mapfile -t flags < <(nc_flags algo-2)
+  mapfile -t flags < <("${NC_PEER_FLAGS:-nc_flags}" algo-2)
   ip netns exec "$(vpc_ns algo-2)" env -i "${ENV2[@]}" "$bin" "${flags[@]}" "$@" \
     </dev/null >"$RUNDIR/algo-2.out" 2>&1 &
   NC_PEER_PID=$!
 }
 nc_peer_wait() { wait "$NC_PEER_PID" || true; }
 
-# report_fields: what algo-1's report says, as JSON fields to merge into the measurement
+# report_fields [REPORT]: what algo-1's report says, as JSON fields to merge into the measurement
 report_fields() {
   jq -c '{ok: .summary.pass, total: (.probes | length), fail: .summary.fail, warn: .summary.warn,
           report_ms: .duration_ms, max_probe_ms: ([.probes[].timings_ms.total // 0] | max),
           slowest_probe: (.probes | max_by(.timings_ms.total // 0) | .id),
           codes: [.probes[] | select(.code != "OK") | "\(.id)=\(.code)"],
-          timeouts: [.probes[] | select((.outcome // "") | test("timeout")) | .id]}' "$RUNDIR/algo-1.json" 2>/dev/null ||
+          timeouts: [.probes[] | select((.outcome // "") | test("timeout")) | .id],
+          verdict: .summary.verdict, info: .summary.info}' "${1:-$RUNDIR/algo-1.json}" 2>/dev/null ||
     echo '{"ok": 0, "total": 0, "codes": ["no report"]}'
 }
 
@@ -193,6 +193,25 @@ tool_netcheck() {
   m=$(ip netns exec "$(vpc_ns algo-1)" "$PY" bench/measure.py "${ea[@]}" -- "$NC_STATIC" "${flags[@]}" "$@")
   ((peer)) && nc_peer_wait
   jq -c --argjson r "$(report_fields)" '. + $r' <<<"$m"
+}
+
+# tool_workload: netcheck-static with its default flags as the entrypoint wrapper of a workload
+# that prints the realtime clock at its exec (`date +%s%N`); to_exec_ms is that stamp minus the
+# clock just before measure.py forked: netcheck's start-up, checks, report and exec, plus date's
+# own start (well under a millisecond). algo-2 runs the same at the same time (its peer).
+tool_workload() {
+  local flags ea m report=$VPC_RUN/algo-1/out/algo-1.json stamp
+  mapfile -t flags < <(nc_default_flags algo-1)
+  mapfile -t ea < <(envargs "${ENV1[@]}")
+  rm -f "$report" "$RUNDIR/workload.out"
+  NC_PEER_FLAGS=nc_default_flags nc_peer_start "$NC_STATIC" -- /bin/true
+  m=$(ip netns exec "$(vpc_ns algo-1)" "$PY" bench/measure.py "${ea[@]}" --stdout "$RUNDIR/workload.out" -- \
+    "$NC_STATIC" "${flags[@]}" -- /bin/date +%s%N 2>"$RUNDIR/workload.err")
+  nc_peer_wait
+  read -r stamp <"$RUNDIR/workload.out" || stamp=""
+  [[ $stamp =~ ^[0-9]+$ ]] || stamp=null
+  jq -c --argjson r "$(report_fields "$report")" --argjson stamp "$stamp" \
+    '. + $r + {to_exec_ms: (if $stamp == null then null else (($stamp - .start_real_ns) / 1e6) end)}' <<<"$m"
 }
 
 tool_shell() { # tool_shell seq|par [VAR=VALUE...]
@@ -295,6 +314,19 @@ for sc in $SCENARIOS; do
   fi
   vpc_down
   log "$sc: $(($(date +%s) - t0)) s"
+done
+
+# ---- time to the workload, netcheck's default flags ----
+# The guide's minimal VPC (no NAT, no interface endpoint: every AWS service but S3 and the
+# internet are black holes) beside the healthy one: from netcheck's start to the workload's exec.
+for sc in $WORKLOAD_SCENARIOS; do
+  t0=$(date +%s)
+  scenario_up "$sc"
+  record "$sc" -1 0 workload "$(tool_workload)" # warm-up, not counted
+  for ((i = 0; i < RUNS; i++)); do record "$sc" "$i" 0 workload "$(tool_workload)"; done
+  cp "$VPC_RUN/algo-1/out/algo-1.json" "$OUT/report-workload-$sc.json" 2>/dev/null || true
+  vpc_down
+  log "$sc (time to workload): $(($(date +%s) - t0)) s"
 done
 
 # ---- sizes and the machine ----

@@ -4,6 +4,7 @@
 #   make bench                      about 7 minutes; writes bench/RESULTS.md, raw data in build/bench/
 #   make bench BENCH_RUNS=5         fewer runs per scenario (at least 5 for medians)
 #   make bench BENCH_SCENARIOS="healthy blackhole"
+#   make bench BENCH_WORKLOAD=""     without the time-to-workload runs (default: healthy minimal_vpc)
 #   make bench-merge                `netcheck merge` of 100 reports alone (seconds; no root needed)
 # A missed budget is printed (FAIL) and written to RESULTS.md; it does not fail the target.
 # Needs root (network namespaces).

@@ -16,6 +16,7 @@
 #include "netcheck/common.h"
 #include "netcheck/engine.h"
 #include "netcheck/outbound.h"
+#include "netcheck/partition.h"
 #include "netcheck/probe.h"
 #include "netcheck/proxy.h"
 
@@ -111,9 +112,11 @@ void aws_sts_classify(long status, const char *body, size_t len, struct sts_answ
 
 static void aws_remedy(struct probe *p, const struct outbound_judgement *j, const char *kind,
                        const struct outbound_obs *o, const struct sts_answer *sts) {
-  const char *svc = ((const struct aws_service *)p->ctx)->endpoint;
-  const char *region = p->cfg->region;
+  char svc[128];
   const char *advice = outbound_advice(j->code);
+  /* com.amazonaws.REGION.SERVICE, cn.com.amazonaws.REGION.SERVICE in China */
+  partition_endpoint_service(((const struct aws_service *)p->ctx)->endpoint, p->cfg->region, svc,
+                             sizeof svc);
   switch (j->code) {
   case NC_AWS_ENDPOINT_UNREACHABLE:
     if (kind && !strcmp(kind, "interface"))
@@ -125,11 +128,11 @@ static void aws_remedy(struct probe *p, const struct outbound_judgement *j, cons
                         p->target, o->addrs->a[0].text);
     else
       probe_remediation(p,
-                        "Create an interface VPC endpoint com.amazonaws.%s.%s in the job's "
-                        "subnets with private DNS enabled, and let its security group allow "
-                        "inbound TCP 443 from the job's security group (or route 0.0.0.0/0 from "
-                        "the job's subnets to a NAT gateway).",
-                        region, svc);
+                        "Create an interface VPC endpoint %s in the job's subnets with private "
+                        "DNS enabled, and let its security group allow inbound TCP 443 from the "
+                        "job's security group (or route 0.0.0.0/0 from the job's subnets to a "
+                        "NAT gateway).",
+                        svc);
     break;
   case NC_DNS_NXDOMAIN:
   case NC_DNS_SERVFAIL:
@@ -137,16 +140,16 @@ static void aws_remedy(struct probe *p, const struct outbound_judgement *j, cons
   case NC_DNS_TIMEOUT:
   case NC_DNS_NO_RESOLVER:
     probe_remediation(p,
-                      "%s An interface endpoint com.amazonaws.%s.%s with private DNS enabled "
-                      "makes %s resolve to addresses inside the VPC.",
-                      advice, region, svc, p->target);
+                      "%s An interface endpoint %s with private DNS enabled makes %s resolve "
+                      "to addresses inside the VPC.",
+                      advice, svc, p->target);
     break;
   case NC_EGRESS_UNEXPECTED:
     probe_remediation(p,
-                      "The job was expected not to reach %s: remove the interface endpoint "
-                      "com.amazonaws.%s.%s from its subnets (or deny it in the endpoint policy) "
-                      "and the 0.0.0.0/0 route to a NAT gateway.",
-                      p->target, region, svc);
+                      "The job was expected not to reach %s: remove the interface endpoint %s "
+                      "from its subnets (or deny it in the endpoint policy) and the 0.0.0.0/0 "
+                      "route to a NAT gateway.",
+                      p->target, svc);
     break;
   case NC_CREDS_UNAVAILABLE:
     probe_remediation(p,
@@ -325,14 +328,11 @@ static const struct probe_ops aws_sts_ops = {
 
 static int aws_plan(struct plan *pl, const struct nc_config *cfg) {
   char id[64], target[AWS_URL_MAX], url[AWS_URL_MAX + 16];
-  if (!cfg->region[0]) {
-    NC_WARN("aws: no region; the service endpoint probes are not run");
-    return 0;
-  }
   for (int i = 0; i < AWS_SERVICE_COUNT; i++) {
     const struct aws_service *svc = &aws_services[i];
     nc_snprintf(id, sizeof id, "aws:%s", svc->name);
-    if (nc_snprintf(target, sizeof target, "%s.%s.amazonaws.com", svc->name, cfg->region))
+    /* The name the SDKs use: the partition's suffix, the FIPS name when asked. */
+    if (partition_service_host(svc->name, cfg->region, cfg->fips, target, sizeof target))
       return -1;
     nc_snprintf(url, sizeof url, "https://%s/", target);
     /* Only what the job uses fails it: its code may never call these. */

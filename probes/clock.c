@@ -1,6 +1,7 @@
 /*
- * clock.c - the clock probe (clock:s3.REGION.amazonaws.com): the skew of
- * the local clock against the Date header of the regional S3 front.
+ * clock.c - the clock probe (clock:s3.REGION.SUFFIX, the partition's regional
+ * S3 name, s3-fips with --fips): the skew of the local clock against the
+ * Date header of the regional S3 front.
  *
  * SigV4 refuses requests more than 15 minutes off, so a job with a bad
  * clock fails every AWS call with an error that names no network problem.
@@ -20,6 +21,7 @@
 #include "netcheck/common.h"
 #include "netcheck/http.h"
 #include "netcheck/outbound.h"
+#include "netcheck/partition.h"
 #include "netcheck/s3.h"
 
 /* ------------------------------------------------------------------------ */
@@ -156,10 +158,6 @@ int clock_parse_http_date(const char *s, time_t *out) {
 /* ------------------------------------------------------------------------ */
 /* The probe                                                                */
 
-static const char *clock_region(const struct nc_config *cfg) {
-  return cfg->region[0] ? cfg->region : "us-east-1";
-}
-
 static int64_t clock_realtime_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -272,8 +270,9 @@ static const struct probe_ops clock_ops = {
 };
 
 static int clock_plan(struct plan *pl, const struct nc_config *cfg) {
-  char id[64], url[96], host[80];
-  nc_snprintf(host, sizeof(host), "s3.%s.amazonaws.com", clock_region(cfg));
+  char id[160], url[160], host[128];
+  if (partition_service_host("s3", cfg->region, cfg->fips, host, sizeof(host)))
+    return -1;
   nc_snprintf(id, sizeof(id), "clock:%s", host);
   nc_snprintf(url, sizeof(url), "https://%s/", host);
   struct probe_spec spec = {.id = id,

@@ -415,7 +415,8 @@ static int creds_container_start(struct probe *p) {
   rq.url = url;
   rq.headers[0] = auth[0] ? auth : NULL;
   rq.body_cap = CREDS_BODY_CAP;
-  rq.sensitive = true; /* the body holds the secret key and token */
+  rq.sensitive = true;    /* the body holds the secret key and token */
+  rq.private_path = true; /* the URI's path is what opens that door: -v shows the host */
   /* Never to a proxy, as in botocore's container fetcher: the request (and
    * the Authorization token) would cross a network in clear. */
   rq.no_proxy = true;

@@ -21,6 +21,7 @@
 
 #include "netcheck/common.h"
 #include "netcheck/engine.h"
+#include "netcheck/partition.h"
 #include "netcheck/probe.h"
 #include "netcheck/resolve.h"
 
@@ -570,27 +571,34 @@ static bool dns_has_suffix(const char *s, const char *suffix) {
 
 int dns_remediation(const char *name, const char *region, enum dns_result r, char *out,
                     size_t len) {
-  char s3[96], s3dot[100];
-  bool aws = dns_has_suffix(name, ".amazonaws.com");
-  bool bucket;
-  nc_snprintf(s3, sizeof s3, "s3.%s.amazonaws.com", region);
+  char s3[128], s3dot[132], fips[128], fipsdot[132], sfx[64];
+  const char *suffix = partition_of_region(region)->dns_suffix;
+  bool aws, bucket;
+  nc_snprintf(sfx, sizeof sfx, ".%s", suffix);
+  aws = dns_has_suffix(name, sfx);
+  partition_service_host("s3", region, false, s3, sizeof s3);
+  partition_service_host("s3", region, true, fips, sizeof fips);
   nc_snprintf(s3dot, sizeof s3dot, ".%s", s3);
-  bucket = dns_has_suffix(name, s3dot);
+  nc_snprintf(fipsdot, sizeof fipsdot, ".%s", fips);
+  bucket = dns_has_suffix(name, s3dot) || dns_has_suffix(name, fipsdot);
+  if (dns_has_suffix(name, fipsdot))
+    nc_strlcpy(s3, fips, sizeof s3);
   switch (r) {
   case DNS_RES_NXDOMAIN:
     if (aws && bucket)
       return nc_snprintf(
           out, len,
           "the VPC's resolver cannot resolve AWS names: use the AmazonProvidedDNS (VPC CIDR base "
-          "+2) or forward amazonaws.com to it; check the DHCP options set and enableDnsSupport. "
+          "+2) or forward %s to it; check the DHCP options set and enableDnsSupport. "
           "A private hosted zone for %s (e.g. made for an S3 interface endpoint) also needs the "
           "wildcard record *.%s for bucket names",
-          s3, s3);
+          suffix, s3, s3);
     if (aws)
       return nc_snprintf(out, len,
                          "the VPC's resolver cannot resolve AWS names: use the AmazonProvidedDNS "
-                         "(VPC CIDR base +2) or forward amazonaws.com to it; check the DHCP "
-                         "options set and enableDnsSupport");
+                         "(VPC CIDR base +2) or forward %s to it; check the DHCP options set and "
+                         "enableDnsSupport",
+                         suffix);
     return nc_snprintf(out, len,
                        "the VPC's resolver cannot resolve %s: check the name, the DHCP options "
                        "set's domain-name-servers and any Route 53 Resolver rule or private "
@@ -611,7 +619,7 @@ int dns_remediation(const char *name, const char *region, enum dns_result r, cha
                        "it forward %s to the AmazonProvidedDNS (VPC CIDR base +2); check Route "
                        "53 Resolver outbound endpoints and forwarding rules, and DNS Firewall "
                        "rules for the domain",
-                       name, aws ? "amazonaws.com" : "the domain");
+                       name, aws ? suffix : "the domain");
   case DNS_RES_REFUSED:
     return nc_snprintf(out, len,
                        "the nameserver refuses to resolve %s: a custom DNS server that serves "
@@ -619,7 +627,7 @@ int dns_remediation(const char *name, const char *region, enum dns_result r, cha
                        "name, make the server forward %s to the AmazonProvidedDNS (VPC CIDR base "
                        "+2) and allow the VPC CIDR in its access list, or use the "
                        "AmazonProvidedDNS through the DHCP options set",
-                       name, aws ? "amazonaws.com" : "the domain");
+                       name, aws ? suffix : "the domain");
   case DNS_RES_UNREACHABLE:
   case DNS_RES_TIMEOUT:
   case DNS_RES_PENDING:

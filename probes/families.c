@@ -7,10 +7,10 @@
 #include "netcheck/probe.h"
 
 extern const struct probe_family env_family, config_family, creds_family, dns_family, s3_family,
-    repo_family, egress_family, aws_family, clock_family, peer_family;
+    s3_write_family, repo_family, egress_family, aws_family, clock_family, peer_family;
 
 /* What netcheck could not use of its configuration comes first: it says
  * which checks did not run as asked. */
 const struct probe_family *const probe_families[] = {
-    &config_family, &env_family, &creds_family, &dns_family,  &s3_family, &repo_family,
-    &egress_family, &aws_family, &clock_family, &peer_family, NULL};
+    &config_family, &env_family,    &creds_family, &dns_family,   &s3_family,   &s3_write_family,
+    &repo_family,   &egress_family, &aws_family,   &clock_family, &peer_family, NULL};

@@ -6,6 +6,7 @@
  */
 #include "netcheck/outbound.h"
 
+#include <ares.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,10 @@ void outbound_observe(int dns_status, const struct nc_addrs *addrs, const struct
   o->resp = r;
   if (dns_status != 0 || !r) {
     code = dns_status ? resolve_status_code(dns_status) : NC_DNS_SERVFAIL;
+    /* c-ares 1.18 ends a lookup whose servers all answered REFUSED or
+     * SERVFAIL with the same status as one where none listened: the dns
+     * probe of the name, which asks each server itself, tells which. */
+    o->dns_ambiguous = dns_status == ARES_ECONNREFUSED;
     o->stage = OUTBOUND_DNS_FAILED;
     o->code = code == NC_OK ? NC_DNS_SERVFAIL : (enum nc_code)code;
     outbound_lower_name(o->code, o->outcome, sizeof o->outcome); /* "dns_nxdomain" */
@@ -126,7 +131,13 @@ void outbound_describe(const struct outbound_obs *o, const char *host, char *out
                                                  : "?";
   switch (o->stage) {
   case OUTBOUND_DNS_FAILED:
-    nc_snprintf(out, len, "%s did not resolve (%s)", host, diag_name(o->code));
+    if (o->dns_ambiguous)
+      nc_snprintf(out, len,
+                  "%s did not resolve (the nameservers refused, failed or did not answer: its "
+                  "dns probe says which)",
+                  host);
+    else
+      nc_snprintf(out, len, "%s did not resolve (%s)", host, diag_name(o->code));
     break;
   case OUTBOUND_NO_CONNECT:
     if (o->code == NC_TIMEOUT_BUDGET)

@@ -14,18 +14,22 @@
 
 #include "netcheck/common.h"
 #include "netcheck/outbound.h"
+#include "netcheck/partition.h"
 #include "netcheck/probe.h"
 #include "netcheck/proxy.h"
 
 #define REPO_BODY_CAP 8192 /* a mirror.list is a few lines */
 #define REPO_URL_MAX 512
-#define REPO_REGION_TOKEN "{region}"
 
+/* A repository: its probe id, mirror-list URL and bucket as partition_expand
+ * templates ({r} region, {s} the partition's DNS suffix, {p} its name). */
 struct repo_def {
   const char *id;
   const char *url;
   const char *bucket;
   const char *generation;
+  bool host_scheme; /* REPO.REGION.SUFFIX, the yum $awsregion.$awsdomain scheme: known in
+                       every partition with NC_REPOS_HOSTS; the S3 bucket names only in aws */
 };
 
 /* The packages.REGION path is a repository of the last AL1 release as its
@@ -33,80 +37,58 @@ struct repo_def {
  * anonymous ListBucket cannot answer 403 for a missing key and pass as
  * "blocked". */
 static const struct repo_def repo_defs[REPO_TARGET_COUNT] = {
-    {"repo:repo.{region}.amazonaws.com",
-     "https://repo.{region}.amazonaws.com/latest/main/mirror.list", "repo.{region}.amazonaws.com",
-     "Amazon Linux AMI (AL1)"},
-    {"repo:packages.{region}.amazonaws.com",
-     "https://packages.{region}.amazonaws.com/2018.03/updates/c539f2128d87/x86_64/repodata/"
-     "repomd.xml",
-     "packages.{region}.amazonaws.com", "Amazon Linux AMI (AL1)"},
-    {"repo:amazonlinux.{region}.amazonaws.com",
-     "https://amazonlinux.{region}.amazonaws.com/2/core/latest/x86_64/mirror.list",
-     "amazonlinux.{region}.amazonaws.com", "Amazon Linux 2"},
-    {"repo:amazonlinux-2-repos-{region}",
-     "https://amazonlinux-2-repos-{region}.s3.{region}.amazonaws.com/2/core/latest/x86_64/"
-     "mirror.list",
-     "amazonlinux-2-repos-{region}", "Amazon Linux 2"},
-    {"repo:al2023-repos-{region}-de612dc2",
-     "https://al2023-repos-{region}-de612dc2.s3.{region}.amazonaws.com/core/mirrors/latest/"
-     "x86_64/mirror.list",
-     "al2023-repos-{region}-de612dc2", "Amazon Linux 2023"},
+    {"repo:repo.{r}.{s}", "https://repo.{r}.{s}/latest/main/mirror.list", "repo.{r}.{s}",
+     "Amazon Linux AMI (AL1)", true},
+    {"repo:packages.{r}.{s}",
+     "https://packages.{r}.{s}/2018.03/updates/c539f2128d87/x86_64/repodata/repomd.xml",
+     "packages.{r}.{s}", "Amazon Linux AMI (AL1)", true},
+    {"repo:amazonlinux.{r}.{s}", "https://amazonlinux.{r}.{s}/2/core/latest/x86_64/mirror.list",
+     "amazonlinux.{r}.{s}", "Amazon Linux 2", true},
+    {"repo:amazonlinux-2-repos-{r}",
+     "https://amazonlinux-2-repos-{r}.s3.{r}.{s}/2/core/latest/x86_64/mirror.list",
+     "amazonlinux-2-repos-{r}", "Amazon Linux 2", false},
+    {"repo:al2023-repos-{r}-de612dc2",
+     "https://al2023-repos-{r}-de612dc2.s3.{r}.{s}/core/mirrors/latest/x86_64/mirror.list",
+     "al2023-repos-{r}-de612dc2", "Amazon Linux 2023", false},
 };
 
 /* Every repository bucket, wildcarded over regions. The AWS example policy
  * names only the first three; AL2 and AL2023 moved to the last two. */
 static const char *const repo_deny_arns[] = {
-    "arn:aws:s3:::packages.*.amazonaws.com/*",
-    "arn:aws:s3:::repo.*.amazonaws.com/*",
-    "arn:aws:s3:::amazonlinux.*.amazonaws.com/*",
-    "arn:aws:s3:::amazonlinux-2-repos-*/*",
-    "arn:aws:s3:::al2023-repos-*/*",
+    "arn:{p}:s3:::packages.*.{s}/*",    "arn:{p}:s3:::repo.*.{s}/*",
+    "arn:{p}:s3:::amazonlinux.*.{s}/*", "arn:{p}:s3:::amazonlinux-2-repos-*/*",
+    "arn:{p}:s3:::al2023-repos-*/*",
 };
 
-/* Copies tmpl with every {region} replaced; 0, or -1 when out is too small. */
-static int repo_expand(const char *tmpl, const char *region, char *out, size_t len) {
-  size_t n = 0, tl = strlen(REPO_REGION_TOKEN), rl = strlen(region);
-  while (*tmpl) {
-    const char *piece = tmpl;
-    size_t pl = 1;
-    if (!strncmp(tmpl, REPO_REGION_TOKEN, tl)) {
-      piece = region;
-      pl = rl;
-      tmpl += tl;
-    } else {
-      tmpl++;
-    }
-    if (n + pl >= len)
-      return -1;
-    memcpy(out + n, piece, pl);
-    n += pl;
-  }
-  if (n >= len)
-    return -1;
-  out[n] = '\0';
-  return 0;
+bool repo_target_known(int i, const char *region) {
+  enum nc_repo_names known = partition_of_region(region)->repos;
+  if (i < 0 || i >= REPO_TARGET_COUNT)
+    return false;
+  return known == NC_REPOS_ALL || (known == NC_REPOS_HOSTS && repo_defs[i].host_scheme);
 }
 
 int repo_target(int i, const char *region, char *id, size_t idlen, char *url, size_t urllen,
                 char *bucket, size_t bucketlen) {
   if (i < 0 || i >= REPO_TARGET_COUNT)
     return -1;
-  if (repo_expand(repo_defs[i].id, region, id, idlen) ||
-      repo_expand(repo_defs[i].url, region, url, urllen) ||
-      repo_expand(repo_defs[i].bucket, region, bucket, bucketlen))
+  if (partition_expand(repo_defs[i].id, NULL, region, id, idlen) ||
+      partition_expand(repo_defs[i].url, NULL, region, url, urllen) ||
+      partition_expand(repo_defs[i].bucket, NULL, region, bucket, bucketlen))
     return -1;
   return 0;
 }
 
-int repo_deny_statement(char *out, size_t len) {
+int repo_deny_statement(const char *region, char *out, size_t len) {
   size_t n;
   if (nc_snprintf(out, len,
                   "{\"Sid\":\"DenyAmazonLinuxRepositories\",\"Effect\":\"Deny\","
                   "\"Principal\":\"*\",\"Action\":\"s3:GetObject\",\"Resource\":["))
     return -1;
   for (size_t i = 0; i < NC_ARRAY_LEN(repo_deny_arns); i++) {
+    char arn[128];
     n = strlen(out);
-    if (nc_snprintf(out + n, len - n, "%s\"%s\"", i ? "," : "", repo_deny_arns[i]))
+    if (partition_expand(repo_deny_arns[i], NULL, region, arn, sizeof arn) ||
+        nc_snprintf(out + n, len - n, "%s\"%s\"", i ? "," : "", arn))
       return -1;
   }
   n = strlen(out);
@@ -179,7 +161,7 @@ static void repo_remedy(struct probe *p, const struct outbound_judgement *j, con
   const char *advice = outbound_advice(j->code);
   switch (j->code) {
   case NC_REPO_NOT_BLOCKED:
-    if (repo_deny_statement(deny, sizeof deny))
+    if (repo_deny_statement(p->cfg->region, deny, sizeof deny))
       deny[0] = '\0';
     probe_remediation(p,
                       "Add this statement to the S3 gateway endpoint's policy of the job's VPC "
@@ -189,17 +171,20 @@ static void repo_remedy(struct probe *p, const struct outbound_judgement *j, con
     break;
   case NC_S3_DENIED_ENDPOINT_POLICY:
     probe_remediation(p,
-                      "The S3 endpoint policy denies s3:GetObject on arn:aws:s3:::%s/*: remove "
+                      "The S3 endpoint policy denies s3:GetObject on arn:%s:s3:::%s/*: remove "
                       "that Deny if this job must install Amazon Linux packages.",
-                      bucket);
+                      partition_of_region(p->cfg->region)->name, bucket);
     break;
-  case NC_S3_NO_ROUTE:
+  case NC_S3_NO_ROUTE: {
+    char svc[96];
+    partition_endpoint_service("s3", p->cfg->region, svc, sizeof svc);
     probe_remediation(p,
-                      "Add the S3 gateway endpoint (com.amazonaws.%s.s3) to the route table of "
-                      "the job's subnets, and allow outbound TCP 443 to its prefix list in the "
-                      "job's security group.",
-                      p->cfg->region);
+                      "Add the S3 gateway endpoint (%s) to the route table of the job's subnets, "
+                      "and allow outbound TCP 443 to its prefix list in the job's security "
+                      "group.",
+                      svc);
     break;
+  }
   default:
     if (advice)
       probe_remediation(p, "%s", advice);
@@ -263,6 +248,13 @@ static void repo_on_result(struct probe *p, const struct outbound_obs *o, void *
 
 static int repo_start(struct probe *p) { return repo_get(p, p->target); }
 
+/* The partition has repositories netcheck knows no names for: one probe
+ * says so plainly instead of guessing names (its ctx is the text). */
+static int repo_unknown_start(struct probe *p) {
+  probe_finish(p, NC_VERDICT_SKIP, NC_OK, "no_known_names", "%s", (const char *)p->ctx);
+  return 0;
+}
+
 const struct probe_family repo_family;
 
 static const struct probe_ops repo_ops = {
@@ -273,14 +265,49 @@ static const struct probe_ops repo_ops = {
     .cleanup = outbound_cleanup,
 };
 
+static const struct probe_ops repo_unknown_ops = {
+    .family = &repo_family,
+    .flags = NC_PROBE_LOCAL,
+    .start = repo_unknown_start,
+};
+
+static int repo_plan_unknown(struct plan *pl, const struct nc_config *cfg, int known) {
+  const struct nc_partition *part = partition_of_region(cfg->region);
+  char id[64], text[320];
+  nc_snprintf(id, sizeof id, "repo:%s", part->name);
+  if (known == 0)
+    nc_snprintf(text, sizeof text,
+                "no Amazon Linux repository names are known in partition %s (region %s): not "
+                "checked; netcheck knows them for aws, and the AL1 and AL2 repository hosts for "
+                "aws-cn and aws-us-gov",
+                part->name, cfg->region);
+  else
+    nc_snprintf(text, sizeof text,
+                "the S3 buckets of the Amazon Linux 2 and 2023 repositories "
+                "(amazonlinux-2-repos-REGION, al2023-repos-REGION-...) have no known names in "
+                "partition %s: only the repository hosts were checked",
+                part->name);
+  char *ctx = strdup(text);
+  if (!ctx)
+    return -1;
+  struct probe_spec spec = {.id = id,
+                            .target = part->name,
+                            .tier = NC_TIER_POLICY,
+                            .expect = NC_EXPECT_BLOCKED,
+                            .ctx = ctx,
+                            .ctx_free = free};
+  return plan_add(pl, cfg, &repo_unknown_ops, &spec) ? 0 : -1;
+}
+
 static int repo_plan(struct plan *pl, const struct nc_config *cfg) {
   char id[320], url[REPO_URL_MAX], host[256];
-  if (!cfg->region[0]) {
-    NC_WARN("repo: no region; the repository probes are not run");
-    return 0;
-  }
+  int known = 0;
   for (int i = 0; i < REPO_TARGET_COUNT; i++) {
-    struct repo_target *t = calloc(1, sizeof *t);
+    struct repo_target *t;
+    if (!repo_target_known(i, cfg->region))
+      continue;
+    known++;
+    t = calloc(1, sizeof *t);
     if (!t)
       return -1;
     t->def = &repo_defs[i];
@@ -300,7 +327,7 @@ static int repo_plan(struct plan *pl, const struct nc_config *cfg) {
     if (!plan_add(pl, cfg, &repo_ops, &spec))
       return -1;
   }
-  return 0;
+  return known < REPO_TARGET_COUNT ? repo_plan_unknown(pl, cfg, known) : 0;
 }
 
 const struct probe_family repo_family = {

@@ -9,6 +9,7 @@
  * diagnosis code with a remediation in VPC terms; it and the XML parser are
  * pure and declared in s3.h for the tests and the fuzz targets.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,6 +23,7 @@
 #include "netcheck/engine.h"
 #include "netcheck/http.h"
 #include "netcheck/outbound.h"
+#include "netcheck/partition.h"
 #include "netcheck/resolve.h"
 #include "netcheck/s3.h"
 
@@ -29,6 +31,13 @@
 #define S3_TIMEOUT_MARGIN_MS 250        /* curl must time out before the probe does */
 #define S3_RETRY_MIN_MS 1000            /* budget needed to try the next address */
 #define S3_DEFAULT_ACTION "s3:ListBucket"
+/* What a bucket policy that denies a write often tests (the usual "deny
+ * unencrypted uploads" statements). */
+#define S3_WRITE_SSE_HINT                                                                          \
+  "; a bucket policy that denies uploads without SSE-KMS (a condition on "                         \
+  "s3:x-amz-server-side-encryption) or with another key (on "                                      \
+  "s3:x-amz-server-side-encryption-aws-kms-key-id) refuses the job's outputs unless "              \
+  "ProcessingOutputConfig.KmsKeyId names the key it requires"
 #define S3_URL_MAX 512
 #define S3_QUERY_MAX (3 * NC_PATH_MAX + 64) /* a prefix percent-encodes to 3x */
 
@@ -349,61 +358,22 @@ int s3_parse_key_count(const char *buf, size_t len, long *key_count) {
 /* ------------------------------------------------------------------------ */
 /* Regions                                                                  */
 
-/* "eu-west-1", "us-gov-west-1", "cn-north-1": two letters, words, a number. */
-static bool s3_region_shaped(const char *s, size_t n) {
-  if (n < 6 || n > 31 || s[0] < 'a' || s[0] > 'z' || s[1] < 'a' || s[1] > 'z' || s[2] != '-')
-    return false;
-  size_t last_dash = 2;
-  for (size_t i = 3; i < n; i++) {
-    char c = s[i];
-    if (c == '-') {
-      if (i == last_dash + 1)
-        return false;
-      last_dash = i;
-    } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-      return false;
-    }
-  }
-  if (last_dash + 1 >= n)
-    return false;
-  for (size_t i = last_dash + 1; i < n; i++)
-    if (s[i] < '0' || s[i] > '9')
-      return false;
-  return true;
+static bool s3_region_ok(const char *s) {
+  return s != NULL && partition_region_shaped(s, strlen(s));
 }
 
-static bool s3_region_ok(const char *s) { return s != NULL && s3_region_shaped(s, strlen(s)); }
-
 int s3_region_from_endpoint(const char *host, char *region, size_t len) {
-  const char *label = host;
-  if (host == NULL || len == 0)
+  char lower[NC_HOST_MAX];
+  size_t n;
+  if (host == NULL || region == NULL || len == 0 || (n = strlen(host)) >= sizeof(lower))
     return -1;
-  while (*label) {
-    const char *dot = strchr(label, '.');
-    size_t n = dot ? (size_t)(dot - label) : strlen(label);
-    if (n >= 2 && strncasecmp(label, "s3", 2) == 0 && (n == 2 || label[2] == '-')) {
-      /* legacy "s3-eu-west-1", or "s3" / "s3-fips" followed by the region */
-      if (n > 3 && s3_region_shaped(label + 3, n - 3) && n - 3 < len) {
-        memcpy(region, label + 3, n - 3);
-        region[n - 3] = '\0';
-        return 0;
-      }
-      const char *next = dot ? dot + 1 : "";
-      if (strncmp(next, "dualstack.", 10) == 0)
-        next += 10;
-      const char *ndot = strchr(next, '.');
-      size_t nn = ndot ? (size_t)(ndot - next) : strlen(next);
-      if (s3_region_shaped(next, nn) && nn < len) {
-        memcpy(region, next, nn);
-        region[nn] = '\0';
-        return 0;
-      }
-    }
-    if (!dot)
-      break;
-    label = dot + 1;
+  for (size_t i = 0; i <= n; i++)
+    lower[i] = (char)tolower((unsigned char)host[i]);
+  if (partition_s3_host(lower, NULL, 0, region, len) != 0 || region[0] == '\0') {
+    region[0] = '\0';
+    return -1;
   }
-  return -1;
+  return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -415,17 +385,18 @@ static bool s3_code_is(const char *code, const char *lit) {
   return code != NULL && strcmp(code, lit) == 0;
 }
 
-/* The action an extended AccessDenied message names ("perform: s3:GetObject"). */
-static void s3_denied_action(const char *message, char *out, size_t len) {
+/* The action an extended AccessDenied message names ("perform: s3:GetObject",
+ * "perform: kms:GenerateDataKey"), else dflt. */
+static void s3_denied_action(const char *message, const char *dflt, char *out, size_t len) {
   const char *a = message ? strstr(message, "perform: ") : NULL;
-  nc_strlcpy(out, S3_DEFAULT_ACTION, len);
+  nc_strlcpy(out, dflt, len);
   if (a == NULL)
     return;
   a += strlen("perform: ");
   size_t n = 0;
   while (a[n] && a[n] != ' ' && n < 63)
     n++;
-  if (n > 3 && strncmp(a, "s3:", 3) == 0 && n < len) {
+  if (n > 4 && (strncmp(a, "s3:", 3) == 0 || strncmp(a, "kms:", 4) == 0) && n < len) {
     memcpy(out, a, n);
     out[n] = '\0';
   }
@@ -449,7 +420,7 @@ static void s3_denied_principal(const char *message, char *out, size_t len) {
 
 /* The policy kinds an extended AccessDenied message can blame (other than
  * the VPC endpoint policy): the remediation reads "WHO must allow ACTION on
- * arn:aws:s3:::BUCKET TAIL". */
+ * arn:PARTITION:s3:::BUCKET TAIL". */
 struct s3_policy_kind {
   const char *needle;
   const char *what;
@@ -511,13 +482,16 @@ static enum nc_code s3_classify_transport(const struct s3_response_view *v, char
                   "security group must allow inbound HTTPS (443) from this subnet, and this "
                   "subnet's security group and network ACL must allow it outbound",
                   addr);
-    else
+    else {
+      char svc[96];
+      if (partition_endpoint_service("s3", s3_or(v->region, "REGION"), svc, sizeof(svc)))
+        nc_strlcpy(svc, "com.amazonaws.REGION.s3", sizeof(svc));
       nc_snprintf(rem, remlen,
-                  "no route to S3 from this subnet: add an S3 gateway endpoint "
-                  "(com.amazonaws.%s.s3) to the subnet's route table, or check the security "
-                  "group's outbound rules and the network ACL allow HTTPS (443) to the S3 "
-                  "prefix list",
-                  s3_or(v->region, "REGION"));
+                  "no route to S3 from this subnet: add an S3 gateway endpoint (%s) to the "
+                  "subnet's route table, or check the security group's outbound rules and the "
+                  "network ACL allow HTTPS (443) to the S3 prefix list",
+                  svc);
+    }
     return code;
   case NC_TLS_UNTRUSTED:
     nc_snprintf(msg, msglen, "the TLS certificate presented for %s at %s is not trusted (%s)", host,
@@ -539,16 +513,33 @@ static enum nc_code s3_classify_transport(const struct s3_response_view *v, char
   return code;
 }
 
+/* The ARN a remediation names: the bucket (reads), or the objects under
+ * the key prefix (writes), in the request's partition. */
+static void s3_resource_arn(const struct s3_response_view *v, char *out, size_t len) {
+  const char *part = s3_or(v->partition, "aws");
+  const char *bucket = s3_or(v->bucket, "BUCKET");
+  if (v->write)
+    nc_snprintf(out, len, "arn:%s:s3:::%s/%s*", part, bucket, s3_or(v->prefix, ""));
+  else
+    nc_snprintf(out, len, "arn:%s:s3:::%s", part, bucket);
+}
+
 static enum nc_code s3_classify_denied(const struct s3_response_view *v, char *msg, size_t msglen,
                                        char *rem, size_t remlen) {
   const char *bucket = s3_or(v->bucket, "BUCKET");
   const char *op = s3_or(v->operation, "the request");
   const char *smsg = s3_or(v->s3_message, "");
+  const char *part = s3_or(v->partition, "aws");
+  const enum nc_code endpoint_code =
+      v->write ? NC_S3_WRITE_DENIED_ENDPOINT_POLICY : NC_S3_DENIED_ENDPOINT_POLICY;
+  const enum nc_code denied_code = v->write ? NC_S3_WRITE_DENIED : NC_S3_DENIED;
   char action[64];
   char principal[256];
   char as[300] = "";
-  s3_denied_action(smsg, action, sizeof(action));
+  char arn[NC_PATH_MAX + 128];
+  s3_denied_action(smsg, v->write ? "s3:PutObject" : S3_DEFAULT_ACTION, action, sizeof(action));
   s3_denied_principal(smsg, principal, sizeof(principal));
+  s3_resource_arn(v, arn, sizeof(arn));
   if (principal[0])
     nc_snprintf(as, sizeof(as), " (as %s)", principal);
 
@@ -556,23 +547,23 @@ static enum nc_code s3_classify_denied(const struct s3_response_view *v, char *m
     nc_snprintf(msg, msglen, "S3 denied %s on %s because no VPC endpoint policy allows %s%s", op,
                 bucket, action, as);
     nc_snprintf(rem, remlen,
-                "the S3 endpoint's policy must allow %s on arn:aws:s3:::%s: add arn:aws:s3:::%s "
-                "and arn:aws:s3:::%s/* to the Resource list of an Allow statement in the S3 VPC "
+                "the S3 endpoint's policy must allow %s on %s: add arn:%s:s3:::%s and "
+                "arn:%s:s3:::%s/* to the Resource list of an Allow statement in the S3 VPC "
                 "endpoint's policy (s3:ListBucket on the bucket, s3:GetObject and s3:PutObject "
                 "on its objects)",
-                action, bucket, bucket, bucket);
-    return NC_S3_DENIED_ENDPOINT_POLICY;
+                action, arn, part, bucket, part, bucket);
+    return endpoint_code;
   }
   if (strcasestr(smsg, "explicit deny in a VPC endpoint policy")) {
     nc_snprintf(msg, msglen,
                 "S3 denied %s on %s: an explicit deny in a VPC endpoint policy matches %s%s", op,
                 bucket, action, as);
     nc_snprintf(rem, remlen,
-                "a Deny statement in the S3 VPC endpoint's policy matches %s on "
-                "arn:aws:s3:::%s: narrow it so that the job's buckets are not matched (the deny "
-                "for the Amazon Linux repository buckets must name only those buckets)",
-                action, bucket);
-    return NC_S3_DENIED_ENDPOINT_POLICY;
+                "a Deny statement in the S3 VPC endpoint's policy matches %s on %s: narrow it so "
+                "that the job's buckets are not matched (the deny for the Amazon Linux "
+                "repository buckets must name only those buckets)",
+                action, arn);
+    return endpoint_code;
   }
   if (!v->is_signed) {
     nc_snprintf(msg, msglen,
@@ -585,19 +576,19 @@ static enum nc_code s3_classify_denied(const struct s3_response_view *v, char *m
                 "no credentials were found, so the request was anonymous: run with the job's "
                 "execution role (the container credentials endpoint) to learn which policy "
                 "denies; the job itself needs the S3 endpoint's policy to allow s3:ListBucket on "
-                "arn:aws:s3:::%s and s3:GetObject on arn:aws:s3:::%s/*, and a bucket policy that "
+                "arn:%s:s3:::%s and s3:GetObject on arn:%s:s3:::%s/*, and a bucket policy that "
                 "allows the role (and, if it tests aws:SourceVpce or aws:SourceVpc, names this "
                 "VPC's endpoint)",
-                bucket, bucket);
-    return NC_S3_DENIED;
+                part, bucket, part, bucket);
+    return denied_code;
   }
   const struct s3_policy_kind *kind = s3_denied_policy(smsg);
   if (kind) {
     nc_snprintf(msg, msglen, "S3 denied %s on %s: %s does not allow %s%s", op, bucket, kind->what,
                 action, as);
-    nc_snprintf(rem, remlen, "%s must allow %s on arn:aws:s3:::%s%s", kind->who, action, bucket,
-                kind->tail);
-    return NC_S3_DENIED;
+    nc_snprintf(rem, remlen, "%s must allow %s on %s%s%s", kind->who, action, arn, kind->tail,
+                v->write && strstr(kind->needle, "resource") ? S3_WRITE_SSE_HINT : "");
+    return denied_code;
   }
   nc_snprintf(msg, msglen,
               "S3 denied the signed %s on %s (%s%s%s): S3 names the denying policy only for "
@@ -605,12 +596,12 @@ static enum nc_code s3_classify_denied(const struct s3_response_view *v, char *m
               "the bucket policy and the role's IAM policy all remain candidates",
               op, bucket, s3_or(v->s3_code, "HTTP 403"), smsg[0] ? ": " : "", smsg);
   nc_snprintf(rem, remlen,
-              "the S3 endpoint's policy must allow %s on arn:aws:s3:::%s; the execution role's IAM "
-              "policy must allow it too; a bucket policy that tests aws:SourceVpce or "
-              "aws:SourceVpc must name this VPC's S3 endpoint or this VPC, and a bucket in another "
-              "account must grant the role in its bucket policy",
-              action, bucket);
-  return NC_S3_DENIED;
+              "the S3 endpoint's policy must allow %s on %s; the execution role's IAM policy must "
+              "allow it too; a bucket policy that tests aws:SourceVpce or aws:SourceVpc must name "
+              "this VPC's S3 endpoint or this VPC, and a bucket in another account must grant the "
+              "role in its bucket policy%s",
+              action, arn, v->write ? S3_WRITE_SSE_HINT : "");
+  return denied_code;
 }
 
 static enum nc_code s3_classify_region(const struct s3_response_view *v, const char *real,
@@ -654,6 +645,54 @@ static void s3_utf8_trim(char *s) {
   size_t want = lead >= 0xf0u ? 4 : lead >= 0xe0u ? 3 : 2;
   if (n - (i - 1) < want)
     s[i - 1] = '\0';
+}
+
+bool s3_error_is_kms(const char *code, const char *message) {
+  code = s3_or(code, "");
+  message = s3_or(message, "");
+  if (strncmp(code, "KMS.", 4) == 0)
+    return true;
+  if (s3_code_is(code, "AccessDenied")) /* "perform: kms:GenerateDataKey", "arn:aws:kms:..." */
+    return strstr(message, "kms:") != NULL;
+  if (s3_code_is(code, "InvalidArgument") || s3_code_is(code, "KMSKeyNotFoundException"))
+    return strcasestr(message, "kms") != NULL;
+  return false;
+}
+
+/* A write S3 refused because of its SSE-KMS key: S3 asks KMS for a data key
+ * as the caller, so the role needs the key, and the key must be usable. */
+static enum nc_code s3_classify_kms(const struct s3_response_view *v, char *msg, size_t msglen,
+                                    char *rem, size_t remlen) {
+  const char *bucket = s3_or(v->bucket, "BUCKET");
+  const char *code = s3_or(v->s3_code, "HTTP error");
+  const char *smsg = s3_or(v->s3_message, "");
+  const char *key = s3_or(v->kms_key, "S3's AWS managed key (aws/s3)");
+  char action[64];
+  s3_denied_action(smsg, "kms:GenerateDataKey", action, sizeof(action));
+  nc_snprintf(msg, msglen, "S3 refused the signed %s on %s with SSE-KMS key %s (%s%s%s)",
+              s3_or(v->operation, "PutObject"), bucket, key, code, smsg[0] ? ": " : "", smsg);
+  if (s3_code_is(code, "KMS.NotFoundException") || strcasestr(smsg, "invalid arn") ||
+      strcasestr(smsg, "not found") || strcasestr(smsg, "does not exist"))
+    nc_snprintf(rem, remlen,
+                "S3 found no usable key %s in %s: ProcessingOutputConfig.KmsKeyId must name a "
+                "key in the bucket's Region (a key ID or alias is looked up in the role's "
+                "account; name a key in another account by its key ARN)",
+                key, s3_or(v->region, "the bucket's Region"));
+  else if (s3_code_is(code, "KMS.DisabledException") ||
+           s3_code_is(code, "KMS.KMSInvalidStateException") || strcasestr(smsg, "disabled") ||
+           strcasestr(smsg, "pending deletion"))
+    nc_snprintf(rem, remlen,
+                "the KMS key %s is disabled or pending deletion: enable it (or cancel its "
+                "deletion), or name another key in ProcessingOutputConfig.KmsKeyId",
+                key);
+  else
+    nc_snprintf(rem, remlen,
+                "the execution role needs %s on the KMS key %s, allowed by both its IAM policy "
+                "and the key policy (a key in another account must grant the role in its key "
+                "policy); outputs that SageMaker uploads in parts also need kms:Decrypt. S3 "
+                "calls KMS itself: the job needs no route to KMS",
+                action, key);
+  return NC_S3_WRITE_KMS_DENIED;
 }
 
 static enum nc_code s3_classify_answer(const struct s3_response_view *v, char *msg, size_t msglen,
@@ -713,6 +752,8 @@ static enum nc_code s3_classify_answer(const struct s3_response_view *v, char *m
                 "NO_PROXY) and check where the credentials come from");
     return NC_S3_SIGNATURE_MISMATCH;
   }
+  if (v->write && s3_error_is_kms(code, smsg))
+    return s3_classify_kms(v, msg, msglen, rem, remlen);
   if (s3_code_is(code, "NoSuchBucket") || (!code[0] && status == 404)) {
     nc_snprintf(msg, msglen, "S3 says bucket %s does not exist (%s on %s: HTTP %ld)", bucket,
                 code[0] ? code : "no such bucket", op, status);
@@ -748,7 +789,7 @@ static enum nc_code s3_classify_answer(const struct s3_response_view *v, char *m
   }
   nc_snprintf(msg, msglen, "S3 refused the %s %s on %s with HTTP %ld%s%s%s%s", who, op, bucket,
               status, code[0] ? " " : "", code, smsg[0] ? ": " : "", smsg);
-  return NC_S3_DENIED;
+  return v->write ? NC_S3_WRITE_DENIED : NC_S3_DENIED;
 }
 
 enum nc_code s3_classify(const struct s3_response_view *v, char *msg, size_t msglen, char *rem,
@@ -776,12 +817,13 @@ enum nc_code s3_classify(const struct s3_response_view *v, char *msg, size_t msg
 
 enum s3_phase { S3_PHASE_HEAD, S3_PHASE_LIST };
 
-/* What the plan decided for one bucket (the probe's ctx). */
-struct s3_target {
-  char bucket[64];
-  char prefix[NC_PATH_MAX]; /* key prefix of the job's input, "" if none */
-  char host[320];           /* virtual-hosted, or the regional name for a dotted bucket */
-  char path[80];            /* "/" (virtual-hosted) or "/BUCKET" (path-style) */
+/* What the plan decided for one bucket (the probe's ctx): where to reach
+ * it, and which of the job's S3 locations are in it (indices into
+ * cfg->locations, for the report). */
+struct s3_bucket_plan {
+  struct s3_target t;
+  int loc[NC_MAX_LOCATIONS];
+  int n_loc;
 };
 
 struct s3_state {
@@ -809,12 +851,7 @@ struct s3_state {
   char head_request_id[128];
   struct nc_timings t;
 
-  /* request header lines; engine_http copies them */
-  char h_host[340];
-  char h_date[48];
-  char h_sha[96];
-  char h_token[AWS_SESSION_TOKEN_MAX + 32];
-  char h_auth[1100];
+  struct s3_signed_headers sig; /* engine_http copies the lines */
 };
 
 static void s3_add_string(cJSON *o, const char *name, const char *value) {
@@ -822,79 +859,103 @@ static void s3_add_string(cJSON *o, const char *name, const char *value) {
     cJSON_AddStringToObject(o, name, value);
 }
 
-/* S3 bucket names are [a-z0-9.-], 3-63: anything else would let a name from
- * a config file rewrite the URL. */
-static bool s3_bucket_name_ok(const char *b) {
-  size_t n = strlen(b);
-  if (n < 3 || n > 63)
-    return false;
-  for (size_t i = 0; i < n; i++) {
-    char c = b[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
-      return false;
+int s3_target_init(struct s3_target *t, const struct nc_config *cfg, const char *bucket,
+                   const char *prefix, const char *region) {
+  int trunc = 0;
+  memset(t, 0, sizeof(*t));
+  t->region_from_uri = region && *region && strcmp(region, cfg->region) != 0;
+  nc_strlcpy(t->region, partition_region(region && *region ? region : cfg->region),
+             sizeof(t->region));
+  nc_strlcpy(t->partition, partition_of_region(t->region)->name, sizeof(t->partition));
+  trunc |= nc_strlcpy(t->bucket, bucket, sizeof(t->bucket)) >= sizeof(t->bucket);
+  trunc |= nc_strlcpy(t->prefix, prefix ? prefix : "", sizeof(t->prefix)) >= sizeof(t->prefix);
+  /* Virtual-hosted style is what the SDKs use; a dotted bucket goes
+   * path-style to the regional name (its certificate has no dots), and so
+   * does a legacy name with uppercase letters or '_'. */
+  if (!partition_bucket_virtual_hosted(bucket)) {
+    trunc |= partition_service_host("s3", t->region, cfg->fips, t->host, sizeof(t->host)) != 0;
+    trunc |= nc_snprintf(t->path, sizeof(t->path), "/%s", bucket);
+  } else {
+    trunc |= partition_s3_bucket_host(bucket, t->region, cfg->fips, t->host, sizeof(t->host)) != 0;
+    nc_strlcpy(t->path, "/", sizeof(t->path));
   }
-  return true;
+  return trunc ? -1 : 0;
 }
 
-static const char *s3_region(const struct nc_config *cfg) {
-  return cfg->region[0] ? cfg->region : "us-east-1";
-}
-
-/* Fills rq->headers: Host always, the SigV4 set when signing. 0 or -1. */
-static int s3_headers(struct s3_state *st, struct probe *p, const char *method, const char *query,
-                      struct http_req *rq) {
-  int n = 0;
-  nc_snprintf(st->h_host, sizeof(st->h_host), "Host: %s", st->host);
-  rq->headers[n++] = st->h_host;
-  const struct aws_creds *c = st->is_signed ? engine_creds(p->eng) : NULL;
+int s3_sign_headers(struct s3_signed_headers *h, const struct aws_creds *c, const char *method,
+                    const char *host, const char *path, const char *query, const char *region,
+                    const struct sigv4_header *extra, size_t n_extra) {
+  struct sigv4_header hh[1 + S3_MAX_EXTRA_HEADERS];
+  size_t n = 0;
+  memset(h, 0, sizeof(*h));
+  if (n_extra > S3_MAX_EXTRA_HEADERS || nc_snprintf(h->host, sizeof(h->host), "Host: %s", host))
+    return -1;
+  h->lines[n++] = h->host;
+  hh[0].name = "Host";
+  hh[0].value = host;
+  for (size_t i = 0; i < n_extra; i++) {
+    if (nc_snprintf(h->extra[i], sizeof(h->extra[i]), "%s: %s", extra[i].name, extra[i].value))
+      return -1;
+    h->lines[n++] = h->extra[i];
+    hh[1 + i] = extra[i];
+  }
   if (c != NULL && c->access_key_id[0]) {
-    struct sigv4_header hh[] = {{"Host", st->host}};
     struct sigv4_request sr = {
         .method = method,
-        .path = st->path,
+        .path = path,
         .query = query,
         .headers = hh,
-        .n_headers = NC_ARRAY_LEN(hh),
+        .n_headers = 1 + n_extra,
         .payload = "",
         .payload_len = 0,
-        .region = s3_region(p->cfg),
+        .region = region,
         .service = "s3",
         .now = time(NULL),
         .s3 = true,
         .unsigned_payload = false,
     };
     struct sigv4_signed sig;
+    int trunc;
     memset(&sig, 0, sizeof(sig));
     if (sigv4_sign(&sr, c, &sig) != 0) {
       sigv4_signed_free(&sig);
       return -1;
     }
-    nc_snprintf(st->h_date, sizeof(st->h_date), "x-amz-date: %s", sig.amz_date);
-    nc_snprintf(st->h_sha, sizeof(st->h_sha), "x-amz-content-sha256: %s", sig.content_sha256);
-    int trunc = nc_snprintf(st->h_auth, sizeof(st->h_auth), "Authorization: %s", sig.authorization);
+    nc_snprintf(h->date, sizeof(h->date), "x-amz-date: %s", sig.amz_date);
+    nc_snprintf(h->sha, sizeof(h->sha), "x-amz-content-sha256: %s", sig.content_sha256);
+    trunc = nc_snprintf(h->auth, sizeof(h->auth), "Authorization: %s", sig.authorization);
     sigv4_signed_free(&sig);
     if (trunc)
       return -1;
-    rq->headers[n++] = st->h_date;
-    rq->headers[n++] = st->h_sha;
+    h->lines[n++] = h->date;
+    h->lines[n++] = h->sha;
     if (c->session_token[0]) {
-      if (nc_snprintf(st->h_token, sizeof(st->h_token), "x-amz-security-token: %s",
-                      c->session_token))
+      if (nc_snprintf(h->token, sizeof(h->token), "x-amz-security-token: %s", c->session_token))
         return -1;
-      rq->headers[n++] = st->h_token;
+      h->lines[n++] = h->token;
     }
-    rq->headers[n++] = st->h_auth;
-    rq->sensitive = true; /* the token travels in a header */
-  } else {
-    st->is_signed = false;
+    h->lines[n++] = h->auth;
+    h->is_signed = true;
   }
-  rq->headers[n] = NULL;
+  h->lines[n] = NULL;
   return 0;
 }
 
-/* The transport must report before the probe's deadline, or the probe
- * learns only "timeout" instead of "connect_timeout". */
-static int s3_timeout(const struct probe *p) {
+/* Fills rq->headers: Host always, the SigV4 set when signing. 0 or -1. */
+static int s3_headers(struct s3_state *st, struct probe *p, const char *method, const char *query,
+                      struct http_req *rq) {
+  const struct s3_bucket_plan *bp = p->ctx;
+  const struct aws_creds *c = st->is_signed ? engine_creds(p->eng) : NULL;
+  if (s3_sign_headers(&st->sig, c, method, st->host, st->path, query, bp->t.region, NULL, 0))
+    return -1;
+  st->is_signed = st->sig.is_signed;
+  for (int i = 0; i < NC_HTTP_MAX_HEADERS; i++)
+    rq->headers[i] = st->sig.lines[i];
+  rq->sensitive = st->is_signed; /* the token travels in a header */
+  return 0;
+}
+
+int s3_request_timeout_ms(const struct probe *p) {
   int64_t left = probe_remaining_ms(p) - S3_TIMEOUT_MARGIN_MS;
   return left < 500 ? 500 : (int)left;
 }
@@ -934,7 +995,8 @@ static void s3_view_init(const struct probe *p, const struct s3_state *st,
                          struct s3_response_view *v, const char *op) {
   memset(v, 0, sizeof(*v));
   v->bucket = st->bucket;
-  v->region = s3_region(p->cfg);
+  v->region = ((const struct s3_bucket_plan *)p->ctx)->t.region;
+  v->partition = ((const struct s3_bucket_plan *)p->ctx)->t.partition;
   v->operation = op;
   v->is_signed = st->is_signed;
   v->transport = -1;
@@ -943,19 +1005,48 @@ static void s3_view_init(const struct probe *p, const struct s3_state *st,
   v->address_class = s3_address_class(st, v->address);
 }
 
+void s3_target_details(struct cJSON *d, const struct s3_target *t, const struct nc_config *cfg) {
+  s3_add_string(d, "region", t->region);
+  if (t->region_from_uri) {
+    char note[160];
+    nc_snprintf(note, sizeof(note), "the S3 URI names %s; the job runs in %s", t->region,
+                cfg->region);
+    s3_add_string(d, "region_note", note);
+  }
+}
+
+void s3_locations_details(struct cJSON *d, const struct nc_config *cfg, const int *loc, int n) {
+  cJSON *a = cJSON_AddArrayToObject(d, "locations");
+  for (int i = 0; a && i < n; i++) {
+    const struct nc_s3_location *l = &cfg->locations[loc[i]];
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+      return;
+    char shown[sizeof l->prefix];
+    nc_redact_url(l->prefix, shown, sizeof shown);
+    cJSON_AddStringToObject(o, "role", l->role);
+    cJSON_AddStringToObject(o, "prefix", shown);
+    s3_add_string(o, "name", l->name);
+    cJSON_AddStringToObject(o, "field", l->field);
+    cJSON_AddItemToArray(a, o);
+  }
+}
+
 /* Writes the details every s3 result carries. e and list may be NULL. */
 static void s3_details(struct probe *p, const struct s3_state *st, const struct s3_error *e,
                        const struct http_resp *list, long key_count, const char *bucket_region) {
   cJSON *d = probe_details(p);
   if (d == NULL)
     return;
+  const struct s3_bucket_plan *bp = p->ctx;
   s3_add_string(d, "url", st->head_url);
   {
-    const struct s3_target *tg = p->ctx;
-    char shown[sizeof tg->prefix];
-    nc_redact_url(tg->prefix, shown, sizeof shown); /* a pasted presigned URL's signature */
+    char shown[sizeof bp->t.prefix];
+    nc_redact_url(bp->t.prefix, shown, sizeof shown); /* a pasted presigned URL's signature */
     s3_add_string(d, "prefix", shown);
   }
+  s3_target_details(d, &bp->t, p->cfg);
+  s3_locations_details(d, p->cfg, bp->loc, bp->n_loc);
   cJSON_AddBoolToObject(d, "signed", st->is_signed);
   cJSON *addrs = st->have_addrs ? cJSON_AddArrayToObject(d, "addresses") : NULL;
   for (int i = 0; addrs && i < st->addrs.n; i++)
@@ -1019,7 +1110,12 @@ static void s3_finish_view(struct probe *p, const struct s3_response_view *v,
   p->t = st->t;
   p->t.total = (double)(nc_now_ms() - st->started_ms);
   char full[sizeof(p->message)];
-  nc_snprintf(full, sizeof(full), "%s%s%s", msg, suffix ? suffix : "", retried);
+  char where[128] = "";
+  const struct s3_target *t = &((const struct s3_bucket_plan *)p->ctx)->t;
+  if (t->region_from_uri)
+    nc_snprintf(where, sizeof(where), " [in %s, as its S3 URI says; the job runs in %s]", t->region,
+                p->cfg->region);
+  nc_snprintf(full, sizeof(full), "%s%s%s%s", msg, suffix ? suffix : "", retried, where);
   s3_utf8_trim(full);
   if (rem[0])
     probe_remediation(p, "%s", rem);
@@ -1144,7 +1240,7 @@ static int s3_start_list(struct probe *p, struct s3_state *st) {
   rq.keep_alive = true; /* the HEAD's connection: one TLS handshake per bucket */
   rq.pin_ip = s3_probed_address(st);
   rq.body_cap = S3_BODY_CAP;
-  rq.timeout_ms = s3_timeout(p);
+  rq.timeout_ms = s3_request_timeout_ms(p);
   if (rq.pin_ip[0] == '\0' || s3_headers(st, p, "GET", st->list_query, &rq) != 0)
     return -1;
   st->phase = S3_PHASE_LIST;
@@ -1250,7 +1346,7 @@ static int s3_start_head(struct probe *p, struct s3_state *st, const char *pin) 
   rq.keep_alive = true;
   rq.pin_ip = pin;
   rq.body_cap = S3_BODY_CAP;
-  rq.timeout_ms = s3_timeout(p);
+  rq.timeout_ms = s3_request_timeout_ms(p);
   if (s3_headers(st, p, "HEAD", NULL, &rq) != 0)
     return -1;
   st->phase = S3_PHASE_HEAD;
@@ -1284,14 +1380,14 @@ static int s3_build_target(struct s3_state *st, const struct s3_target *t) {
 }
 
 static int s3_start(struct probe *p) {
-  const struct s3_target *t = p->ctx;
+  const struct s3_target *t = &((const struct s3_bucket_plan *)p->ctx)->t;
   struct s3_state *st = calloc(1, sizeof(*st));
   if (st == NULL)
     return -1;
   p->priv = st;
   st->started_ms = nc_now_ms();
   st->t.dns = st->t.connect = st->t.tls = st->t.first_byte = st->t.total = -1;
-  if (!s3_bucket_name_ok(t->bucket)) {
+  if (!partition_bucket_name_ok(t->bucket)) {
     nc_strlcpy(st->bucket, t->bucket, sizeof(st->bucket));
     probe_remediation(p, "fix the bucket name in the job's S3 URIs, --bucket or --config");
     probe_finish(p, NC_VERDICT_FAIL, NC_S3_NO_SUCH_BUCKET, "invalid_bucket_name",
@@ -1321,15 +1417,16 @@ static void s3_on_timeout(struct probe *p) {
   s3_finish_view(p, &v, NULL, NULL);
 }
 
-static void s3_cleanup(struct probe *p) {
-  struct s3_state *st = p->priv;
-  if (st) {
+void s3_state_free(struct probe *p, size_t size) {
+  if (p->priv) {
     /* the token and signature lines are credentials */
-    explicit_bzero(st, sizeof(*st));
-    free(st);
+    explicit_bzero(p->priv, size);
+    free(p->priv);
   }
   p->priv = NULL;
 }
+
+static void s3_cleanup(struct probe *p) { s3_state_free(p, sizeof(struct s3_state)); }
 
 const struct probe_family s3_family;
 
@@ -1343,43 +1440,59 @@ static const struct probe_ops s3_ops = {
     .cleanup = s3_cleanup,
 };
 
+/* Roles whose prefix the ListObjectsV2 lists first: what the job reads. */
+static bool s3_role_reads(const char *role) { return strcmp(role, NC_ROLE_OUTPUT) != 0; }
+
+/* One probe per bucket (s3:BUCKET), whatever its locations: the path, the
+ * endpoint policy and the bucket policy are the bucket's. It lists the
+ * prefix of the first location the job reads (else of the first one), in
+ * the region of the first location that names one (else the job's); the
+ * report lists every location. */
 static int s3_plan(struct plan *pl, const struct nc_config *cfg) {
-  for (int i = 0; i < cfg->n_buckets && i < NC_MAX_BUCKETS; i++) {
-    const struct nc_bucket *b = &cfg->buckets[i];
+  int planned = 0;
+  for (int i = 0; i < cfg->n_locations; i++) {
+    const struct nc_s3_location *l = &cfg->locations[i];
     bool seen = false;
     char id[sizeof(((struct probe *)0)->id)];
     char url[sizeof(((struct probe *)0)->target)];
-    struct s3_target *t;
-    if (b->name[0] == '\0')
+    const char *prefix = NULL, *region = NULL;
+    struct s3_bucket_plan *bp;
+    if (l->bucket[0] == '\0')
       continue;
-    /* a bucket named twice (input and output) is probed once, with the
-     * first prefix: the config lists inputs first */
     for (int j = 0; j < i && !seen; j++)
-      seen = strcmp(cfg->buckets[j].name, b->name) == 0;
+      seen = strcmp(cfg->locations[j].bucket, l->bucket) == 0;
     if (seen)
       continue;
-    t = calloc(1, sizeof(*t));
-    if (t == NULL)
-      return -1;
-    nc_strlcpy(t->bucket, b->name, sizeof(t->bucket));
-    nc_strlcpy(t->prefix, b->prefix, sizeof(t->prefix));
-    /* Virtual-hosted style is what the SDKs use; a dotted bucket goes
-     * path-style to the regional name (its certificate has no dots). */
-    if (strchr(b->name, '.')) {
-      nc_snprintf(t->host, sizeof(t->host), "s3.%s.amazonaws.com", s3_region(cfg));
-      nc_snprintf(t->path, sizeof(t->path), "/%s", b->name);
-    } else {
-      nc_snprintf(t->host, sizeof(t->host), "%s.s3.%s.amazonaws.com", b->name, s3_region(cfg));
-      nc_strlcpy(t->path, "/", sizeof(t->path));
+    if (planned++ >= NC_MAX_BUCKETS) {
+      NC_WARN("s3: more than %d buckets: %s and the ones after it are not probed", NC_MAX_BUCKETS,
+              l->bucket);
+      break;
     }
-    nc_snprintf(id, sizeof(id), "s3:%s", b->name);
-    nc_snprintf(url, sizeof(url), "https://%s%s", t->host, t->path);
+    bp = calloc(1, sizeof(*bp));
+    if (bp == NULL)
+      return -1;
+    for (int j = i; j < cfg->n_locations; j++) {
+      const struct nc_s3_location *m = &cfg->locations[j];
+      if (strcmp(m->bucket, l->bucket) != 0)
+        continue;
+      bp->loc[bp->n_loc++] = j;
+      if (!prefix && s3_role_reads(m->role))
+        prefix = m->prefix;
+      if (!region && m->region[0])
+        region = m->region;
+    }
+    if (s3_target_init(&bp->t, cfg, l->bucket, prefix ? prefix : l->prefix, region) != 0) {
+      free(bp);
+      return -1;
+    }
+    nc_snprintf(id, sizeof(id), "s3:%s", l->bucket);
+    nc_snprintf(url, sizeof(url), "https://%s%s", bp->t.host, bp->t.path);
     struct probe_spec spec = {.id = id,
                               .target = url,
-                              .name = s3_bucket_name_ok(b->name) ? t->host : NULL,
+                              .name = partition_bucket_name_ok(l->bucket) ? bp->t.host : NULL,
                               .tier = NC_TIER_REQUIRED,
                               .expect = NC_EXPECT_REACHABLE,
-                              .ctx = t,
+                              .ctx = bp,
                               .ctx_free = free};
     if (plan_add(pl, cfg, &s3_ops, &spec) == NULL)
       return -1;

@@ -14,7 +14,8 @@ stderr is netcheck's summary on standard error, message the --message-file
 line (--on-fail abort); only=REGEX keeps the lines that match. Compared modulo
 what differs from run to run and from SageMaker: durations ("5007 ms") and the
 report's local path ("; report /PATH": the docs show SageMaker's path; an S3 URI
-is compared as it is).
+is compared as it is). A line that looks like netcheck's output outside a
+sample block is an error: it could not be checked.
 
   tests/doc-samples.py [--results DIR] [--update] [FILE...]
 
@@ -38,6 +39,9 @@ MARKER = re.compile(
 DEFAULT_FILES = ["README.md"] + sorted(
     os.path.join("docs", f) for f in os.listdir(os.path.join(ROOT, "docs")) if f.endswith(".md"))
 REPORT = re.compile(r"; report /\S+")
+# What looks like netcheck's summary or message line: outside a sample block
+# it could not be checked, so it is an error.
+OUTPUT_LIKE = re.compile(r"^ *netcheck( [a-z0-9-]+)?: (FAIL|WARN|verdict|info:|[A-Z][A-Z0-9_]+ )", re.M)
 
 
 def normalise(line):
@@ -97,6 +101,12 @@ def main(argv):
         run_scenarios({m["scenario"] for _, m in samples}, results)
 
     bad = 0
+    for f, text in texts.items():
+        rest = MARKER.sub("", text)
+        for m in OUTPUT_LIKE.finditer(rest):
+            line = rest[m.start():rest.find("\n", m.start())]
+            print(f"FAIL {f}: output without a sample marker (it cannot be checked): {line[:100]}")
+            bad += 1
     for f in files:
         text, out, pos = texts[f], [], 0
         for m in MARKER.finditer(text):
@@ -127,7 +137,7 @@ def main(argv):
         if update and out:
             with open(os.path.join(ROOT, f), "w", encoding="utf-8") as fh:
                 fh.write("".join(out) + text[pos:])
-    print(f"doc-samples: {len(samples) - bad} of {len(samples)} samples are real output"
+    print(f"doc-samples: {len(samples)} samples, {bad} problems"
           + ("" if not bad else " (tests/doc-samples.py --update rewrites them)"))
     return 1 if bad else 0
 

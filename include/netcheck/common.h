@@ -64,6 +64,9 @@ int nc_resource_failure(void);
  * plan. Cut to len. */
 void nc_redact_url(const char *in, char *out, size_t len);
 
+/* The value of hexadecimal digit c (either case), or -1. */
+int nc_hex_digit(char c);
+
 /* Drops an incomplete UTF-8 sequence at the end of s (left by a cut). */
 void nc_utf8_trim_tail(char *s);
 

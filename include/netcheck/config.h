@@ -10,7 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define NC_MAX_BUCKETS 32
+#define NC_MAX_BUCKETS 32   /* distinct buckets the s3 family probes */
+#define NC_MAX_LOCATIONS 64 /* S3 locations read from the job, --config and flags */
 #define NC_MAX_HOSTS 512
 #define NC_MAX_OUTPUTS 32
 #define NC_MAX_SERVERS 8
@@ -60,17 +61,43 @@ struct nc_problem {
   char text[256];         /* what is wrong, one line */
 };
 
-/* A bucket to probe: from the job's inputs/outputs, --config or --bucket. */
-struct nc_bucket {
-  char name[64];
-  char prefix[NC_PATH_MAX]; /* key prefix of the job's input, "" if none */
-  char source[16];          /* "input", "output", "config", "flag" */
+/* What the job does at an S3 location (docs/sagemaker.md, "S3 locations"). */
+#define NC_ROLE_INPUT "input"     /* ProcessingInputs[].S3Input.S3Uri: SageMaker reads it */
+#define NC_ROLE_DATASET "dataset" /* ...DatasetDefinition.*.OutputS3Uri: a query's output */
+#define NC_ROLE_OUTPUT "output"   /* ProcessingOutputConfig.Outputs[].S3Output.S3Uri */
+#define NC_ROLE_CONFIG "config"   /* --config buckets */
+#define NC_ROLE_FLAG "flag"       /* --bucket */
+
+/* One S3 location of the job (its inputs, dataset definitions and outputs),
+ * or one given with --config or --bucket; an input or output with no S3
+ * location (a FeatureStoreOutput, a null S3Input) is listed with bucket ""
+ * and a note: not applicable, never an error. */
+struct nc_s3_location {
+  char bucket[64];          /* a bucket name or access point alias; "" = not applicable */
+  char prefix[NC_PATH_MAX]; /* key prefix, "" for the whole bucket */
+  char region[32]; /* the region an https URI names (used for this bucket), "" = the job's */
+  char role[16];   /* NC_ROLE_* */
+  char name[128];  /* InputName or OutputName, "" when none */
+  char field[96];  /* where: "ProcessingInputs[0].S3Input.S3Uri", "--bucket", ... */
+  char note[128];  /* why it is not applicable, "" otherwise */
+};
+
+/* Where the effective region came from, in increasing precedence. */
+enum nc_region_source {
+  NC_REGION_DEFAULT,            /* nothing named one: NC_DEFAULT_REGION, a guess */
+  NC_REGION_S3_URI,             /* the first https S3 URI that names one */
+  NC_REGION_AWS_DEFAULT_REGION, /* the environment (or the job's Environment) */
+  NC_REGION_AWS_REGION,
+  NC_REGION_ARN, /* ProcessingJobArn */
+  NC_REGION_CONFIG,
+  NC_REGION_FLAG
 };
 
 struct nc_output {
   char name[128];
   char local_path[NC_PATH_MAX];
-  char s3_uri[NC_PATH_MAX]; /* S3Output.S3Uri when it is s3://, else "" */
+  char s3_uri[NC_PATH_MAX]; /* S3Output.S3Uri as s3://BUCKET/PREFIX (any form the job wrote), else
+                               "" */
 };
 
 struct nc_job {
@@ -86,6 +113,12 @@ struct nc_job {
   int network_isolation; /* NetworkConfig.EnableNetworkIsolation: 1, 0, -1 unknown */
   struct nc_output outputs[NC_MAX_OUTPUTS];
   int n_outputs;
+  char output_kms_key[2049]; /* ProcessingOutputConfig.KmsKeyId: the outputs' SSE-KMS key */
+  char arn_problem[160];     /* why ProcessingJobArn gave no region, "" when it did */
+  /* The job's Environment map, for when the process environment lacks them. */
+  char env_region[32];         /* AWS_REGION */
+  char env_default_region[32]; /* AWS_DEFAULT_REGION */
+  int env_fips;                /* AWS_USE_FIPS_ENDPOINT: 1 true, 0 false, -1 absent */
 };
 
 struct nc_config {
@@ -113,8 +146,11 @@ struct nc_config {
   /* targets */
   struct nc_job job;
   char region[32]; /* effective region */
-  struct nc_bucket buckets[NC_MAX_BUCKETS];
-  int n_buckets;
+  enum nc_region_source region_source;
+  char region_note[256]; /* why the region is a guess, or what was passed over; "" if nothing */
+  bool fips;             /* FIPS endpoints: --fips, "fips" in --config, AWS_USE_FIPS_ENDPOINT */
+  struct nc_s3_location locations[NC_MAX_LOCATIONS];
+  int n_locations;
   char dns_servers[NC_MAX_SERVERS][64]; /* "IP" or "IP:PORT"; empty = resolv.conf */
   int n_dns_servers;
   char ca_bundle[NC_PATH_MAX];                      /* "" = system default */
@@ -177,8 +213,11 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
 int config_add_expectations(struct nc_config *cfg, const char *text, bool list, enum nc_source src,
                             char *err, size_t errlen);
 
-/* Splits "s3://bucket/prefix" into bucket and prefix; 0 or -1. */
-int config_split_s3_uri(const char *uri, char *bucket, size_t blen, char *prefix, size_t plen);
+/* "flag", "config", "job_arn", "AWS_REGION", "AWS_DEFAULT_REGION", "s3_uri", "default"
+ * (the report's job.region_source). */
+const char *config_region_source_name(enum nc_region_source s);
+/* The same for people: "from --region", "from the job ARN", ..., "a guess: nothing names one". */
+const char *config_region_source_text(enum nc_region_source s);
 
 /* Region from "arn:aws:sagemaker:REGION:ACCOUNT:processing-job/NAME"; 0 or -1. */
 int config_region_from_arn(const char *arn, char *region, size_t len);

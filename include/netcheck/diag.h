@@ -36,7 +36,11 @@
   X(TIMEOUT_BUDGET)                                                                                \
   X(DNS_REFUSED)                                                                                   \
   X(CONFIG_INVALID)                                                                                \
-  X(LOCAL_RESOURCE)
+  X(LOCAL_RESOURCE)                                                                                \
+  X(S3_WRITE_DENIED_ENDPOINT_POLICY)                                                               \
+  X(S3_WRITE_DENIED)                                                                               \
+  X(S3_WRITE_KMS_DENIED)                                                                           \
+  X(S3_WRITE_MARKER_KEPT)
 
 #define NC_DIAG_ENUM(name) NC_##name,
 enum nc_code { NC_DIAG_CODES(NC_DIAG_ENUM) NC_CODE_COUNT };

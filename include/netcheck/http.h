@@ -15,12 +15,12 @@
 #include "netcheck/probe.h"
 #include "netcheck/resolve.h"
 
-#define NC_HTTP_MAX_HEADERS 8
+#define NC_HTTP_MAX_HEADERS 12
 #define NC_HTTP_DEFAULT_BODY_CAP (64 * 1024)
 #define NC_HTTP_HEADER_CAP (32 * 1024) /* all response header bytes */
 
 struct http_req {
-  const char *method; /* "GET", "HEAD", "POST" */
+  const char *method; /* "GET", "HEAD", "POST", "PUT", "DELETE" */
   const char *url;
   const char *pin_ip;                       /* address to connect to, NULL = resolve with curl */
   const char *headers[NC_HTTP_MAX_HEADERS]; /* "Name: value", NULL-terminated */
@@ -30,6 +30,7 @@ struct http_req {
   int timeout_ms;    /* whole transfer */
   bool connect_only; /* TCP + TLS handshake, no request */
   bool sensitive;    /* the body holds secrets: wiped before it is freed */
+  bool private_path; /* the URL's path is a capability (credentials URI): logs show the host */
   bool keep_alive;   /* reuse a kept connection to the same host and address, and keep
                         this one for the next request (S3 HEAD, then ListObjectsV2) */
   bool no_proxy;     /* never through a proxy (the credentials endpoint) */
@@ -49,6 +50,9 @@ struct http_resp {
   char date[64];
   char bucket_region[64]; /* x-amz-bucket-region */
   char request_id[128];   /* x-amz-request-id */
+  char version_id[128];   /* x-amz-version-id (a versioned bucket's PutObject, DeleteObject) */
+  char sse[32];           /* x-amz-server-side-encryption: how S3 stored an object */
+  char delete_marker[8];  /* x-amz-delete-marker: "true" when a DeleteObject left one */
   char server[64];
   char location[512];
   char content_type[128];

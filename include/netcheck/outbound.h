@@ -29,6 +29,8 @@ enum outbound_stage {
 struct outbound_obs {
   enum outbound_stage stage;
   enum nc_code code;            /* the diagnosis of the stage; NC_OK when connected/answered */
+  bool dns_ambiguous;           /* the resolver library gave up without telling why (c-ares'
+                                   ECONNREFUSED: servers refused, failed or did not listen) */
   long status;                  /* HTTP status, 0 unless answered */
   char outcome[64];             /* wire-level word for the report */
   const struct nc_addrs *addrs; /* what the name resolved to; NULL when unknown */
@@ -101,17 +103,25 @@ int outbound_url_host(const char *url, char *host, size_t hostlen);
 #define REPO_TARGET_COUNT 5
 
 /* The id, URL and bucket of repository target i (0..REPO_TARGET_COUNT-1) in
- * region; 0, or -1 when i is out of range or a buffer is too small. */
+ * region, named in the region's partition (repo.cn-north-1.amazonaws.com.cn);
+ * 0, or -1 when i is out of range or a buffer is too small. */
 int repo_target(int i, const char *region, char *id, size_t idlen, char *url, size_t urllen,
                 char *bucket, size_t bucketlen);
+
+/* Whether target i has a known name in region's partition (all of them in
+ * aws, the AL1/AL2 hosts in aws-cn and aws-us-gov, none elsewhere): the
+ * family plans the known ones, and one probe repo:PARTITION that says which
+ * were not checked. */
+bool repo_target_known(int i, const char *region);
 
 /* Blocked: no DNS, no connection, or 403; anything else that answered got
  * through the endpoint policy. TLS failures warn (the check could not run). */
 void repo_judge(const struct probe *p, const struct outbound_obs *o, struct outbound_judgement *j);
 
 /* The endpoint-policy Deny statement that blocks every Amazon Linux
- * repository bucket (the AWS example misses the AL2 and AL2023 ones). */
-int repo_deny_statement(char *out, size_t len);
+ * repository bucket (the AWS example misses the AL2 and AL2023 ones), with
+ * the ARNs of region's partition. */
+int repo_deny_statement(const char *region, char *out, size_t len);
 
 /* ---- egress (probes/egress.c) ---- */
 

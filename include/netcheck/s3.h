@@ -1,8 +1,10 @@
 /*
- * s3.h - the pure parts of the s3 and clock probes (probes/s3.c,
- * probes/clock.c): S3's XML error bodies, the diagnosis of an S3 answer and
- * the HTTP Date header. Nothing here touches the network, so the unit tests
- * and the fuzz targets call these directly with recorded S3 bodies.
+ * s3.h - what the s3, s3-write and clock families share (probes/s3.c,
+ * probes/s3write.c, probes/clock.c): S3's XML error bodies, the diagnosis of
+ * an S3 answer, the HTTP Date header, where a bucket is reached (struct
+ * s3_target) and the signed request headers. Nothing here touches the
+ * network, so the unit tests and the fuzz targets call these directly with
+ * recorded S3 bodies.
  */
 #ifndef NETCHECK_S3_H
 #define NETCHECK_S3_H
@@ -11,7 +13,10 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "netcheck/aws.h"
+#include "netcheck/config.h"
 #include "netcheck/diag.h"
+#include "netcheck/http.h"
 
 /* Fields of an S3 <Error> document; "" when absent. Every field is capped at
  * its size (cut on a UTF-8 boundary), entity-decoded, trimmed, and holds
@@ -51,8 +56,14 @@ int s3_region_from_endpoint(const char *host, char *region, size_t len);
 struct s3_response_view {
   const char *bucket;    /* asked bucket */
   const char *region;    /* region the request was sent to (and signed for) */
-  const char *operation; /* "HeadBucket" or "ListObjectsV2", for messages */
+  const char *partition; /* "aws", "aws-cn", ...: the ARNs of remediations (NULL: "aws") */
+  const char *operation; /* "HeadBucket", "ListObjectsV2", "PutObject", for messages */
   bool is_signed;        /* SigV4-signed (false: anonymous) */
+  /* A write (PutObject): denials have the S3_WRITE_* codes, KMS errors count. */
+  bool write;
+  const char *prefix;  /* the key prefix written under (remediations name its ARN) */
+  const char *kms_key; /* the SSE-KMS key the request named, "" = none or S3's own */
+  bool sse_kms;        /* the request asked for SSE-KMS */
   /* Transport: an nc_code when no HTTP answer arrived (a DNS_* code from
    * resolve_status_code, or S3_NO_ROUTE / TLS_UNTRUSTED / TLS_HANDSHAKE /
    * TIMEOUT_BUDGET from http_transport_code), -1 when one did. */
@@ -71,9 +82,74 @@ struct s3_response_view {
 /* Diagnoses one S3 answer: returns the code (NC_OK when access works, also
  * for an S3 5xx that proves the path works: the caller warns on status >= 500)
  * and writes a one-sentence message and a remediation in VPC terms ("" when
- * there is nothing to fix). Never fails; msg and rem may be NULL. */
+ * there is nothing to fix). Never fails; msg and rem may be NULL. A write's
+ * refusal is S3_WRITE_DENIED_ENDPOINT_POLICY, S3_WRITE_DENIED or
+ * S3_WRITE_KMS_DENIED (a KMS.* code, or an AccessDenied that names a kms:
+ * action); its other answers are diagnosed as a read's. */
 enum nc_code s3_classify(const struct s3_response_view *v, char *msg, size_t msglen, char *rem,
                          size_t remlen);
+
+/* True when an S3 answer to a write blames the encryption key (KMS.*, or an
+ * AccessDenied or InvalidArgument naming KMS). */
+bool s3_error_is_kms(const char *code, const char *message);
+
+/* ---- where a bucket is reached (the s3 and s3-write families) ---- */
+
+/* A bucket as the plan decided to reach it: its region (the job's, or the
+ * one an https S3 URI names), partition and endpoint name. */
+struct s3_target {
+  char bucket[64];
+  char prefix[NC_PATH_MAX]; /* the key prefix listed (s3) or written under (s3-write) */
+  char region[32];          /* signed for, and in the host name */
+  char partition[16];       /* "aws", "aws-cn", ... */
+  char host[320];           /* virtual-hosted, or the regional name for a dotted bucket */
+  char path[80];            /* "/" (virtual-hosted) or "/BUCKET" (path-style) */
+  bool region_from_uri;     /* the region is the URI's, not the job's */
+};
+
+/* Fills t for bucket and prefix: region "" means cfg->region. Dotted and
+ * legacy names go path-style to the regional name
+ * (partition_bucket_virtual_hosted), as the SDKs do; FIPS names when
+ * cfg->fips. 0, or -1 when a name does not fit. */
+int s3_target_init(struct s3_target *t, const struct nc_config *cfg, const char *bucket,
+                   const char *prefix, const char *region);
+
+/* Frees p->priv, a state of size bytes that holds signed headers
+ * (credentials): wiped first. */
+void s3_state_free(struct probe *p, size_t size);
+
+/* A request's own timeout: what is left of the probe's budget minus a margin,
+ * so that the transport reports ("connect_timeout") before the probe's
+ * deadline does ("timeout"). */
+int s3_request_timeout_ms(const struct probe *p);
+
+/* Adds a target's "region" (and "region_note" when an S3 URI chose it) and
+ * the job's S3 locations loc[0..n) (indices into cfg->locations) to a
+ * probe's details. */
+struct cJSON;
+void s3_target_details(struct cJSON *d, const struct s3_target *t, const struct nc_config *cfg);
+void s3_locations_details(struct cJSON *d, const struct nc_config *cfg, const int *loc, int n);
+
+/* The request headers of one S3 request: Host, then extra (signed too), then
+ * the SigV4 set when c has keys (x-amz-date, x-amz-content-sha256 of an empty
+ * body, x-amz-security-token, Authorization). lines is NULL-terminated and
+ * points into the struct, which holds credentials: wipe it after use. */
+#define S3_MAX_EXTRA_HEADERS 4
+struct s3_signed_headers {
+  char host[340];
+  char date[48];
+  char sha[96];
+  char token[sizeof(((struct aws_creds *)0)->session_token) + 32];
+  char auth[1100];
+  char extra[S3_MAX_EXTRA_HEADERS][2200]; /* "Name: value" (a KMS key ARN is up to 2048) */
+  const char *lines[NC_HTTP_MAX_HEADERS + 1];
+  bool is_signed;
+};
+/* path and query as sent (already encoded). 0, or -1 (a header too long,
+ * too many, or signing failed). */
+int s3_sign_headers(struct s3_signed_headers *h, const struct aws_creds *c, const char *method,
+                    const char *host, const char *path, const char *query, const char *region,
+                    const struct sigv4_header *extra, size_t n_extra);
 
 /* ---- clock probe ---- */
 

@@ -38,8 +38,8 @@ err=$(ncx --on-fail maybe 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] && ok "a bad --on-fail gives exit 2" || bad "bad --on-fail" "rc=$rc"
 
 out=$(ncx --list-probes); rc=$?
-[ $rc -eq 0 ] && [ "$(grep -cE '^(env|config|creds|dns|s3|repo|egress|aws|clock|peer) +(required|policy|informational) ' <<<"$out")" -eq 10 ] \
-  && ok "--list-probes lists the ten families with their tiers" || bad "--list-probes" "rc=$rc $out"
+[ $rc -eq 0 ] && [ "$(grep -cE '^(env|config|creds|dns|s3|s3-write|repo|egress|aws|clock|peer) +(required|policy|informational) ' <<<"$out")" -eq 11 ] \
+  && ok "--list-probes lists the eleven families with their tiers" || bad "--list-probes" "rc=$rc $out"
 
 # ---- configuration problems ----
 # What SageMaker wrote never keeps the workload from starting in warn mode:
@@ -90,12 +90,13 @@ err=$(ncx --config "$T/huge.json" --report none 2>&1 >/dev/null); rc=$?
 
 # ---- precedence: flags > --config file > discovery ----
 plan=$(ncx --sm-config-dir "$FIX/sm-two-hosts" --dry-run); rc=$?
-[ $rc -eq 0 ] && grep -q "eu-west-1" <<<"$plan" && ok "the region comes from the job ARN" || bad "region from ARN" "rc=$rc"
+[ $rc -eq 0 ] && grep -q "^region  *eu-west-1 (from the job ARN" <<<"$plan" && grep -q "s3.eu-west-1.amazonaws.com" <<<"$plan" \
+  && ok "the region comes from the job ARN" || bad "region from ARN" "rc=$rc"
 echo '{"region": "ap-south-1", "buckets": ["extra-bucket"], "expect": {"egress": "blocked"}}' > "$T/cfg.json"
 plan=$(ncx --sm-config-dir "$FIX/sm-two-hosts" --config "$T/cfg.json" --dry-run)
-grep -q "ap-south-1" <<<"$plan" && ! grep -q "eu-west-1" <<<"$plan" && ok "--config overrides discovery" || bad "--config precedence" "$plan"
+grep -q "^region  *ap-south-1 (from --config" <<<"$plan" && ! grep -q "s3.eu-west-1" <<<"$plan" && ok "--config overrides discovery" || bad "--config precedence" "$plan"
 plan=$(ncx --sm-config-dir "$FIX/sm-two-hosts" --config "$T/cfg.json" --region sa-east-1 --dry-run)
-grep -q "sa-east-1" <<<"$plan" && ! grep -q "ap-south-1" <<<"$plan" && ok "flags override --config" || bad "flag precedence" "$plan"
+grep -q "^region  *sa-east-1 (from --region" <<<"$plan" && ! grep -q "ap-south-1" <<<"$plan" && ok "flags override --config" || bad "flag precedence" "$plan"
 plan=$(AWS_REGION=us-west-2 ncx --sm-config-dir "$T" --dry-run)
 grep -q "us-west-2" <<<"$plan" && ok "AWS_REGION applies without a job ARN" || bad "AWS_REGION" "$plan"
 
@@ -183,6 +184,62 @@ timeout 30 unshare --net --mount sh -c "mount --bind '$T/hosts' /etc/hosts && ex
 if [ $rc -eq 1 ] && "$VALIDATE" "$T/hosts.json" >/dev/null && jq -e '[.probes[] | select(.id == "dns:pypi.org") | .details.source] == ["hosts"]' "$T/hosts.json" >/dev/null; then
   ok "names from /etc/hosts are honoured and their HTTPS probes complete"
 else bad "/etc/hosts names" "rc=$rc $(head -c 300 "$T/hosts.err")"; fi
+
+# ---- S3 locations, regions and partitions ----
+mkdir -p "$T/loc"
+cat >"$T/loc/processingjobconfig.json" <<'EOF_JOB'
+{"ProcessingJobArn": "arn:aws-cn:sagemaker:cn-north-1:111122223333:processing-job/cn-job",
+ "ProcessingInputs": [
+   {"InputName": "raw", "S3Input": {"S3Uri": "s3://cn-input/raw/"}},
+   {"InputName": "athena", "DatasetDefinition": {"AthenaDatasetDefinition": {"OutputS3Uri": "https://cn-query.s3.cn-north-1.amazonaws.com.cn/athena/"}}},
+   {"InputName": "none", "S3Input": null}],
+ "ProcessingOutputConfig": {"KmsKeyId": "alias/outputs", "Outputs": [
+   {"OutputName": "features", "FeatureStoreOutput": {"FeatureGroupName": "fg"}},
+   {"OutputName": "results", "S3Output": {"S3Uri": "s3://cn-output/results/", "LocalPath": "/tmp/x"}},
+   {"OutputName": "more", "S3Output": {"S3Uri": "s3://cn-output/results/", "LocalPath": "/tmp/y"}}]}}
+EOF_JOB
+plan=$(ncx --sm-config-dir "$T/loc" --dry-run 2>"$T/loc.err"); rc=$?
+if [ $rc -eq 0 ] && grep -q '^region  *cn-north-1 (from the job ARN; partition aws-cn)' <<<"$plan" \
+   && grep -q 's3:cn-input .*https://cn-input.s3.cn-north-1.amazonaws.com.cn/' <<<"$plan" \
+   && grep -q 'dataset  s3://cn-query/athena/' <<<"$plan" \
+   && grep -q 'not applicable: FeatureStoreOutput (feature group fg)' <<<"$plan" \
+   && grep -q 'not applicable: no S3Input or DatasetDefinition' <<<"$plan" \
+   && [ "$(grep -c '^s3-write .*s3-write:cn-output/results/ ' <<<"$plan")" -eq 1 ] \
+   && grep -q 'aws:sts .*sts.cn-north-1.amazonaws.com.cn' <<<"$plan" \
+   && grep -q 'clock:s3.cn-north-1.amazonaws.com.cn' <<<"$plan" \
+   && grep -q 'repo:repo.cn-north-1.amazonaws.com.cn' <<<"$plan" && grep -q 'repo:aws-cn' <<<"$plan" \
+   && grep -q 'output key   alias/outputs' <<<"$plan" && [ ! -s "$T/loc.err" ]; then
+  ok "--dry-run shows the region's source, every S3 location with its role, China's endpoints and one write check per output prefix"
+else bad "locations dry run" "rc=$rc $(cat "$T/loc.err") $plan"; fi
+plan=$(ncx --sm-config-dir "$T/loc" --dry-run --skip s3-write 2>&1); rc=$?
+[ $rc -eq 0 ] && ! grep -q '^s3-write ' <<<"$plan" && grep -q '^s3 ' <<<"$plan" \
+  && ok "--skip s3-write plans no write" || bad "--skip s3-write" "rc=$rc"
+plan=$(NETCHECK_SKIP=s3-write ncx --sm-config-dir "$T/loc" --dry-run 2>&1); rc=$?
+[ $rc -eq 0 ] && ! grep -q '^s3-write ' <<<"$plan" && ! grep -q 'config problem' <<<"$plan" \
+  && ok "NETCHECK_SKIP=s3-write plans no write" || bad "NETCHECK_SKIP=s3-write" "rc=$rc $plan"
+plan=$(ncx --sm-config-dir "$T/loc" --region us-gov-west-1 --fips --dry-run 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q 's3:cn-input .*https://cn-input.s3-fips.us-gov-west-1.amazonaws.com/' <<<"$plan" \
+  && grep -q 'aws:sts .*sts.us-gov-west-1.amazonaws.com' <<<"$plan" && grep -q 'aws:api.ecr .*api.ecr-fips.us-gov-west-1' <<<"$plan" \
+  && grep -q 'FIPS endpoints' <<<"$plan" && ok "--fips in GovCloud plans the FIPS names" || bad "--fips" "rc=$rc $plan"
+# SageMaker's local mode writes the job name where the ARN should be: never a silent fallback.
+echo '{"ProcessingJobArn": "local-job-1", "ProcessingInputs": [{"S3Input": {"S3Uri": "s3://b-1/x"}}]}' >"$T/loc/processingjobconfig.json"
+plan=$(env -u AWS_REGION -u AWS_DEFAULT_REGION timeout 30 unshare --net "$NC" --sm-config-dir "$T/loc" --dry-run 2>"$T/loc.err"); rc=$?
+[ $rc -eq 0 ] && grep -q 'region us-east-1 is a guess: ProcessingJobArn "local-job-1" is not an ARN' "$T/loc.err" \
+  && grep -q '^region  *us-east-1 (a guess' <<<"$plan" && ok "a ProcessingJobArn that is not an ARN: the region is a guess, and netcheck says so" \
+  || bad "local mode region" "rc=$rc $(cat "$T/loc.err")"
+plan=$(AWS_REGION=eu-north-1 ncx --sm-config-dir "$T/loc" --report - --summary none --skip peer --timeout 1 2>/dev/null)
+jq -e '.job.region == "eu-north-1" and .job.region_source == "AWS_REGION" and (.job.region_note | test("not an ARN")) and .job.s3_locations[0].role == "input"' <<<"$plan" >/dev/null \
+  && ok "the report records the region's source and the S3 locations" || bad "region in the report" "$(jq -c .job <<<"$plan" 2>&1 | head -c 400)"
+# -v: every phase of every probe, and never a secret (--skip env: run the probes on lo alone).
+out=$(AWS_ACCESS_KEY_ID=AKIANCTESTVERBOSE01 AWS_SECRET_ACCESS_KEY=ncTESTverboseSECRET AWS_SESSION_TOKEN=ncTESTverboseTOKEN \
+  ncx -v --region us-east-1 --skip peer --skip env --skip dns --egress-target https://127.0.0.1:9/x?token=ncTESTquery \
+  --bucket b-verbose --report none --summary none --timeout 2 2>&1); rc=$?
+if grep -q 'egress:127.0.0.1: request GET https://127.0.0.1:9/x to 127.0.0.1' <<<"$out" \
+   && grep -q 'egress:127.0.0.1: done https://127.0.0.1:9/x: no answer' <<<"$out" \
+   && grep -q 's3-write:b-verbose\|s3:b-verbose: resolve b-verbose.s3.us-east-1.amazonaws.com' <<<"$out" \
+   && ! grep -q 'ncTEST' <<<"$out"; then
+  ok "-v logs the resolve, request and answer phases, without secrets or queries"
+else bad "-v phases" "rc=$rc $(head -c 1500 <<<"$out")"; fi
 
 # ---- merge: hostile or odd reports ----
 mkdir -p "$T/merge"

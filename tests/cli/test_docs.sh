@@ -103,7 +103,7 @@ missing=""
 for v in NETCHECK_SM_CONFIG_DIR NETCHECK_MESSAGE_FILE AWS_REGION AWS_DEFAULT_REGION \
          AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI \
          AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY \
-         AWS_SESSION_TOKEN AWS_CA_BUNDLE NO_COLOR; do
+         AWS_SESSION_TOKEN AWS_CA_BUNDLE AWS_USE_FIPS_ENDPOINT NO_COLOR; do
   grep -q "$v" <<<"$env_section" || missing="$missing $v"
 done
 [ -z "$missing" ] && ok "ENVIRONMENT lists every variable netcheck reads" || bad "ENVIRONMENT" "missing:$missing"
@@ -467,7 +467,7 @@ done
 # Every code the guide names exists.
 unknown=""
 for c in $(grep -oE '`[A-Z][A-Z0-9]*(_[A-Z0-9]+)+`' "$SM" | tr -d '`' | sort -u); do
-  case "$c" in AWS_*_URI|AWS_REGION|AWS_DEFAULT_REGION|AWS_CA_BUNDLE|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AWS_CONTAINER_*|NETCHECK_*|HTTPS_PROXY|NO_PROXY) continue ;; esac
+  case "$c" in AWS_*_URI|AWS_REGION|AWS_DEFAULT_REGION|AWS_USE_FIPS_ENDPOINT|AWS_CA_BUNDLE|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AWS_CONTAINER_*|NETCHECK_*|HTTPS_PROXY|NO_PROXY) continue ;; esac
   grep -qx "$c" <<<"$(tr ' ' '\n' <<<"$codes")" || unknown="$unknown $c"
 done
 [ -z "$unknown" ] && ok "every code $SM names is a real code" || bad "unknown codes in $SM" "$unknown"

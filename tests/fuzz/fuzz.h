@@ -16,6 +16,7 @@
 
 #include "netcheck/common.h"
 #include "netcheck/config.h"
+#include "netcheck/partition.h"
 #include "netcheck/probe.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -106,7 +107,7 @@ static inline void fuzz_config_defaults(struct nc_config *cfg) {
 /* What every config parser promises, success or not: counts within their
  * arrays, every string terminated inside its field. */
 static inline void fuzz_check_config(const struct nc_config *cfg) {
-  FUZZ_CHECK(cfg->n_buckets >= 0 && cfg->n_buckets <= NC_MAX_BUCKETS);
+  FUZZ_CHECK(cfg->n_locations >= 0 && cfg->n_locations <= NC_MAX_LOCATIONS);
   FUZZ_CHECK(cfg->job.n_hosts >= 0 && cfg->job.n_hosts <= NC_MAX_HOSTS);
   FUZZ_CHECK(cfg->job.n_outputs >= 0 && cfg->job.n_outputs <= NC_MAX_OUTPUTS);
   FUZZ_CHECK(cfg->n_dns_servers >= 0 && cfg->n_dns_servers <= NC_MAX_SERVERS);
@@ -120,12 +121,24 @@ static inline void fuzz_check_config(const struct nc_config *cfg) {
   FUZZ_TERMINATED(cfg->region);
   FUZZ_TERMINATED(cfg->ca_bundle);
   FUZZ_TERMINATED(cfg->report_path);
-  for (int i = 0; i < cfg->n_buckets; i++) {
-    FUZZ_TERMINATED(cfg->buckets[i].name);
-    FUZZ_TERMINATED(cfg->buckets[i].prefix);
-    FUZZ_TERMINATED(cfg->buckets[i].source);
-    FUZZ_CHECK(cfg->buckets[i].name[0] != '\0');
+  FUZZ_TERMINATED(cfg->job.output_kms_key);
+  FUZZ_TERMINATED(cfg->job.arn_problem);
+  FUZZ_TERMINATED(cfg->region_note);
+  for (int i = 0; i < cfg->n_locations; i++) {
+    const struct nc_s3_location *l = &cfg->locations[i];
+    FUZZ_TERMINATED(l->bucket);
+    FUZZ_TERMINATED(l->prefix);
+    FUZZ_TERMINATED(l->region);
+    FUZZ_TERMINATED(l->role);
+    FUZZ_TERMINATED(l->name);
+    FUZZ_TERMINATED(l->field);
+    FUZZ_TERMINATED(l->note);
+    /* a location names a usable bucket, or is not applicable and says why */
+    FUZZ_CHECK(l->bucket[0] ? partition_bucket_name_ok(l->bucket) : l->note[0] != '\0');
   }
+  /* a KMS key id goes into a request header: nothing but its own alphabet */
+  FUZZ_CHECK(strspn(cfg->job.output_kms_key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                             "0123456789:/_-") == strlen(cfg->job.output_kms_key));
   for (int i = 0; i < cfg->job.n_hosts; i++)
     FUZZ_TERMINATED(cfg->job.hosts[i]);
   FUZZ_CHECK(cfg->n_expectations >= 0 && cfg->n_expectations <= NC_MAX_EXPECTATIONS);

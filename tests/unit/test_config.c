@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -20,6 +22,14 @@ static int load(int argc, char **argv) {
   return config_load(&cfg, argc, argv, err, sizeof err);
 }
 
+/* The locations that name a bucket (the others are listed as not applicable). */
+static int n_buckets(void) {
+  int n = 0;
+  for (int i = 0; i < cfg.n_locations; i++)
+    n += cfg.locations[i].bucket[0] != '\0';
+  return n;
+}
+
 static int parse_job(const char *json) {
   memset(&cfg, 0, sizeof cfg);
   return config_parse_processing_job(&cfg, json, strlen(json), err, sizeof err);
@@ -32,11 +42,15 @@ static void test_processing_job_gives_buckets_region_outputs(void **state) {
   assert_string_equal(cfg.job.name, "nc-fixture-job");
   assert_string_equal(cfg.region, "eu-west-1");
   assert_int_equal(cfg.job.instance_count, 2);
-  assert_int_equal(cfg.n_buckets, 3);
-  assert_string_equal(cfg.buckets[0].name, "nc-fixture-input");
-  assert_string_equal(cfg.buckets[0].prefix, "data/2026/");
-  assert_string_equal(cfg.buckets[0].source, "input");
-  assert_string_equal(cfg.buckets[2].name, "nc-fixture-output");
+  assert_int_equal(cfg.region_source, NC_REGION_ARN);
+  assert_int_equal(n_buckets(), 3);
+  assert_string_equal(cfg.locations[0].bucket, "nc-fixture-input");
+  assert_string_equal(cfg.locations[0].prefix, "data/2026/");
+  assert_string_equal(cfg.locations[0].role, "input");
+  assert_string_equal(cfg.locations[0].name, "input-1");
+  assert_string_equal(cfg.locations[0].field, "ProcessingInputs[0].S3Input.S3Uri");
+  assert_string_equal(cfg.locations[2].bucket, "nc-fixture-output");
+  assert_string_equal(cfg.locations[2].role, "output");
   assert_int_equal(cfg.job.n_outputs, 1);
   assert_string_equal(cfg.job.outputs[0].name, "results");
   /* where the output goes: the report's S3 URI in the abort message */
@@ -50,7 +64,7 @@ static void test_every_field_may_be_null(void **state) {
   char *argv[] = {"netcheck", "--sm-config-dir", "tests/fixtures/sm-nulls"};
   (void)state;
   assert_int_equal(load(3, argv), 0);
-  assert_int_equal(cfg.n_buckets, 0);
+  assert_int_equal(n_buckets(), 0);
   assert_int_equal(cfg.job.n_hosts, 0);
   assert_string_equal(cfg.job.current_host, "");
 }
@@ -59,7 +73,8 @@ static void test_missing_fields_are_fine(void **state) {
   (void)state;
   assert_int_equal(parse_job("{}"), 0);
   assert_int_equal(parse_job("{\"ProcessingInputs\": [{}, {\"S3Input\": {}}]}"), 0);
-  assert_int_equal(cfg.n_buckets, 0);
+  assert_int_equal(n_buckets(), 0);
+  assert_int_equal(cfg.n_problems, 0);
 }
 
 /* What SageMaker wrote never stops the job: a wrong field is a problem
@@ -73,8 +88,8 @@ static void test_wrong_type_is_a_problem_and_the_rest_is_used(void **state) {
   assert_int_equal(cfg.n_problems, 1);
   assert_string_equal(cfg.problems[0].field, "ProcessingInputs[0].S3Input.S3Uri");
   assert_string_equal(cfg.problems[0].text, "expected a string");
-  assert_int_equal(cfg.n_buckets, 1);
-  assert_string_equal(cfg.buckets[0].name, "good-bucket");
+  assert_int_equal(n_buckets(), 1);
+  assert_string_equal(cfg.locations[1].bucket, "good-bucket");
   assert_string_equal(cfg.job.name, "j");
   assert_int_equal(parse_job("{\"ProcessingInputs\": {}}"), 0);
   assert_int_equal(cfg.n_problems, 1);
@@ -187,17 +202,178 @@ static void test_region_from_arn(void **state) {
   assert_int_equal(config_region_from_arn("arn:aws:sagemaker:US/EAST:1:x", r, sizeof r), -1);
 }
 
-static void test_s3_uri_split(void **state) {
-  char b[64], p[256];
+/* Every S3 location of a job, with its role: inputs, dataset definitions'
+ * query outputs, outputs; what has none is listed, never an error. */
+static void test_every_s3_location_has_its_role(void **state) {
   (void)state;
-  assert_int_equal(config_split_s3_uri("s3://my-bucket/a/b/", b, sizeof b, p, sizeof p), 0);
-  assert_string_equal(b, "my-bucket");
-  assert_string_equal(p, "a/b/");
-  assert_int_equal(config_split_s3_uri("s3://my-bucket", b, sizeof b, p, sizeof p), 0);
-  assert_string_equal(p, "");
-  assert_int_equal(config_split_s3_uri("https://x/y", b, sizeof b, p, sizeof p), -1);
-  assert_int_equal(config_split_s3_uri("s3://UPPER/x", b, sizeof b, p, sizeof p), -1);
-  assert_int_equal(config_split_s3_uri("s3://ab", b, sizeof b, p, sizeof p), -1);
+  assert_int_equal(
+      parse_job(
+          "{\"ProcessingInputs\": ["
+          "{\"InputName\": \"raw\", \"S3Input\": {\"S3Uri\": \"s3://in-bucket/raw/\"}},"
+          "{\"InputName\": \"athena\", \"DatasetDefinition\": {\"AthenaDatasetDefinition\":"
+          " {\"Catalog\": \"c\", \"OutputS3Uri\": \"s3://query-bucket/athena/\"}}},"
+          "{\"InputName\": \"redshift\", \"DatasetDefinition\": {\"RedshiftDatasetDefinition\":"
+          " {\"OutputS3Uri\": \"https://query-bucket.s3.eu-central-1.amazonaws.com/rs/\"}}},"
+          "{\"InputName\": \"nothing\", \"S3Input\": null}],"
+          " \"ProcessingOutputConfig\": {\"KmsKeyId\": \"alias/outputs\", \"Outputs\": ["
+          "{\"OutputName\": \"features\", \"FeatureStoreOutput\": {\"FeatureGroupName\":"
+          " \"fg\"}},"
+          "{\"OutputName\": \"out\", \"S3Output\": {\"S3Uri\":"
+          " \"https://s3.us-west-2.amazonaws.com/out-bucket-s3alias/results\","
+          " \"LocalPath\": \"/opt/ml/processing/out\"}}]}}"),
+      0);
+  assert_int_equal(cfg.n_problems, 0);
+  assert_int_equal(cfg.n_locations, 6);
+  assert_string_equal(cfg.locations[0].role, NC_ROLE_INPUT);
+  assert_string_equal(cfg.locations[1].role, NC_ROLE_DATASET);
+  assert_string_equal(cfg.locations[1].bucket, "query-bucket");
+  assert_string_equal(cfg.locations[1].field,
+                      "ProcessingInputs[1].DatasetDefinition.AthenaDatasetDefinition.OutputS3Uri");
+  assert_string_equal(cfg.locations[2].role, NC_ROLE_DATASET);
+  assert_string_equal(cfg.locations[2].region, "eu-central-1");
+  assert_string_equal(cfg.locations[2].prefix, "rs/");
+  /* An input with no S3 location: listed, not a problem. */
+  assert_string_equal(cfg.locations[3].bucket, "");
+  assert_string_equal(cfg.locations[3].name, "nothing");
+  assert_non_null(strstr(cfg.locations[3].note, "no S3Input"));
+  assert_string_equal(cfg.locations[4].bucket, "");
+  assert_string_equal(cfg.locations[4].field,
+                      "ProcessingOutputConfig.Outputs[0].FeatureStoreOutput");
+  assert_non_null(strstr(cfg.locations[4].note, "feature group fg"));
+  /* An access point alias works like a bucket name. */
+  assert_string_equal(cfg.locations[5].bucket, "out-bucket-s3alias");
+  assert_string_equal(cfg.locations[5].prefix, "results");
+  assert_string_equal(cfg.locations[5].region, "us-west-2");
+  assert_string_equal(cfg.locations[5].role, NC_ROLE_OUTPUT);
+  assert_string_equal(cfg.job.output_kms_key, "alias/outputs");
+}
+
+/* A URI netcheck cannot probe is a problem of its field; a KmsKeyId that
+ * could inject a header is refused. */
+static void test_unusable_s3_uris_and_keys_are_problems(void **state) {
+  (void)state;
+  assert_int_equal(
+      parse_job("{\"ProcessingInputs\": [{\"S3Input\": {\"S3Uri\": \"https://example.com/b/x\"}},"
+                " {\"S3Input\": {\"S3Uri\": \"https://user:secret@b.s3.amazonaws.com/x\"}}],"
+                " \"ProcessingOutputConfig\": {\"KmsKeyId\": \"k\\r\\nX-Evil: 1\","
+                " \"Outputs\": []}}"),
+      0);
+  assert_int_equal(cfg.n_problems, 3);
+  assert_string_equal(cfg.problems[0].field, "ProcessingInputs[0].S3Input.S3Uri");
+  assert_non_null(strstr(cfg.problems[0].text, "not an S3 location"));
+  assert_null(strstr(cfg.problems[1].text, "secret"));
+  assert_string_equal(cfg.problems[2].field, "ProcessingOutputConfig.KmsKeyId");
+  assert_string_equal(cfg.job.output_kms_key, "");
+  assert_int_equal(n_buckets(), 0);
+}
+
+static const char *const region_env[] = {"AWS_REGION", "AWS_DEFAULT_REGION",
+                                         "AWS_USE_FIPS_ENDPOINT"};
+
+static void clear_region_env(void) {
+  for (size_t i = 0; i < NC_ARRAY_LEN(region_env); i++)
+    unsetenv(region_env[i]);
+}
+
+/* Writes a processingjobconfig.json into dir (created) and loads it. */
+static int load_job_dir(const char *dir, const char *json, int extra_argc, char **extra) {
+  char path[256];
+  char *argv[8] = {"netcheck", "--sm-config-dir", (char *)dir};
+  int argc = 3;
+  FILE *f;
+  mkdir(dir, 0700);
+  snprintf(path, sizeof path, "%s/processingjobconfig.json", dir);
+  f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(json, f);
+  fclose(f);
+  for (int i = 0; i < extra_argc && argc < 8; i++)
+    argv[argc++] = extra[i];
+  return load(argc, argv);
+}
+
+static void remove_job_dir(const char *dir) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/processingjobconfig.json", dir);
+  unlink(path);
+  rmdir(dir);
+}
+
+/* The region: the job ARN, AWS_REGION, AWS_DEFAULT_REGION, an https S3 URI,
+ * else a guess that says so; flags and --config win over all. A
+ * ProcessingJobArn that is not an ARN (local mode) never falls back
+ * silently. */
+static void test_region_sources(void **state) {
+  char dir[] = "/tmp/nc-test-region-XXXXXX";
+  char *flag[] = {"--region", "ap-northeast-2"};
+  (void)state;
+  assert_non_null(mkdtemp(dir));
+  clear_region_env();
+  setenv("AWS_REGION", "eu-west-3", 1);
+  assert_int_equal(load_job_dir(dir,
+                                "{\"ProcessingJobArn\": "
+                                "\"arn:aws-cn:sagemaker:cn-north-1:1:processing-job/j\"}",
+                                0, NULL),
+                   0);
+  assert_string_equal(cfg.region, "cn-north-1");
+  assert_int_equal(cfg.region_source, NC_REGION_ARN);
+  assert_string_equal(cfg.region_note, "");
+  /* local mode: the job name where the ARN should be */
+  assert_int_equal(load_job_dir(dir, "{\"ProcessingJobArn\": \"local-job-1\"}", 0, NULL), 0);
+  assert_string_equal(cfg.region, "eu-west-3");
+  assert_int_equal(cfg.region_source, NC_REGION_AWS_REGION);
+  assert_non_null(strstr(cfg.region_note, "is not an ARN"));
+  unsetenv("AWS_REGION");
+  setenv("AWS_DEFAULT_REGION", "ca-central-1", 1);
+  assert_int_equal(load_job_dir(dir, "{\"ProcessingJobArn\": \"local-job-1\"}", 0, NULL), 0);
+  assert_string_equal(cfg.region, "ca-central-1");
+  assert_int_equal(cfg.region_source, NC_REGION_AWS_DEFAULT_REGION);
+  unsetenv("AWS_DEFAULT_REGION");
+  assert_int_equal(
+      load_job_dir(dir,
+                   "{\"ProcessingJobArn\": \"local-job-1\", \"ProcessingInputs\": [{\"S3Input\":"
+                   " {\"S3Uri\": \"https://b-1.s3.us-gov-west-1.amazonaws.com/x\"}}]}",
+                   0, NULL),
+      0);
+  assert_string_equal(cfg.region, "us-gov-west-1");
+  assert_int_equal(cfg.region_source, NC_REGION_S3_URI);
+  assert_int_equal(load_job_dir(dir, "{\"ProcessingJobArn\": \"local-job-1\"}", 0, NULL), 0);
+  assert_string_equal(cfg.region, "us-east-1");
+  assert_int_equal(cfg.region_source, NC_REGION_DEFAULT);
+  assert_non_null(strstr(cfg.region_note, "is not an ARN"));
+  /* the job's Environment counts when the process environment is silent */
+  assert_int_equal(load_job_dir(dir,
+                                "{\"ProcessingJobArn\": \"local-job-1\", \"Environment\":"
+                                " {\"AWS_REGION\": \"sa-east-1\","
+                                " \"AWS_USE_FIPS_ENDPOINT\": \"true\"}}",
+                                0, NULL),
+                   0);
+  assert_string_equal(cfg.region, "sa-east-1");
+  assert_true(cfg.fips);
+  assert_int_equal(load_job_dir(dir, "{}", 2, flag), 0);
+  assert_string_equal(cfg.region, "ap-northeast-2");
+  assert_int_equal(cfg.region_source, NC_REGION_FLAG);
+  assert_string_equal(config_region_source_name(NC_REGION_S3_URI), "s3_uri");
+  clear_region_env();
+  remove_job_dir(dir);
+}
+
+static void test_fips_sources(void **state) {
+  char dir[] = "/tmp/nc-test-fips-XXXXXX";
+  char *flag[] = {"--fips"};
+  (void)state;
+  assert_non_null(mkdtemp(dir));
+  clear_region_env();
+  assert_int_equal(load_job_dir(dir, "{}", 0, NULL), 0);
+  assert_false(cfg.fips);
+  setenv("AWS_USE_FIPS_ENDPOINT", "TRUE", 1);
+  assert_int_equal(load_job_dir(dir, "{}", 0, NULL), 0);
+  assert_true(cfg.fips);
+  setenv("AWS_USE_FIPS_ENDPOINT", "false", 1);
+  assert_int_equal(load_job_dir(dir, "{}", 1, flag), 0);
+  assert_true(cfg.fips);
+  clear_region_env();
+  remove_job_dir(dir);
 }
 
 static void test_host_names_are_sanitised(void **state) {
@@ -256,8 +432,10 @@ static void test_flags_override_file_override_discovery(void **state) {
   assert_int_equal(cfg.timeout_ms, 8000); /* --config over NETCHECK_TIMEOUT */
   assert_int_equal(cfg.connect_timeout_ms, 3000);
   assert_true(config_skips(&cfg, "clock"));
-  assert_string_equal(cfg.buckets[cfg.n_buckets - 1].name, "extra-bucket");
-  assert_string_equal(cfg.buckets[cfg.n_buckets - 1].prefix, "in/");
+  assert_string_equal(cfg.locations[cfg.n_locations - 1].bucket, "extra-bucket");
+  assert_string_equal(cfg.locations[cfg.n_locations - 1].prefix, "in/");
+  assert_string_equal(cfg.locations[cfg.n_locations - 1].role, NC_ROLE_CONFIG);
+  assert_int_equal(cfg.region_source, NC_REGION_CONFIG);
   assert_int_equal(load(15, argv2), 0);
   assert_string_equal(cfg.region, "sa-east-1");
   assert_int_equal(expect_of("egress", &src), NC_EXPECT_ANY + 1);
@@ -334,7 +512,7 @@ static void test_bad_flag_values_are_usage_errors(void **state) {
   char *a1[] = {"netcheck", "--peer-port", "70000"};
   char *a2[] = {"netcheck", "--expect", "s3=maybe"};
   char *a3[] = {"netcheck", "--connect-timeout", "0"};
-  char *a4[] = {"netcheck", "--bucket", "Bad_Bucket"};
+  char *a4[] = {"netcheck", "--bucket", "bad bucket;x"};
   char *a5[] = {"netcheck", "stray"};
   (void)state;
   assert_int_equal(load(3, a1), NC_EXIT_USAGE);
@@ -359,7 +537,10 @@ int main(void) {
       cmocka_unit_test(test_resource_config_bad_hosts_are_problems),
       cmocka_unit_test(test_hosts_beyond_the_cap_are_reported),
       cmocka_unit_test(test_region_from_arn),
-      cmocka_unit_test(test_s3_uri_split),
+      cmocka_unit_test(test_every_s3_location_has_its_role),
+      cmocka_unit_test(test_unusable_s3_uris_and_keys_are_problems),
+      cmocka_unit_test(test_region_sources),
+      cmocka_unit_test(test_fips_sources),
       cmocka_unit_test(test_host_names_are_sanitised),
       cmocka_unit_test(test_flags_override_file_override_discovery),
       cmocka_unit_test(test_environment_settings_are_read),

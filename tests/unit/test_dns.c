@@ -524,6 +524,19 @@ static void test_remediation_for_bucket_names_mentions_the_wildcard(void **state
   assert_non_null(strstr(fix, "*.s3.us-east-1.amazonaws.com"));
 }
 
+/* China's names end in amazonaws.com.cn; FIPS bucket names are bucket names too. */
+static void test_remediation_follows_the_partition(void **state) {
+  char fix[1536];
+  (void)state;
+  dns_remediation("b-1.s3.cn-north-1.amazonaws.com.cn", "cn-north-1", DNS_RES_NXDOMAIN, fix,
+                  sizeof fix);
+  assert_non_null(strstr(fix, "forward amazonaws.com.cn to it"));
+  assert_non_null(strstr(fix, "*.s3.cn-north-1.amazonaws.com.cn"));
+  dns_remediation("b-1.s3-fips.us-gov-west-1.amazonaws.com", "us-gov-west-1", DNS_RES_NXDOMAIN, fix,
+                  sizeof fix);
+  assert_non_null(strstr(fix, "*.s3-fips.us-gov-west-1.amazonaws.com"));
+}
+
 static void test_remediation_for_other_names_names_them(void **state) {
   char fix[1536];
   (void)state;
@@ -548,9 +561,9 @@ static struct nc_config *base_config(void) {
   struct nc_config *cfg = calloc(1, sizeof *cfg);
   assert_non_null(cfg);
   snprintf(cfg->region, sizeof cfg->region, "us-east-1");
-  snprintf(cfg->buckets[0].name, sizeof cfg->buckets[0].name, "nc-input-bucket");
-  snprintf(cfg->buckets[1].name, sizeof cfg->buckets[1].name, "nc-output-bucket");
-  cfg->n_buckets = 2;
+  snprintf(cfg->locations[0].bucket, sizeof cfg->locations[0].bucket, "nc-input-bucket");
+  snprintf(cfg->locations[1].bucket, sizeof cfg->locations[1].bucket, "nc-output-bucket");
+  cfg->n_locations = 2;
   snprintf(cfg->egress_targets[0], NC_HOST_MAX, "pypi.org");
   cfg->n_egress_targets = 1;
   cfg->timeout_ms = 5000;
@@ -728,7 +741,7 @@ static void test_plan_names_skip_invalid_names(void **state) {
   skip_family(cfg, "aws");
   skip_family(cfg, "repo");
   skip_family(cfg, "egress");
-  snprintf(cfg->buckets[1].name, sizeof cfg->buckets[1].name, "bad name;rm");
+  snprintf(cfg->locations[1].bucket, sizeof cfg->locations[1].bucket, "bad name;rm");
   n = dns_probes(cfg, d, DNS_MAX_NAMES);
   assert_int_equal(n, 2);
   assert_string_equal(d[0]->target, "nc-input-bucket.s3.us-east-1.amazonaws.com");
@@ -745,7 +758,7 @@ static void test_plan_names_leave_dotted_buckets_to_the_regional_name(void **sta
   skip_family(cfg, "aws");
   skip_family(cfg, "repo");
   skip_family(cfg, "egress");
-  snprintf(cfg->buckets[1].name, sizeof cfg->buckets[1].name, "my.dotted.bucket");
+  snprintf(cfg->locations[1].bucket, sizeof cfg->locations[1].bucket, "my.dotted.bucket");
   n = dns_probes(cfg, d, DNS_MAX_NAMES);
   assert_int_equal(n, 2);
   assert_string_equal(d[0]->target, "nc-input-bucket.s3.us-east-1.amazonaws.com");
@@ -809,6 +822,7 @@ int main(void) {
       cmocka_unit_test(test_message_without_nameserver),
       cmocka_unit_test(test_remediation_for_aws_names_points_at_amazon_dns),
       cmocka_unit_test(test_remediation_for_bucket_names_mentions_the_wildcard),
+      cmocka_unit_test(test_remediation_follows_the_partition),
       cmocka_unit_test(test_remediation_for_other_names_names_them),
       cmocka_unit_test(test_class_phrases),
       cmocka_unit_test(test_plan_names_cover_every_later_probe),

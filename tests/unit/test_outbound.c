@@ -104,6 +104,20 @@ static void test_observe_dns_failure_gives_dns_code(void **state) {
   assert_string_equal(o.outcome, "dns_nxdomain");
 }
 
+/* c-ares gives up on servers that all answered REFUSED with the status of
+ * servers that never listened: the message must not claim a timeout. */
+static void test_observe_ambiguous_dns_failure_claims_no_cause(void **state) {
+  struct outbound_obs o;
+  char what[256];
+  (void)state;
+  outbound_observe(ARES_ECONNREFUSED, NULL, NULL, false, NC_EGRESS_BLOCKED, &o);
+  assert_int_equal(o.stage, OUTBOUND_DNS_FAILED);
+  assert_true(o.dns_ambiguous);
+  outbound_describe(&o, "pypi.org", what, sizeof what);
+  assert_null(strstr(what, "DNS_TIMEOUT"));
+  assert_non_null(strstr(what, "refused, failed or did not answer"));
+}
+
 static void test_observe_http_status_is_an_answer_even_when_the_body_was_cut(void **state) {
   struct http_resp r = resp_status(200, "x");
   struct outbound_obs o;
@@ -374,7 +388,7 @@ static void test_repo_deny_statement_names_every_repository_bucket(void **state)
   char text[768];
   cJSON *st, *res;
   (void)state;
-  assert_int_equal(repo_deny_statement(text, sizeof text), 0);
+  assert_int_equal(repo_deny_statement("us-east-1", text, sizeof text), 0);
   st = cJSON_Parse(text);
   assert_non_null(st);
   assert_string_equal(cJSON_GetObjectItem(st, "Effect")->valuestring, "Deny");
@@ -384,7 +398,63 @@ static void test_repo_deny_statement_names_every_repository_bucket(void **state)
   for (int i = 0; i < 5; i++)
     assert_string_equal(cJSON_GetArrayItem(res, i)->valuestring, arns[i]);
   cJSON_Delete(st);
-  assert_int_equal(repo_deny_statement(text, 40), -1);
+  assert_int_equal(repo_deny_statement("us-east-1", text, 40), -1);
+  /* China: the partition's ARNs and DNS suffix */
+  assert_int_equal(repo_deny_statement("cn-north-1", text, sizeof text), 0);
+  assert_non_null(strstr(text, "\"arn:aws-cn:s3:::repo.*.amazonaws.com.cn/*\""));
+  assert_null(strstr(text, "arn:aws:"));
+}
+
+/* Repository names per partition: all five in aws; the AL1 and AL2 hosts
+ * (repo., packages., amazonlinux.REGION.SUFFIX) in aws-cn and aws-us-gov,
+ * with one probe that says plainly the buckets were not checked; nothing
+ * but that probe where no name is known. */
+static void test_repo_names_per_partition(void **state) {
+  static const struct {
+    const char *region;
+    int known;
+    const char *first_id, *note_id;
+  } cases[] = {
+      {"eu-west-1", 5, "repo:repo.eu-west-1.amazonaws.com", NULL},
+      {"cn-north-1", 3, "repo:repo.cn-north-1.amazonaws.com.cn", "repo:aws-cn"},
+      {"us-gov-west-1", 3, "repo:repo.us-gov-west-1.amazonaws.com", "repo:aws-us-gov"},
+      {"us-iso-east-1", 0, NULL, "repo:aws-iso"},
+  };
+  char err[256];
+  (void)state;
+  for (size_t c = 0; c < NC_ARRAY_LEN(cases); c++) {
+    struct nc_config cfg;
+    struct plan pl = {0};
+    const struct probe *last = NULL;
+    int n = 0;
+    nc_config_init(&cfg);
+    nc_strlcpy(cfg.region, cases[c].region, sizeof cfg.region);
+    assert_int_equal(plan_family("repo", &pl, &cfg), 0);
+    for (const struct probe *p = pl.head; p; p = p->next, n++)
+      last = p;
+    assert_int_equal(n, cases[c].known + (cases[c].note_id ? 1 : 0));
+    if (cases[c].first_id)
+      assert_string_equal(pl.head->id, cases[c].first_id);
+    if (cases[c].note_id) {
+      assert_non_null(last);
+      assert_string_equal(last->id, cases[c].note_id);
+      plan_free(&pl);
+      /* the note finishes as skip with its text, without the network */
+      memset(&pl, 0, sizeof pl);
+      assert_int_equal(plan_build(&pl, &cfg, err, sizeof err), 0);
+      for (struct probe *p = pl.head; p; p = p->next)
+        if (!strcmp(p->id, cases[c].note_id)) {
+          assert_int_equal(p->ops->start(p), 0);
+          assert_int_equal(p->verdict, NC_VERDICT_SKIP);
+          assert_non_null(strstr(p->message, cases[c].known ? "only the repository hosts"
+                                                            : "no Amazon Linux repository names"));
+        }
+    }
+    plan_free(&pl);
+  }
+  assert_true(repo_target_known(0, "cn-north-1"));
+  assert_false(repo_target_known(3, "cn-north-1"));
+  assert_false(repo_target_known(0, "us-isob-east-1"));
 }
 
 static void test_repo_plan_adds_the_five_contract_ids(void **state) {
@@ -741,6 +811,7 @@ static void test_no_proxy_matches_as_the_sdks_do(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_observe_dns_failure_gives_dns_code),
+      cmocka_unit_test(test_observe_ambiguous_dns_failure_claims_no_cause),
       cmocka_unit_test(test_observe_http_status_is_an_answer_even_when_the_body_was_cut),
       cmocka_unit_test(test_observe_connect_only_success_is_connected),
       cmocka_unit_test(test_observe_connect_timeout_gives_the_family_no_route_code),
@@ -767,6 +838,7 @@ int main(void) {
       cmocka_unit_test(test_repo_plain_retry_answered_403_is_blocked),
       cmocka_unit_test(test_repo_expected_reachable_403_is_an_endpoint_policy_denial),
       cmocka_unit_test(test_repo_deny_statement_names_every_repository_bucket),
+      cmocka_unit_test(test_repo_names_per_partition),
       cmocka_unit_test(test_repo_plan_adds_the_five_contract_ids),
       cmocka_unit_test(test_repo_plan_honours_skip),
       cmocka_unit_test(test_egress_bare_pypi_host_fetches_the_simple_index),

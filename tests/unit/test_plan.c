@@ -24,8 +24,8 @@ static int setup(void **state) {
   memset(&cfg, 0, sizeof cfg);
   memset(&pl, 0, sizeof pl);
   snprintf(cfg.region, sizeof cfg.region, "us-east-1");
-  snprintf(cfg.buckets[0].name, sizeof cfg.buckets[0].name, "job-input");
-  cfg.n_buckets = 1;
+  snprintf(cfg.locations[0].bucket, sizeof cfg.locations[0].bucket, "job-input");
+  cfg.n_locations = 1;
   snprintf(cfg.egress_targets[0], NC_HOST_MAX, "pypi.org");
   cfg.n_egress_targets = 1;
   cfg.timeout_ms = 15000;

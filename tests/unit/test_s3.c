@@ -79,6 +79,34 @@ static void classify_fixture(const char *name, long status, bool is_signed, cons
   out->code = s3_classify(&v, out->msg, sizeof(out->msg), out->rem, sizeof(out->rem));
 }
 
+/* What the s3-write probe sees when its PutObject got the fixture. */
+static void classify_write(const char *name, long status, const char *kms_key,
+                           struct classified *out) {
+  struct s3_error e;
+  parse_fixture(name, &e);
+  struct s3_response_view v = {
+      .bucket = "nc-output-bucket",
+      .region = "us-east-1",
+      .partition = "aws",
+      .operation = "PutObject",
+      .is_signed = true,
+      .write = true,
+      .prefix = "results/",
+      .kms_key = kms_key,
+      .sse_kms = kms_key && *kms_key,
+      .transport = -1,
+      .outcome = "http_x",
+      .host = "nc-output-bucket.s3.us-east-1.amazonaws.com",
+      .address = "198.19.0.10",
+      .address_class = "outside",
+      .status = status,
+      .s3_code = e.code,
+      .s3_message = e.message,
+      .bucket_region = "",
+  };
+  out->code = s3_classify(&v, out->msg, sizeof(out->msg), out->rem, sizeof(out->rem));
+}
+
 static struct s3_response_view transport_view(int code, const char *outcome, const char *cls) {
   struct s3_response_view v = {
       .bucket = "nc-input-bucket",
@@ -696,8 +724,111 @@ static void test_clock_rejects_malformed_dates(void **state) {
   assert_int_equal(clock_parse_http_date(NULL, &t), -1);
 }
 
+/* ---- the write check (s3-write): refusals of a PutObject ---- */
+
+#define KEY_ARN "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+static void test_write_denied_by_the_endpoint_policy(void **state) {
+  struct classified c;
+  (void)state;
+  classify_write("put_denied_vpce.xml", 403, "", &c);
+  assert_int_equal(c.code, NC_S3_WRITE_DENIED_ENDPOINT_POLICY);
+  assert_non_null(strstr(c.msg, "no VPC endpoint policy allows s3:PutObject"));
+  assert_non_null(strstr(c.rem, "s3:PutObject on arn:aws:s3:::nc-output-bucket/results/*"));
+}
+
+static void test_write_denied_by_a_bucket_policy_names_encryption(void **state) {
+  struct classified c;
+  (void)state;
+  classify_write("put_denied_bucket_policy.xml", 403, "", &c);
+  assert_int_equal(c.code, NC_S3_WRITE_DENIED);
+  assert_non_null(strstr(c.msg, "the bucket policy does not allow s3:PutObject"));
+  assert_non_null(strstr(c.rem, "ProcessingOutputConfig.KmsKeyId"));
+  /* a plain Access Denied (another account) is a write denial too */
+  classify_write("access_denied_plain.xml", 403, "", &c);
+  assert_int_equal(c.code, NC_S3_WRITE_DENIED);
+  assert_non_null(strstr(c.rem, "s3:x-amz-server-side-encryption"));
+}
+
+static void test_write_kms_refusals(void **state) {
+  struct classified c;
+  (void)state;
+  classify_write("put_denied_kms.xml", 403, KEY_ARN, &c);
+  assert_int_equal(c.code, NC_S3_WRITE_KMS_DENIED);
+  assert_non_null(strstr(c.msg, "with SSE-KMS key " KEY_ARN));
+  assert_non_null(strstr(c.rem, "kms:GenerateDataKey on the KMS key " KEY_ARN));
+  assert_non_null(strstr(c.rem, "kms:Decrypt"));
+  classify_write("put_kms_not_found.xml", 400, "alias/outputs", &c);
+  assert_int_equal(c.code, NC_S3_WRITE_KMS_DENIED);
+  assert_non_null(strstr(c.rem, "no usable key alias/outputs"));
+  classify_write("put_kms_disabled.xml", 400, KEY_ARN, &c);
+  assert_int_equal(c.code, NC_S3_WRITE_KMS_DENIED);
+  assert_non_null(strstr(c.rem, "disabled or pending deletion"));
+  assert_true(s3_error_is_kms("KMS.KMSInvalidStateException", "pending deletion"));
+  assert_true(s3_error_is_kms("InvalidArgument", "Invalid KMS key id"));
+  assert_false(s3_error_is_kms("AccessDenied", "Access Denied"));
+  assert_false(s3_error_is_kms("InvalidRequest", "Object Lock"));
+}
+
+/* A read that S3 denies for KMS reasons keeps the read codes; a write's
+ * other answers are diagnosed as a read's (here NoSuchBucket, the clock). */
+static void test_write_other_answers_keep_their_codes(void **state) {
+  struct classified c;
+  (void)state;
+  classify_write("no_such_bucket.xml", 404, "", &c);
+  assert_int_equal(c.code, NC_S3_NO_SUCH_BUCKET);
+  classify_write("request_time_too_skewed.xml", 403, "", &c);
+  assert_int_equal(c.code, NC_CLOCK_SKEW);
+  classify_write("put_object_lock_no_md5.xml", 400, "", &c);
+  assert_int_equal(c.code, NC_S3_WRITE_DENIED);
+  assert_non_null(strstr(c.msg, "Object Lock"));
+  classify_fixture("access_denied_vpce_implicit.xml", 403, true, NULL, &c);
+  assert_int_equal(c.code, NC_S3_DENIED_ENDPOINT_POLICY);
+}
+
+static void test_object_lock_delete_refusal_parses(void **state) {
+  struct s3_error e;
+  (void)state;
+  parse_fixture("delete_object_lock.xml", &e);
+  assert_string_equal(e.code, "AccessDenied");
+  assert_string_equal(e.message, "Access Denied because object protected by object lock.");
+}
+
+/* Remediations name the ARNs of the bucket's partition. */
+static void test_remediations_use_the_partition(void **state) {
+  struct s3_error e;
+  char msg[512], rem[1536];
+  (void)state;
+  parse_fixture("access_denied_vpce_implicit.xml", &e);
+  struct s3_response_view v = {
+      .bucket = "cn-bucket",
+      .region = "cn-north-1",
+      .partition = "aws-cn",
+      .operation = "ListObjectsV2",
+      .is_signed = true,
+      .transport = -1,
+      .status = 403,
+      .s3_code = e.code,
+      .s3_message = e.message,
+  };
+  assert_int_equal(s3_classify(&v, msg, sizeof(msg), rem, sizeof(rem)),
+                   NC_S3_DENIED_ENDPOINT_POLICY);
+  assert_non_null(strstr(rem, "arn:aws-cn:s3:::cn-bucket"));
+  assert_null(strstr(rem, "arn:aws:s3"));
+  v.transport = NC_S3_NO_ROUTE;
+  v.address_class = "outside";
+  assert_int_equal(s3_classify(&v, msg, sizeof(msg), rem, sizeof(rem)), NC_S3_NO_ROUTE);
+  assert_non_null(strstr(rem, "cn.com.amazonaws.cn-north-1.s3"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_write_denied_by_the_endpoint_policy),
+      cmocka_unit_test(test_write_denied_by_a_bucket_policy_names_encryption),
+      cmocka_unit_test(test_write_kms_refusals),
+      cmocka_unit_test(test_write_other_answers_keep_their_codes),
+      cmocka_unit_test(test_object_lock_delete_refusal_parses),
+      cmocka_unit_test(test_remediations_use_the_partition),
       cmocka_unit_test(test_parse_access_denied_plain),
       cmocka_unit_test(test_parse_decodes_quot_in_vpce_message),
       cmocka_unit_test(test_parse_permanent_redirect_endpoint_and_bucket),

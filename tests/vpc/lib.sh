@@ -33,10 +33,17 @@ VPC_SUBNET2=198.18.1.0/24 # the job's second subnet (second_subnet), routed by t
 VPC_GW2=198.18.1.1
 VPC_DNS=198.18.0.2
 VPC_CUSTOM_DNS=198.18.0.3
+VPC_AWS_ONLY_DNS=198.18.0.5 # custom_dns_aws_only: a custom DNS server that serves only AWS names
+VPC_PROXY=198.18.0.6        # https_proxy: the VPC's HTTPS proxy (CONNECT), port VPC_PROXY_PORT
+VPC_PROXY_PORT=3128
+VPC_FIREWALL_PORT=5300      # dns_firewall: where the VPC resolver's DNS Firewall listens (dns ns)
+VPC_VPCE_UPLINK=198.19.3.1  # interface_endpoints: PrivateLink's side of the endpoints
 VPC_AWS_GW=198.19.0.1
 VPC_PEER_PORT=7191
 VPC_INPUT_BUCKET=nc-input-bucket
 VPC_OUTPUT_BUCKET=nc-output-bucket
+VPC_OUTPUT_PREFIX=reports/ # S3Output of the output named netcheck: where the write check writes
+VPC_KMS_KEY=arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
 VPC_JOB_NAME=nc-test-job
 VPC_ACCOUNT=123456789012
 VPC_S3_HOST=s3.${VPC_REGION}.amazonaws.com
@@ -55,6 +62,16 @@ declare -A VPC_SVC_ADDR=(
   [pypi]=198.19.100.10
 )
 VPC_AWS_SERVICES=(sts logs monitoring api.ecr api.sagemaker)
+# Interface endpoints (interface_endpoints): one ENI address in the subnet per endpoint, above
+# the containers' addresses (198.18.0.11-210).
+declare -A VPC_VPCE_ADDR=(
+  [sts]=198.18.0.230
+  [logs]=198.18.0.231
+  [api.ecr]=198.18.0.232
+  [api.sagemaker]=198.18.0.233
+  [monitoring]=198.18.0.234
+  [s3]=198.18.0.235
+)
 
 # Fake, recognisable credentials: the runner fails a scenario if netcheck prints either secret.
 VPC_ACCESS_KEY_ID=ASIANCTESTKEY000001
@@ -193,20 +210,66 @@ local-ttl=30
 EOF
 }
 
-_vpc_dns_conf() { # the VPC resolver (AmazonProvidedDNS at .2)
+# The VPC resolver's records, NAME -> ADDRESS (filled by vpc_up, changed by the shapes and
+# faults through vpc_dns_set). A name in VPC_DNS_WILDCARD answers for every name below it too
+# (S3's virtual-hosted bucket names); every other name answers for itself only.
+declare -A VPC_DNS_RECORDS=()
+declare -A VPC_DNS_WILDCARD=()
+
+_vpc_dns_records() { # the healthy VPC's records
   local r=$VPC_REGION s3=${VPC_SVC_ADDR[s3]} h s
+  VPC_DNS_RECORDS=()
+  VPC_DNS_WILDCARD=()
+  for h in "s3.$r.amazonaws.com" "s3.dualstack.$r.amazonaws.com" s3.amazonaws.com; do
+    VPC_DNS_RECORDS[$h]=$s3
+    VPC_DNS_WILDCARD[$h]=1
+  done
+  for h in "${VPC_REPO_HOSTS[@]}"; do VPC_DNS_RECORDS[$h]=$s3; done
+  for s in "${VPC_AWS_SERVICES[@]}"; do VPC_DNS_RECORDS[$s.$r.amazonaws.com]=${VPC_SVC_ADDR[$s]}; done
+  VPC_DNS_RECORDS[sts.amazonaws.com]=${VPC_SVC_ADDR[sts]}
+  VPC_DNS_RECORDS[pypi.org]=${VPC_SVC_ADDR[pypi]}
+  VPC_DNS_RECORDS[files.pythonhosted.org]=${VPC_SVC_ADDR[pypi]}
+}
+
+_vpc_dns_conf() { # the VPC resolver (AmazonProvidedDNS at .2), as the Route 53 Resolver answers
+  local h
   _vpc_dnsmasq_conf vpc "$VPC_DNS"
-  # local= makes dnsmasq authoritative: unknown names in the zones get NXDOMAIN, and next to an
-  # address= of the same domain, other types (AAAA: no IPv6 in this VPC) get NODATA.
-  printf 'local=/amazonaws.com/\nlocal=/pypi.org/\nlocal=/pythonhosted.org/\n'
-  {
-    for h in "s3.$r.amazonaws.com" "s3.dualstack.$r.amazonaws.com" s3.amazonaws.com "${VPC_REPO_HOSTS[@]}"; do
-      printf '%s %s\n' "$h" "$s3"
-    done
-    for s in "${VPC_AWS_SERVICES[@]}"; do printf '%s.%s.amazonaws.com %s\n' "$s" "$r" "${VPC_SVC_ADDR[$s]}"; done
-    printf 'sts.amazonaws.com %s\n' "${VPC_SVC_ADDR[sts]}"
-    printf '%s %s\n' pypi.org "${VPC_SVC_ADDR[pypi]}" files.pythonhosted.org "${VPC_SVC_ADDR[pypi]}"
-  } | while read -r h s; do printf 'address=/%s/%s\nlocal=/%s/\n' "$h" "$s" "$h"; done
+  # The Route 53 Resolver resolves every public name, NAT or not. The emulated internet has only
+  # the names below: any other name does not exist (NXDOMAIN), never dnsmasq's REFUSED (its
+  # answer when it has no upstream). A known name's other types (AAAA: this VPC has no IPv6)
+  # are NOERROR with no answer (NODATA).
+  printf 'local=/#/\n'
+  for h in $(printf '%s\n' "${!VPC_DNS_RECORDS[@]}" | sort); do
+    if [[ -n ${VPC_DNS_WILDCARD[$h]:-} ]]; then
+      # local= beside address=: NODATA, not NXDOMAIN, for the other types of the whole subtree
+      printf 'address=/%s/%s\nlocal=/%s/\n' "$h" "${VPC_DNS_RECORDS[$h]}" "$h"
+    else
+      printf 'host-record=%s,%s\n' "$h" "${VPC_DNS_RECORDS[$h]}"
+    fi
+  done
+}
+
+# vpc_dns_set NAME=ADDR...: the VPC resolver answers NAME with ADDR from now on (AAAA: NODATA).
+# dnsmasq reads its records only at start: it is restarted (by its pid, checked to live in this
+# VPC's dns namespace) with the new configuration; returns once it answers the first NAME so.
+vpc_dns_set() {
+  local kv pid="" ns=${VPC_PREFIX}dns
+  [[ $# -gt 0 ]] || _vpc_die "vpc_dns_set NAME=ADDR..." || return 1
+  for kv in "$@"; do VPC_DNS_RECORDS[${kv%%=*}]=${kv#*=}; done
+  _vpc_dns_conf >"$VPC_RUN/dns/vpc.conf" || return 1
+  read -r pid <"$VPC_RUN/dns/vpc.pid" 2>/dev/null || true
+  [[ -n $pid ]] && ip netns pids "$ns" | grep -qx -- "$pid" ||
+    _vpc_die "VPC resolver: no pid of ours in $VPC_RUN/dns/vpc.pid" || return 1
+  kill -TERM "$pid" || return 1
+  _vpc_wait "the VPC resolver to exit" 5 _vpc_pids_gone "$pid" || return 1
+  _VPC_DNS_RESTARTS=$((${_VPC_DNS_RESTARTS:-0} + 1))
+  _vpc_spawn dns "dnsmasq-vpc-$_VPC_DNS_RESTARTS" timeout "$VPC_LIFETIME" dnsmasq -k --conf-file="$VPC_RUN/dns/vpc.conf"
+  kv=$1
+  _vpc_wait "VPC resolver (restarted)" 10 _vpc_dns_is "$VPC_DNS" "${kv%%=*}" "${kv#*=}"
+}
+
+_vpc_dns_is() { # _vpc_dns_is SERVER NAME ADDR: NAME's first A record at SERVER is ADDR
+  [[ $(vpc_exec dns dig +time=1 +tries=1 +short "@$1" "$2" A 2>/dev/null | head -n 1) == "$3" ]]
 }
 
 _vpc_nginx_conf() {
@@ -326,6 +389,18 @@ _vpc_s3_seed() { # the job's buckets, s3rver's filesystem layout (KEY._S3rver_ob
   printf 'id,value\n3,0.1\n4,0.9\n' >"$d/$VPC_INPUT_BUCKET/data/part-0001.csv._S3rver_object"
   printf '{"features": ["value"]}\n' >"$d/$VPC_INPUT_BUCKET/data/schema.json._S3rver_object"
   echo '{}' >"$VPC_RUN/svc/faults.json"
+  : >"$VPC_RUN/svc/writes.log"
+}
+
+# _vpc_resolv_conf NAMESERVER SEARCH [HOST...]: the resolv.conf of HOST... (default: every
+# container), as the DHCP options set gives it.
+_vpc_resolv_conf() {
+  local ns=$1 search=$2 h
+  shift 2
+  while read -r h; do
+    printf 'nameserver %s\nsearch %s\noptions timeout:2 attempts:2\n' "$ns" "$search" \
+      >"/etc/netns/$(vpc_ns "$h")/resolv.conf" || return 1
+  done < <(_vpc_targets "$@")
 }
 
 _vpc_etc_hosts() { # _vpc_etc_hosts K: algo-K's /etc/hosts names every host of the job, as SageMaker's does
@@ -344,7 +419,7 @@ _vpc_host_files() { # _vpc_host_files K: /etc/netns files, SageMaker config, cre
   dir=$(vpc_host_dir "$host")
   mkdir -p "$dir/config" "$dir/out"
   _vpc_etc_hosts "$1"
-  printf 'nameserver %s\nsearch ec2.internal\noptions timeout:2 attempts:2\n' "$VPC_DNS" >"/etc/netns/$ns/resolv.conf"
+  _vpc_resolv_conf "$VPC_DNS" ec2.internal "$host" || return 1
   for ((j = 1; j <= VPC_HOSTS; j++)); do hosts_json+="${hosts_json:+, }\"algo-$j\""; done
   cat >"$dir/config/processingjobconfig.json" <<EOF
 {
@@ -376,7 +451,7 @@ _vpc_host_files() { # _vpc_host_files K: /etc/netns files, SageMaker config, cre
         "OutputName": "netcheck",
         "AppManaged": false,
         "S3Output": {
-          "S3Uri": "s3://$VPC_OUTPUT_BUCKET/reports/",
+          "S3Uri": "s3://$VPC_OUTPUT_BUCKET/$VPC_OUTPUT_PREFIX",
           "LocalPath": "$dir/out",
           "S3UploadMode": "Continuous"
         }
@@ -492,7 +567,8 @@ _vpc_svc() {
   _vpc_spawn svc services env NC_S3_DIR="$VPC_RUN/svc/s3data" NC_S3_PORT="$VPC_S3_PORT" \
     NC_AWS_PORT="$VPC_AWS_PORT" NC_FAULTS_FILE="$VPC_RUN/svc/faults.json" \
     NC_ACCESS_KEY_ID="$VPC_ACCESS_KEY_ID" NC_SECRET_ACCESS_KEY="$VPC_SECRET_ACCESS_KEY" \
-    NC_BUCKETS="$VPC_INPUT_BUCKET,$VPC_OUTPUT_BUCKET" NODE_PATH="$VPC_DIR/node_modules" \
+    NC_BUCKETS="$VPC_INPUT_BUCKET,$VPC_OUTPUT_BUCKET" NC_WRITES_LOG="$VPC_RUN/svc/writes.log" \
+    NODE_PATH="$VPC_DIR/node_modules" \
     timeout "$VPC_LIFETIME" node --openssl-legacy-provider "$VPC_DIR/testbed/services.js"
   _vpc_spawn svc nginx timeout "$VPC_LIFETIME" nginx -c "$VPC_RUN/svc/nginx.conf" -e "$VPC_RUN/svc/nginx-error.log"
 }
@@ -522,6 +598,7 @@ vpc_up() { # vpc_up N: the healthy VPC with algo-1..algo-N
   VPC_IN_SUBNET2=()
   rm -rf "$VPC_RUN"
   mkdir -p "$VPC_RUN/log"
+  _vpc_dns_records
   : >"$VPC_RUN/namespaces"
   : >"$VPC_RUN/pids"
   _vpc_certs || return 1
@@ -613,7 +690,6 @@ no_sts_logs() { # no interface endpoints for STS and CloudWatch Logs
 }
 
 custom_dns() { # the DHCP options set points to a corporate resolver that knows no AWS names
-  local h ns
   local c=$VPC_RUN/dns/custom.conf
   ip -n "${VPC_PREFIX}dns" addr add "$VPC_CUSTOM_DNS/24" dev eth0 || return 1
   {
@@ -623,10 +699,7 @@ custom_dns() { # the DHCP options set points to a corporate resolver that knows 
   } >"$c"
   _vpc_spawn dns dnsmasq-custom timeout "$VPC_LIFETIME" dnsmasq -k --conf-file="$c"
   _vpc_wait "custom resolver" 10 _vpc_dns_ready "$VPC_CUSTOM_DNS" git.corp.example || return 1
-  while read -r h; do
-    ns=$(vpc_ns "$h")
-    printf 'nameserver %s\nsearch corp.example\n' "$VPC_CUSTOM_DNS" >"/etc/netns/$ns/resolv.conf"
-  done < <(vpc_hosts)
+  _vpc_resolv_conf "$VPC_CUSTOM_DNS" corp.example
 }
 
 endpoint_policy_deny() { # endpoint_policy_deny [BUCKET]: the VPC endpoint policy does not allow BUCKET
@@ -645,6 +718,41 @@ missing_bucket() { # missing_bucket [BUCKET]: the job's bucket does not exist (s
 
 repos_not_blocked() { # the endpoint policy lets the Amazon Linux repositories through
   _vpc_fault_set '.repos = "open"'
+}
+
+# Writes (PutObject, DeleteObject) of signed requests, per bucket (services.js, faults.writes).
+_vpc_write_fault() { # _vpc_write_fault BUCKET KEY JSON-VALUE
+  _vpc_fault_set '.writes[$b][$k] = ($v | fromjson)' --arg b "$1" --arg k "$2" --arg v "$3"
+}
+
+write_denied_endpoint_policy() { # [BUCKET]: the endpoint policy allows reads of BUCKET, not s3:PutObject
+  _vpc_write_fault "${1:-$VPC_OUTPUT_BUCKET}" endpoint_deny_put true
+}
+
+bucket_policy_requires_kms() { # [BUCKET]: the bucket policy denies uploads without SSE-KMS
+  _vpc_write_fault "${1:-$VPC_OUTPUT_BUCKET}" require_kms true
+}
+
+kms_denied() { # [KEY [BUCKET]]: the role may not use KMS key KEY (default the job's, '*' any)
+  _vpc_write_fault "${2:-$VPC_OUTPUT_BUCKET}" kms_denied "$(jq -n --arg k "${1:-$VPC_KMS_KEY}" '$k')"
+}
+
+delete_denied() { # [BUCKET]: the role may write to BUCKET but not delete (no s3:DeleteObject)
+  _vpc_write_fault "${1:-$VPC_OUTPUT_BUCKET}" delete_denied true
+}
+
+object_lock() { # [BUCKET]: Object Lock with a default retention: versioned, versions undeletable
+  _vpc_write_fault "${1:-$VPC_OUTPUT_BUCKET}" object_lock true
+}
+
+output_kms_key() { # [KEY]: the job's ProcessingOutputConfig.KmsKeyId (its outputs use SSE-KMS)
+  local h dir
+  while read -r h; do
+    dir=$(vpc_host_dir "$h")
+    jq --arg k "${1:-$VPC_KMS_KEY}" '.ProcessingOutputConfig.KmsKeyId = $k' \
+      "$dir/config/processingjobconfig.json" >"$dir/pjc.tmp" || return 1
+    mv "$dir/pjc.tmp" "$dir/config/processingjobconfig.json"
+  done < <(vpc_hosts)
 }
 
 tls_interception() { # a TLS-inspecting middlebox: the S3 front presents a cert from an unknown CA
@@ -764,13 +872,152 @@ peer_never_starts() { # peer_never_starts [HOST...]: netcheck never starts on HO
   for h in "${@:-algo-2}"; do VPC_SKIP_HOSTS+=("$h"); done
 }
 
+# ---- VPC shapes (after vpc_up): the legitimate ways to build a SageMaker VPC ----
+# vpc_up builds the NAT shape: a NAT gateway (the internet and the AWS services' public
+# addresses reachable), the S3 gateway endpoint with its policy, the VPC resolver. Each toggle
+# below turns it into another shape the SageMaker guide allows; scenarios combine them.
+
+# minimal_vpc: the guide's minimal VPC: private subnets, the S3 gateway endpoint, no NAT gateway,
+# no interface endpoint. Public names still resolve (the Route 53 Resolver needs no NAT) to
+# public addresses no route leads to: the internet and every AWS service but S3 are black holes
+# (silent drops: connects time out).
+minimal_vpc() {
+  local s
+  _vpc_blackhole "${VPC_SVC_ADDR[pypi]}" || return 1
+  for s in "${VPC_AWS_SERVICES[@]}"; do _vpc_blackhole "${VPC_SVC_ADDR[$s]}" || return 1; done
+}
+
+# The namespace "vpce" plays AWS PrivateLink: eth0 on the subnet holds one address (the ENI) per
+# interface endpoint, eth1 on the AWS side (198.19.3.1) reaches the service without crossing the
+# router (so a VPC without NAT reaches it too). The endpoints' security group lets TCP 443 in
+# from the subnet and silently drops everything else; connections are forwarded (DNAT) to the
+# service and leave from 198.19.3.1, as PrivateLink hides the client's address.
+_vpc_vpce_ns() {
+  local ns=${VPC_PREFIX}vpce r=${VPC_PREFIX}router
+  [[ -e /run/netns/$ns ]] && return 0
+  _vpc_netns_add vpce || return 1
+  _vpc_veth vpce vpce br0 || return 1
+  ip -n "$r" link add vpce1 type veth peer name eth1 netns "$ns" || return 1
+  ip -n "$r" link set vpce1 master br1 up || return 1
+  ip -n "$ns" link set eth1 mtu 1500 up || return 1
+  ip -n "$ns" addr add "$VPC_VPCE_UPLINK/16" dev eth1 || return 1
+  ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 || return 1
+  ip netns exec "$ns" nft -f - <<EOF
+table ip ncvpce {
+  set endpoints { type ipv4_addr; }
+  map service { type ipv4_addr : ipv4_addr; }
+  chain security_group {
+    type filter hook prerouting priority mangle; policy accept;
+    iifname "eth0" ip daddr @endpoints ip saddr $VPC_SUBNET tcp dport 443 accept
+    iifname "eth0" ip daddr @endpoints drop
+  }
+  chain to_service {
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname "eth0" tcp dport 443 dnat to ip daddr map @service
+  }
+  chain from_endpoint {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "eth1" masquerade
+  }
+}
+EOF
+}
+
+# interface_endpoints [SERVICE...]: interface endpoints with private DNS for SERVICE (sts logs
+# monitoring api.ecr api.sagemaker s3; default: sts logs api.ecr api.sagemaker). The VPC
+# resolver answers the service's regional name (for s3: s3.REGION.amazonaws.com and every
+# *.s3.REGION.amazonaws.com) with the endpoint's address inside the subnet; connections to it
+# reach the service stand-in, whose answers (S3: the same endpoint policy) do not change.
+interface_endpoints() {
+  local s a ns=${VPC_PREFIX}vpce svcs=("$@") recs=()
+  [[ ${#svcs[@]} -gt 0 ]] || svcs=(sts logs api.ecr api.sagemaker)
+  _vpc_vpce_ns || return 1
+  for s in "${svcs[@]}"; do
+    a=${VPC_VPCE_ADDR[$s]:-}
+    [[ -n $a ]] || _vpc_die "interface_endpoints: no endpoint for '$s' (have: ${!VPC_VPCE_ADDR[*]})" || return 1
+    ip -n "$ns" addr add "$a/24" dev eth0 || return 1
+    ip netns exec "$ns" nft add element ip ncvpce endpoints "{ $a }" || return 1
+    ip netns exec "$ns" nft add element ip ncvpce service "{ $a : ${VPC_SVC_ADDR[$s]} }" || return 1
+    if [[ $s == s3 ]]; then recs+=("$VPC_S3_HOST=$a"); else recs+=("$s.$VPC_REGION.amazonaws.com=$a"); fi
+  done
+  vpc_dns_set "${recs[@]}"
+}
+
+# https_proxy: the VPC's only way out is an HTTPS proxy (tests/vpc/testbed/proxy.py, HTTP CONNECT)
+# at 198.18.0.6:3128 on the subnet. Its own subnet has a way out (router exception: a NAT or
+# internet gateway of the proxy's subnet, and the S3 gateway endpoint with its policy); its
+# security group lets TCP 3128 in from the subnet; it tunnels to pypi.org, files.pythonhosted.org
+# and *.amazonaws.com on port 443 only. Use with minimal_vpc; the containers' environment
+# (scenario: netcheck_env) names it in HTTPS_PROXY.
+https_proxy() {
+  local ns=${VPC_PREFIX}proxy
+  _vpc_netns_add proxy || return 1
+  _vpc_veth proxy proxy br0 || return 1
+  ip -n "$ns" addr add "$VPC_PROXY/24" dev eth0 || return 1
+  ip -n "$ns" route add default via "$VPC_GW" || return 1
+  ip netns exec "${VPC_PREFIX}router" nft insert rule inet ncvpc forward \
+    ip saddr "$VPC_PROXY" ip daddr 198.18.0.0/15 accept || return 1
+  ip netns exec "$ns" nft -f - <<EOF || return 1
+table inet ncproxy {
+  chain security_group {
+    type filter hook input priority 0; policy accept;
+    iifname "eth0" ct state new ip saddr $VPC_SUBNET tcp dport $VPC_PROXY_PORT accept
+    iifname "eth0" ct state new drop
+  }
+}
+EOF
+  _vpc_spawn proxy https-proxy timeout "$VPC_LIFETIME" /usr/bin/python3 "$VPC_DIR/testbed/proxy.py" \
+    --listen "$VPC_PROXY:$VPC_PROXY_PORT" --lifetime "$VPC_LIFETIME" --allow pypi.org \
+    --allow files.pythonhosted.org --allow .amazonaws.com
+  _vpc_wait "HTTPS proxy" 5 grep -q '^proxy.py: listening' "$VPC_RUN/log/https-proxy.log"
+}
+
+# custom_dns_aws_only: the DHCP options set names a custom DNS server (198.18.0.5,
+# hostile/dns.py) that serves only AWS names: it forwards A queries for *.amazonaws.com to the
+# VPC resolver, answers their AAAA queries NXDOMAIN (although A has an address), and answers
+# every other name REFUSED.
+custom_dns_aws_only() {
+  ip -n "${VPC_PREFIX}dns" addr add "$VPC_AWS_ONLY_DNS/24" dev eth0 || return 1
+  _vpc_spawn dns dns-aws-only timeout "$VPC_LIFETIME" /usr/bin/python3 "$VPC_HOSTILE_DIR/dns.py" \
+    --listen "$VPC_AWS_ONLY_DNS" --upstream "$VPC_DNS" --lifetime "$VPC_LIFETIME" \
+    --rule '*.amazonaws.com/AAAA=nxdomain' --rule '*.amazonaws.com=relay' --rule '*=refused'
+  _vpc_wait "custom DNS (AWS names only)" 10 _vpc_dns_is "$VPC_AWS_ONLY_DNS" "$VPC_S3_HOST" "${VPC_SVC_ADDR[s3]}" || return 1
+  _vpc_resolv_conf "$VPC_AWS_ONLY_DNS" corp.example
+}
+
+# dns_firewall [nodata|nxdomain]: Route 53 Resolver DNS Firewall on the VPC resolver, as a
+# walled garden: rule 1 ALLOW amazonaws.com, *.amazonaws.com and *.ec2.internal; rule 2 BLOCK *
+# with the block response NODATA (the default) or NXDOMAIN. The containers still ask 198.18.0.2:
+# its queries go (DNAT in the dns namespace) to hostile/dns.py on port 5300, which relays what
+# the rules allow to the resolver.
+dns_firewall() {
+  local resp=${1:-nodata} ns=${VPC_PREFIX}dns
+  [[ $resp == nodata || $resp == nxdomain ]] || _vpc_die "dns_firewall nodata|nxdomain, got '$resp'" || return 1
+  _vpc_spawn dns dns-firewall timeout "$VPC_LIFETIME" /usr/bin/python3 "$VPC_HOSTILE_DIR/dns.py" \
+    --listen "$VPC_DNS" --port "$VPC_FIREWALL_PORT" --upstream "$VPC_DNS" --lifetime "$VPC_LIFETIME" \
+    --rule 'amazonaws.com=relay' --rule '*.amazonaws.com=relay' --rule '*.ec2.internal=relay' \
+    --rule "*=$resp"
+  _vpc_wait "DNS Firewall" 10 _hostile_log_has dns-firewall '^dns.py: listening' 1 || return 1
+  ip netns exec "$ns" nft -f - <<EOF
+table ip ncdnsfw {
+  chain to_firewall {
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname "eth0" ip daddr $VPC_DNS udp dport 53 dnat to $VPC_DNS:$VPC_FIREWALL_PORT
+    iifname "eth0" ip daddr $VPC_DNS tcp dport 53 dnat to $VPC_DNS:$VPC_FIREWALL_PORT
+  }
+}
+EOF
+}
+
 vpc_toggle() { # vpc_toggle NAME [ARGS]: apply one fault toggle by name (checked against the list)
   case $1 in
   no_s3_endpoint | no_nat | internet_reachable | no_sts_logs | custom_dns | endpoint_policy_deny | \
     wrong_region | missing_bucket | repos_not_blocked | tls_interception | clock_skew | \
     signature_mismatch | creds_unavailable | isolated | sg_no_self_ref | pmtu_blackhole | \
     peer_stranger | peer_never_starts | hostile_s3 | hostile_dns | hostile_peer | second_subnet | \
-    nacl_inbound_returns_only)
+    nacl_inbound_returns_only | write_denied_endpoint_policy | bucket_policy_requires_kms | \
+    kms_denied | delete_denied | object_lock | output_kms_key | minimal_vpc | \
+    interface_endpoints | https_proxy | custom_dns_aws_only | dns_firewall)
     "$@" || return 1
     VPC_TOGGLES+=("$*")
     ;;
@@ -863,6 +1110,54 @@ tb_http() {
   [[ $body_re != - ]] && desc+=" body~/$body_re/"
   [[ $hdr_re != - ]] && desc+=" header~/$hdr_re/"
   _tb_result "$rc" "$desc" "got $got: $(head -c 300 "$VPC_RUN/tb.body" 2>/dev/null | tr '\n' ' ')"
+}
+
+# tb_s3_put HOST STATUS BODY-REGEX|- KEY [CURL-ARGS...]: a signed zero-byte PutObject of KEY in
+# the output bucket (extra headers in CURL-ARGS) answers STATUS; a stored object is deleted again.
+tb_s3_put() {
+  local h=$1 want=$2 body=$3 key=$4 url got
+  local -a sig
+  shift 4
+  mapfile -t sig < <(tb_signed s3)
+  url=https://$VPC_OUTPUT_BUCKET.$VPC_S3_HOST/$key
+  tb_http "$h" "$want" "$body" - -- "${sig[@]}" -T /dev/null "$@" "$url"
+  if [[ $want == 200 ]]; then
+    got=$(tb_curl "$h" "${sig[@]}" -X DELETE "$url") || true
+    [[ $got == 204 ]] || echo "    note: could not delete the test object $key (HTTP $got)"
+  fi
+}
+
+# tb_log HOST REGEX: netcheck's standard error on HOST (after the run) has a line matching REGEX.
+tb_log() {
+  grep -Eq -- "$2" "$(vpc_host_dir "$1")/netcheck.err" 2>/dev/null
+  _tb_result $? "$1: netcheck's log has /$2/" "$(grep -c . "$(vpc_host_dir "$1")/netcheck.err" 2>/dev/null) lines"
+}
+
+# tb_log_lacks HOST TEXT: netcheck's standard error on HOST never contains TEXT (fixed string).
+tb_log_lacks() {
+  ! grep -qF -- "$2" "$(vpc_host_dir "$1")/netcheck.err" 2>/dev/null
+  _tb_result $? "$1: netcheck's log never shows $3" "it does"
+}
+
+# tb_s3_markers BUCKET COUNT: the S3 stand-in holds COUNT netcheck markers (.netcheck/ objects).
+tb_s3_markers() {
+  local got
+  got=$(find "$VPC_RUN/svc/s3data/$1" -path '*/.netcheck/*' -name '*._S3rver_object' 2>/dev/null | wc -l)
+  [[ $got == "$2" ]]
+  _tb_result $? "S3 holds $2 netcheck marker(s) in $1" "found $got: $(find "$VPC_RUN/svc/s3data/$1" \
+    -path '*/.netcheck/*' -name '*._S3rver_object' 2>/dev/null | sed "s|$VPC_RUN/svc/s3data/||" | head -n 3 | tr '\n' ' ')"
+}
+
+# tb_s3_writes JQ-CONDITION COUNT: COUNT writes the S3 stand-in received match the condition
+# (fields: method, bucket, key, versionId, sse, kmsKeyId, contentMd5, contentLength, status, and
+# marker: the key is a netcheck marker, PREFIX/.netcheck/...).
+tb_s3_writes() {
+  local got
+  got=$(jq -c "(.marker = ((.key // \"\") | test(\"(^|/)[.]netcheck/\"))) | select($1)" \
+    "$VPC_RUN/svc/writes.log" 2>/dev/null | wc -l)
+  [[ $got == "$2" ]]
+  _tb_result $? "S3 received $2 write(s) with $1" "got $got of: $(jq -c '[.method, .key, .sse, .status]' \
+    "$VPC_RUN/svc/writes.log" 2>/dev/null | head -n 6 | tr '\n' ' ')"
 }
 
 # tb_curl_fails HOST CURL-EXIT DESC -- CURL-ARGS...: curl must fail with that exit code
@@ -970,18 +1265,33 @@ tb_creds() {
   _tb_result "$rc" "$h: credentials endpoint 169.254.170.2$uri answers" "got '${got%%$'\t'*}'"
 }
 
+# tb_route53_resolver HOST: HOST's nameserver answers as the Route 53 Resolver does: a public
+# name resolves (NAT or not), an IPv4-only name's AAAA is NOERROR with no answer (NODATA), a
+# name that does not exist is NXDOMAIN (in amazonaws.com, below a known name, and anywhere
+# else: never REFUSED), and TCP answers as UDP does.
+tb_route53_resolver() {
+  local h=$1
+  tb_dns "$h" pypi.org NOERROR "${VPC_SVC_ADDR[pypi]}"
+  tb_dns "$h" pypi.org NOERROR none AAAA
+  tb_dns "$h" "sts.$VPC_REGION.amazonaws.com" NOERROR none AAAA
+  tb_dns "$h" "$VPC_INPUT_BUCKET.$VPC_S3_HOST" NOERROR none AAAA
+  tb_dns "$h" "no-such-service.$VPC_REGION.amazonaws.com" NXDOMAIN
+  tb_dns "$h" no-such-host.pypi.org NXDOMAIN
+  tb_dns "$h" no-such-name.example NXDOMAIN
+  tb_dns_answers "$h" pypi.org 1
+}
+
 # The healthy VPC, checked from HOST: what every scenario starts from.
 tb_healthy_basics() {
   local h=${1:-algo-1} s3=${VPC_SVC_ADDR[s3]} in=https://$VPC_INPUT_BUCKET.$VPC_S3_HOST
   local -a sig
   mapfile -t sig < <(tb_signed s3)
+  tb_route53_resolver "$h"
   tb_dns "$h" "$VPC_S3_HOST" NOERROR "$s3"
   tb_dns "$h" "$VPC_S3_HOST" NOERROR none AAAA
   tb_dns "$h" "$VPC_INPUT_BUCKET.$VPC_S3_HOST" NOERROR "$s3"
   tb_dns "$h" "$VPC_OUTPUT_BUCKET.s3.dualstack.$VPC_REGION.amazonaws.com" NOERROR "$s3"
-  tb_dns "$h" "no-such-service.$VPC_REGION.amazonaws.com" NXDOMAIN
   tb_dns "$h" "sts.$VPC_REGION.amazonaws.com" NOERROR "${VPC_SVC_ADDR[sts]}"
-  tb_dns "$h" pypi.org NOERROR "${VPC_SVC_ADDR[pypi]}"
   tb_creds "$h"
   tb_http "$h" 200 - 'x-amz-request-id: ' -- -I "${sig[@]}" "$in/"
   tb_http "$h" 200 '<Key>data/part-0000.csv</Key>' - -- "${sig[@]}" "$in/?list-type=2&prefix=data/&max-keys=5"
@@ -1011,26 +1321,6 @@ _hostile_log_has() { # _hostile_log_has LOGNAME REGEX COUNT: the log has COUNT l
   [[ $(grep -Ec -- "$2" "$VPC_RUN/log/$1.log" 2>/dev/null) -ge $3 ]]
 }
 
-_hostile_dig_is() { # _hostile_dig_is SERVER NAME ADDR: NAME's first A record at SERVER is ADDR
-  [[ $(vpc_exec dns dig +time=1 +tries=1 +short "@$1" "$2" A 2>/dev/null | head -n 1) == "$3" ]]
-}
-
-# _hostile_dns_repoint NAME=ADDR...: the VPC resolver answers NAME with ADDR (AAAA: NODATA).
-# dnsmasq reads address= lines only at start: the resolver is restarted (by its pid, checked to
-# live in this VPC's dns namespace) with the lines appended to its configuration.
-_hostile_dns_repoint() {
-  local c=$VPC_RUN/dns/vpc.conf kv pid="" ns=${VPC_PREFIX}dns
-  for kv in "$@"; do printf 'address=/%s/%s\nlocal=/%s/\n' "${kv%%=*}" "${kv#*=}" "${kv%%=*}"; done >>"$c"
-  read -r pid <"$VPC_RUN/dns/vpc.pid" 2>/dev/null || true
-  [[ -n $pid ]] && ip netns pids "$ns" | grep -qx -- "$pid" ||
-    _vpc_die "VPC resolver: no pid of ours in $VPC_RUN/dns/vpc.pid" || return 1
-  kill -TERM "$pid" || return 1
-  _vpc_wait "the VPC resolver to exit" 5 _vpc_pids_gone "$pid" || return 1
-  _vpc_spawn dns dnsmasq-vpc-repointed timeout "$VPC_LIFETIME" dnsmasq -k --conf-file="$c"
-  kv=$1
-  _vpc_wait "VPC resolver (re-pointed)" 10 _hostile_dig_is "$VPC_DNS" "${kv%%=*}" "${kv#*=}"
-}
-
 # hostile_s3 MODE-IN [MODE-OUT]: the job's input and output buckets resolve to hostile S3 fronts
 # (hostile/s3front.py: drip_tcp drip_http drip_headers drip_body endless_chunked endless_close
 # headers_many headers_line garbage garbage_record), at 198.19.1.66 and .67; the regional name,
@@ -1045,7 +1335,7 @@ hostile_s3() {
     "$ain:443:$in" "$aout:443:$out"
   _vpc_wait "hostile S3 fronts" 5 _hostile_log_has hostile-s3 '^s3front.py: listening' 2 || return 1
   a=$VPC_INPUT_BUCKET b=$VPC_OUTPUT_BUCKET
-  _hostile_dns_repoint "$a.s3.$r.amazonaws.com=$ain" "$a.s3.dualstack.$r.amazonaws.com=$ain" \
+  vpc_dns_set "$a.s3.$r.amazonaws.com=$ain" "$a.s3.dualstack.$r.amazonaws.com=$ain" \
     "$b.s3.$r.amazonaws.com=$aout" "$b.s3.dualstack.$r.amazonaws.com=$aout"
 }
 
@@ -1064,7 +1354,7 @@ hostile_dns() {
   _vpc_spawn dns hostile-dns timeout "$VPC_LIFETIME" /usr/bin/python3 "$VPC_HOSTILE_DIR/dns.py" \
     --listen "$VPC_HOSTILE_DNS" --upstream "$VPC_DNS" --lifetime "$VPC_LIFETIME" \
     --first "${VPC_SVC_ADDR[s3]}" "${rules[@]}"
-  _vpc_wait "hostile nameserver" 10 _hostile_dig_is "$VPC_HOSTILE_DNS" "$probe" "$want" || return 1
+  _vpc_wait "hostile nameserver" 10 _vpc_dns_is "$VPC_HOSTILE_DNS" "$probe" "$want" || return 1
   while read -r h; do
     ns=$(vpc_ns "$h")
     sed -i "s/^nameserver .*/nameserver $VPC_HOSTILE_DNS/" "/etc/netns/$ns/resolv.conf" || return 1

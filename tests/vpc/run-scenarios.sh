@@ -4,7 +4,8 @@
 # For each scenario: bring up its VPC, apply its faults, run its test-bed checks (plain tools),
 # then, when the netcheck binary exists ($NETCHECK, default ./netcheck), run netcheck in the
 # chosen containers at the same time and compare the reports' codes with the scenario's
-# expectations; any fake secret in netcheck's outputs fails the scenario. One line per scenario
+# expectations, and run the scenario's after() checks (what netcheck left in S3); any fake
+# secret in netcheck's outputs fails the scenario. One line per scenario
 # (PASS, PENDING = test bed passed but netcheck was not run, FAIL), then "N passed, M failed".
 #
 # Environment: NETCHECK (binary), VPC_RESULTS (where reports and logs of each scenario are
@@ -57,6 +58,10 @@ run_one() { # run_one NAME: prints the verdict line; returns 0 for PASS/PENDING,
       reasons=$(scenario_judge "${run[@]}")
       f=$(scenario_causes "$out" "${run[@]}")
       [[ -z $f ]] || reasons+="${reasons:+$'\n'}$f"
+      f=$TB_FAILS
+      after >"$out/after.log" 2>&1 || TB_FAILS=$((TB_FAILS + 1))
+      [[ $TB_FAILS -eq $f ]] ||
+        reasons+="${reasons:+$'\n'}after netcheck: $((TB_FAILS - f)) check(s) failed"$'\n'"$(cat "$out/after.log")"
       if [[ -n $SC_RSS_KB ]]; then
         f=$(vpc_measure_judge "$SC_RSS_KB" "${SC_WALL_S:-$(vpc_measure_bound "${args[@]}")}" "${run[@]}")
         [[ -z $f ]] || reasons+="${reasons:+$'\n'}$f"

@@ -9,6 +9,8 @@
 #   run_on HOST...                  hosts that run netcheck (default: all, minus peer_never_starts)
 #   netcheck_args ARG...            extra netcheck flags
 #   config_json 'JSON'              a --config file for netcheck
+#   netcheck_env VAR=VALUE...       more environment for netcheck in every container (after the
+#                                   toggles, which may rewrite it), e.g. HTTPS_PROXY, NO_PROXY
 #   expect HOST ID-GLOB CODES       HOST (or "all") must report probe(s) ID-GLOB, each with one of
 #                                   CODES ("A" or "A|B"; "A@warn": code A with verdict warn);
 #                                   the glob must match at least one probe
@@ -16,8 +18,12 @@
 #   pending FAMILY "REASON"         probes of FAMILY (env creds dns s3 repo egress aws clock peer)
 #                                   are not compared yet
 #   checks() { tb_... }             test-bed checks with plain tools; must pass without netcheck
+#   after() { tb_... }              test-bed checks once netcheck ran (what it left in S3, what the
+#                                   S3 stand-in received: tb_s3_markers, tb_s3_writes)
 #   exit_status N [MESSAGE-ERE]     netcheck must exit N (default 0); with MESSAGE-ERE, its
 #                                   --message-file (written by --on-fail abort) must match it
+#   report_jq HOST 'JQ-EXPR'        HOST's (or "all" hosts') report must make JQ-EXPR true
+#                                   (jq -e), e.g. '.probes[] | select(.id == "s3:b") | ...'
 #   causes CODE PATTERN HOSTS       `netcheck merge` of every report must name exactly the causes of
 #                                   the causes lines, in their order: code ("-" for none), pattern
 #                                   (no_inbound, never_started, probes, ...) and hosts (a,b,... or
@@ -42,6 +48,8 @@ SC_RUN_ON=()
 SC_ARGS=()
 SC_CONFIG=""
 SC_RULES=()   # "expect|allow<TAB>HOST<TAB>GLOB<TAB>CODES"
+SC_ENV=()     # netcheck_env: VAR=VALUE
+SC_JQ=()      # report_jq: "HOST<TAB>JQ-EXPR"
 declare -A SC_PENDING=()
 SC_RSS_KB="" # measure_rss: peak RSS limit (KiB) and wall time limit (s); "" = not measured
 SC_WALL_S=""
@@ -56,6 +64,8 @@ toggle() { SC_TOGGLES+=("$*"); }
 run_on() { SC_RUN_ON+=("$@"); }
 netcheck_args() { SC_ARGS+=("$@"); }
 config_json() { SC_CONFIG=$1; }
+netcheck_env() { SC_ENV+=("$@"); }
+report_jq() { SC_JQ+=("$1"$'\t'"$2"); }
 expect() { SC_RULES+=("expect"$'\t'"$1"$'\t'"$2"$'\t'"$3"); }
 allow() { SC_RULES+=("allow"$'\t'"$1"$'\t'"$2"$'\t'"$3"); }
 pending() { SC_PENDING[$1]=${2:-pending}; }
@@ -74,14 +84,17 @@ scenario_load() { # scenario_load NAME: reset and read scenarios/NAME.sh
   f=$(scenario_file "$1")
   [[ -f $f ]] || _vpc_die "no scenario '$1' (have: $(scenario_list | tr '\n' ' '))" || return 1
   SC_NAME=$1 SC_DESC="" SC_HOSTS=1 SC_TOGGLES=() SC_RUN_ON=() SC_ARGS=() SC_CONFIG="" SC_RULES=()
+  SC_ENV=() SC_JQ=()
   SC_EXIT=0 SC_MESSAGE=""
   SC_CAUSES=()
   SC_PENDING=()
   SC_RSS_KB="" SC_WALL_S=""
   SC_FD_LIMIT=""
-  unset -f checks
-  # shellcheck disable=SC2317 # replaced by the scenario's own checks()
+  unset -f checks after
+  # shellcheck disable=SC2317 # replaced by the scenario's own checks() and after()
   checks() { :; }
+  # shellcheck disable=SC2317
+  after() { :; }
   set -f
   # shellcheck disable=SC1090
   source "$f"
@@ -89,7 +102,7 @@ scenario_load() { # scenario_load NAME: reset and read scenarios/NAME.sh
 }
 
 scenario_up() { # scenario_up [MIN-HOSTS]: bring up the scenario's VPC and apply its toggles
-  local n=$SC_HOSTS t
+  local n=$SC_HOSTS t h
   [[ -n ${1:-} && $1 -gt $n ]] && n=$1
   # Every step checks its status: the runner calls this where errexit does not apply.
   vpc_up "$n" || return 1
@@ -97,6 +110,11 @@ scenario_up() { # scenario_up [MIN-HOSTS]: bring up the scenario's VPC and apply
     # shellcheck disable=SC2086 # a toggle line is NAME ARGS...
     vpc_toggle $t || _vpc_die "toggle '$t' failed" || return 1
   done
+  if [[ ${#SC_ENV[@]} -gt 0 ]]; then
+    while read -r h; do
+      printf '%s\n' "${SC_ENV[@]}" >>"$(vpc_host_dir "$h")/env" || return 1
+    done < <(vpc_hosts)
+  fi
   if [[ -n $SC_CONFIG ]]; then
     jq . <<<"$SC_CONFIG" >"$VPC_RUN/netcheck-config.json" || _vpc_die "config_json of $SC_NAME is not JSON" || return 1
   fi
@@ -121,7 +139,7 @@ scenario_netcheck_args() { # the scenario's flags, one a line
 # scenario_judge HOST...: compares the reports of HOST... with the rules; prints one reason a
 # line for every mismatch (nothing when all is as expected).
 scenario_judge() {
-  local h dir report rc id code verdict message fam rule kind rh glob codes matched found line
+  local h dir report rc id code verdict message fam rule kind rh glob codes matched found line expr
   for h in "$@"; do
     dir=$(vpc_host_dir "$h")
     report=$dir/out/$h.json
@@ -180,6 +198,11 @@ scenario_judge() {
         [[ $line == $glob ]] && { found=1; break; }
       done < <(jq -r '.probes[].id' "$report")
       [[ -n $found ]] || echo "$h $glob: no such probe in the report (want $codes)"
+    done
+    for rule in "${SC_JQ[@]}"; do
+      IFS=$'\t' read -r rh expr <<<"$rule"
+      [[ $rh == all || $rh == "$h" ]] || continue
+      jq -e "$expr" "$report" >/dev/null 2>&1 || echo "$h: report_jq is not true: $expr"
     done
   done
 }

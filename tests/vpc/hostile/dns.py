@@ -1,9 +1,21 @@
 #!/usr/bin/python3
-"""dns.py - a hostile nameserver for the emulated VPC (tests/vpc/hostile).
+"""dns.py - a nameserver that spoils or filters answers, for the emulated VPC (tests/vpc).
 
-Listens on ADDRESS:53 over UDP and TCP. Queries for the names of a --rule NAME=MODE get MODE's
-answer; every other query is relayed to the VPC resolver (--upstream) unchanged, so the rest
-of the VPC resolves as usual. Modes:
+Listens on ADDRESS:PORT (default 53) over UDP and TCP. Each query is matched against the
+--rule PATTERN[/TYPE]=MODE[:ARG] list in order; the first rule whose PATTERN (an exact name,
+"*.SUFFIX" for every name below SUFFIX, or "*" for every name) and TYPE (A, AAAA, ...; any when
+left out) match decides the answer. A query no rule matches is relayed to --upstream (the VPC
+resolver) unchanged, so the rest of the VPC resolves as usual.
+
+Legitimate resolvers (tests/vpc/lib.sh: custom_dns_aws_only, dns_firewall):
+
+  relay       the upstream's answer, unchanged (to let names through before a catch-all rule)
+  refused     RCODE REFUSED, no records (a server that does not serve this name)
+  nxdomain    RCODE NXDOMAIN, no records (the name does not exist, or DNS Firewall's NXDOMAIN)
+  nodata      NOERROR with no records (the name has no record of this type; DNS Firewall's
+              default block response)
+
+Hostile modes (tests/vpc/hostile):
 
   many[:N]    A queries get N A records (default 400; the first is --first, the others unused
               addresses of 198.19.200.0/21). Over UDP the answer does not fit: TC=1 with the
@@ -21,8 +33,8 @@ of the VPC resolves as usual. Modes:
 Bounded: at most MAX_PAR relays and TCP connections at a time, TCP connections live at most
 CONN_SEC, the process exits after LIFETIME seconds. One log line per query.
 
-Usage: dns.py --listen ADDRESS --upstream ADDRESS --lifetime SEC [--first ADDRESS]
-              [--max-par N] [--conn-sec SEC] --rule NAME=MODE...
+Usage: dns.py --listen ADDRESS [--port N] --upstream ADDRESS --lifetime SEC [--first ADDRESS]
+              [--max-par N] [--conn-sec SEC] --rule PATTERN[/TYPE]=MODE[:ARG]...
 """
 
 import argparse
@@ -36,8 +48,11 @@ import time
 TYPE_A, TYPE_OPT = 1, 41
 TYPE_NAMES = {1: "A", 28: "AAAA", 5: "CNAME", 2: "NS", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT",
               33: "SRV", 65: "HTTPS"}
-MODES = ("many", "ptrloop", "badptr", "count", "trunc", "garbage", "qloop", "tcp_short",
-         "tcp_silent")
+TYPE_NUMBERS = {v: k for k, v in TYPE_NAMES.items()}
+RCODE_NOERROR, RCODE_NXDOMAIN, RCODE_REFUSED = 0, 3, 5
+NEGATIVE = {"refused": RCODE_REFUSED, "nxdomain": RCODE_NXDOMAIN, "nodata": RCODE_NOERROR}
+MODES = ("relay",) + tuple(NEGATIVE) + ("many", "ptrloop", "badptr", "count", "trunc", "garbage",
+                                        "qloop", "tcp_short", "tcp_silent")
 
 
 def log(msg):
@@ -83,6 +98,12 @@ def header(qid, qflags, an, tc=False, qd=1):
     return struct.pack("!6H", qid, flags, qd, an, 0, 0)
 
 
+def negative(qid, qflags, question, rcode):
+    """An answer without records, as a recursive resolver sends it: QR, RD copied, RA, no AA."""
+    flags = 0x8000 | (qflags & 0x7900) | 0x0080 | rcode
+    return struct.pack("!6H", qid, flags, 1, 0, 0, 0) + question
+
+
 def rr_a(addr, name=b"\xc0\x0c"):
     return name + struct.pack("!HHIH", TYPE_A, 1, 30, 4) + socket.inet_aton(addr)
 
@@ -94,9 +115,13 @@ def many_addrs(first, n):
     return out
 
 
-def hostile_answer(mode, arg, q, parsed, transport, first):
-    """The answer bytes for a hostile rule; None = relay; b"" = no answer at all."""
+def rule_answer(mode, arg, q, parsed, transport, first):
+    """The answer bytes for a rule's MODE; None = relay; b"" = no answer at all."""
     qid, qflags, _, qtype, question, udp = parsed
+    if mode == "relay":
+        return None
+    if mode in NEGATIVE:
+        return negative(qid, qflags, question, NEGATIVE[mode])
     if mode == "many":
         if qtype != TYPE_A:
             return None
@@ -135,15 +160,28 @@ def hostile_answer(mode, arg, q, parsed, transport, first):
 class Server:
     def __init__(self, args):
         self.args = args
-        self.rules = {}
+        self.rules = []  # (pattern, qtype or None, mode, arg), first match wins
         for r in args.rule:
-            name, mode = r.split("=", 1)
+            pat, _, mode = r.partition("=")
+            pat, _, tname = pat.partition("/")
             m, _, arg = mode.partition(":")
             if m not in MODES:
                 raise SystemExit("dns.py: unknown mode %r (modes: %s)" % (m, " ".join(MODES)))
-            self.rules[name.lower().rstrip(".")] = (m, arg)
+            if tname and tname.upper() not in TYPE_NUMBERS:
+                raise SystemExit("dns.py: unknown type %r (types: %s)" % (
+                    tname, " ".join(TYPE_NUMBERS)))
+            self.rules.append((pat.lower().rstrip("."), TYPE_NUMBERS.get(tname.upper()), m, arg))
         self.stop = threading.Event()
         self.slots = threading.Semaphore(args.max_par)
+
+    def match(self, name, qtype):
+        """(mode, arg) of the first rule for NAME and QTYPE, or None."""
+        for pat, rtype, mode, arg in self.rules:
+            if rtype is not None and rtype != qtype:
+                continue
+            if pat == "*" or pat == name or (pat.startswith("*.") and name.endswith(pat[1:])):
+                return mode, arg
+        return None
 
     def relay(self, q):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -163,9 +201,9 @@ class Server:
             return None, "unparsable query"
         name, qtype = parsed[2], parsed[3]
         desc = "%s %s %s" % (transport, TYPE_NAMES.get(qtype, qtype), name)
-        rule = self.rules.get(name)
+        rule = self.match(name, qtype)
         if rule:
-            a = hostile_answer(rule[0], rule[1], q, parsed, transport, self.args.first)
+            a = rule_answer(rule[0], rule[1], q, parsed, transport, self.args.first)
             if a is not None:
                 return a, "%s -> %s (%d bytes)" % (desc, rule[0], len(a))
         a = self.relay(q)
@@ -185,7 +223,7 @@ class Server:
 
     def udp_loop(self):
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind((self.args.listen, 53))
+        sock.bind((self.args.listen, self.args.port))
         sock.settimeout(0.5)
         while not self.stop.is_set():
             try:
@@ -222,7 +260,7 @@ class Server:
                 if not q:
                     break
                 parsed = parse_query(q)
-                rule = self.rules.get(parsed[2]) if parsed else None
+                rule = self.match(parsed[2], parsed[3]) if parsed else None
                 if rule and rule[0] == "tcp_short":
                     log("tcp %s -> tcp_short (length 4096, 40 bytes, close)" % parsed[2])
                     c.sendall(struct.pack("!H", 4096) + q[:2] + os.urandom(38))
@@ -249,7 +287,7 @@ class Server:
     def tcp_loop(self):
         srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        srv.bind((self.args.listen, 53))
+        srv.bind((self.args.listen, self.args.port))
         srv.listen(64)
         srv.settimeout(0.5)
         while not self.stop.is_set():
@@ -267,8 +305,9 @@ class Server:
     def run(self):
         for f in (self.udp_loop, self.tcp_loop):
             threading.Thread(target=f, daemon=True).start()
-        log("listening on %s:53 (udp, tcp); rules: %s" % (
-            self.args.listen, " ".join("%s=%s" % (k, v[0]) for k, v in self.rules.items())))
+        log("listening on %s:%d (udp, tcp); rules: %s" % (
+            self.args.listen, self.args.port, " ".join(
+                "%s%s=%s" % (p, "/" + TYPE_NAMES[t] if t else "", m) for p, t, m, _ in self.rules)))
         self.stop.wait(self.args.lifetime)
         self.stop.set()
         time.sleep(0.6)
@@ -277,6 +316,7 @@ class Server:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--listen", required=True)
+    ap.add_argument("--port", type=int, default=53)
     ap.add_argument("--upstream", required=True)
     ap.add_argument("--lifetime", type=float, required=True)
     ap.add_argument("--first", default="198.19.1.10")

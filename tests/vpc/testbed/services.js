@@ -9,12 +9,21 @@
  *                       path style) behind a thin layer that plays what s3rver cannot: the VPC
  *                       endpoint policy (repo buckets denied, optional deny of one bucket), a
  *                       region redirect, clock skew (skewed Date + RequestTimeTooSkewed) and
- *                       signature mismatch. Every answer carries S3's x-amz-request-id/x-amz-id-2.
+ *                       signature mismatch; and, for writes (PutObject, DeleteObject) per bucket
+ *                       (faults.writes[BUCKET]): an endpoint policy that allows reads but not
+ *                       s3:PutObject, a bucket policy that denies uploads without SSE-KMS, a role
+ *                       that may not use a KMS key, a role that may not delete, and Object Lock
+ *                       with a default retention (versioned: PutObject needs Content-MD5 or an
+ *                       x-amz-checksum header, a version under retention cannot be deleted).
+ *                       Successful writes answer with S3's encryption and version headers; every
+ *                       write is logged to WRITES_LOG (one JSON line: method, key, headers, status).
+ *                       Every answer carries S3's x-amz-request-id/x-amz-id-2.
  *   127.0.0.1:AWS_PORT  sts, logs, monitoring, api.ecr, api.sagemaker, chosen by Host.
  *
  * Faults are read from FAULTS_FILE (JSON) on every request, so lib.sh toggles them by rewriting
  * the file, without a restart. Environment: NC_S3_DIR, NC_S3_PORT, NC_AWS_PORT, NC_FAULTS_FILE,
- * NC_ACCESS_KEY_ID, NC_SECRET_ACCESS_KEY (the test keys s3rver accepts), NC_BUCKETS (comma list).
+ * NC_ACCESS_KEY_ID, NC_SECRET_ACCESS_KEY (the test keys s3rver accepts), NC_BUCKETS (comma list),
+ * NC_WRITES_LOG (where writes are logged). s3rver gets writes and listings one at a time.
  */
 
 const crypto = require('crypto');
@@ -38,6 +47,7 @@ const S3_PORT = Number(env('NC_S3_PORT'));
 const AWS_PORT = Number(env('NC_AWS_PORT'));
 const FAULTS_FILE = env('NC_FAULTS_FILE');
 const BUCKETS = env('NC_BUCKETS').split(',').filter(Boolean);
+const WRITES_LOG = env('NC_WRITES_LOG');
 const ACCOUNT = '123456789012';
 const ROLE_SESSION_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/SageMakerRole/SageMaker`;
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -109,6 +119,109 @@ function sendS3Error(req, res, status, code, message, extra = {}, headers = {}) 
   }
 }
 
+/* ---- writes: PutObject and DeleteObject, with the faults of faults.writes[BUCKET] ---- */
+
+// The key S3 uses when a request asks for SSE-KMS without naming one: the account's aws/s3 key.
+const AWS_S3_KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/0a1b2c3d-0000-4000-8000-00000000a3a3`;
+
+function logWrite(req, res, t) {
+  res.on('finish', () => {
+    const h = req.headers;
+    const line = {
+      method: req.method,
+      bucket: t.bucket,
+      key: t.key,
+      versionId: new URL(req.url, 'http://x').searchParams.get('versionId'),
+      sse: h['x-amz-server-side-encryption'] || null,
+      kmsKeyId: h['x-amz-server-side-encryption-aws-kms-key-id'] || null,
+      contentMd5: h['content-md5'] || null,
+      contentLength: h['content-length'] || null,
+      status: res.statusCode,
+    };
+    fs.appendFileSync(WRITES_LOG, JSON.stringify(line) + '\n');
+  });
+}
+
+const hasDigest = h =>
+  Boolean(h['content-md5']) || Object.keys(h).some(k => k.startsWith('x-amz-checksum-'));
+
+/* Answers a write itself (a refusal) and returns true, or sets the headers S3 sends with a
+ * successful one and returns false (s3rver then stores or deletes the object). */
+function writeFault(req, res, t, w) {
+  const principal = isSigned(req) ? ROLE_SESSION_ARN : 'anonymous';
+  const resource = `arn:aws:s3:::${t.bucket}/${t.key}`;
+  const q = new URL(req.url, 'http://x').searchParams;
+  const h = req.headers;
+  const denied = (action, why) =>
+    sendS3Error(req, res, 403, 'AccessDenied',
+      `User: ${principal} is not authorized to perform: ${action} on resource: "${resource}" ${why}`);
+  if (req.method === 'PUT') {
+    const sse = h['x-amz-server-side-encryption'];
+    const kmsKey = h['x-amz-server-side-encryption-aws-kms-key-id'] || (sse === 'aws:kms' ? AWS_S3_KEY : '');
+    if (w.endpoint_deny_put) {
+      denied('s3:PutObject', 'because no VPC endpoint policy allows the s3:PutObject action');
+      return true;
+    }
+    if (w.require_kms && sse !== 'aws:kms') {
+      denied('s3:PutObject', 'with an explicit deny in a resource-based policy');
+      return true;
+    }
+    // S3 asks KMS for a data key as the caller: KMS's own refusal, without quotes.
+    if (sse === 'aws:kms' && w.kms_denied && (w.kms_denied === '*' || w.kms_denied === kmsKey)) {
+      sendS3Error(req, res, 403, 'AccessDenied',
+        `User: ${principal} is not authorized to perform: kms:GenerateDataKey on resource: ${kmsKey} ` +
+          'because no identity-based policy allows the kms:GenerateDataKey action');
+      return true;
+    }
+    if (w.object_lock && !hasDigest(h)) {
+      sendS3Error(req, res, 400, 'InvalidRequest',
+        'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
+      return true;
+    }
+    res.successHeaders = { 'x-amz-server-side-encryption': sse === 'aws:kms' ? 'aws:kms' : 'AES256' };
+    if (sse === 'aws:kms') res.successHeaders['x-amz-server-side-encryption-aws-kms-key-id'] = kmsKey;
+    if (w.object_lock) res.successHeaders['x-amz-version-id'] = crypto.randomBytes(24).toString('base64url');
+    return false;
+  }
+  if (req.method === 'DELETE') {
+    const version = q.get('versionId');
+    if (w.delete_denied) {
+      denied(version ? 's3:DeleteObjectVersion' : 's3:DeleteObject',
+        `because no identity-based policy allows the ${version ? 's3:DeleteObjectVersion' : 's3:DeleteObject'} action`);
+      return true;
+    }
+    if (w.object_lock && version) {
+      sendS3Error(req, res, 403, 'AccessDenied', 'Access Denied because object protected by object lock.');
+      return true;
+    }
+    if (w.object_lock) {
+      // A versioned bucket keeps the version and answers with the delete marker it added; this
+      // stand-in keeps no versions: the object leaves the listing either way.
+      res.successHeaders = {
+        'x-amz-delete-marker': 'true',
+        'x-amz-version-id': crypto.randomBytes(24).toString('base64url'),
+      };
+    }
+    return false;
+  }
+  return false;
+}
+
+/* s3rver's file store is not safe for concurrent requests on one prefix: a delete removes a
+ * key's empty parent directories and fails (500) when another write of the directory runs at
+ * the same moment, and a listing fails (500) on a key deleted while it reads it. S3 has no such
+ * races: writes and listings reach s3rver one at a time. */
+let writeChain = Promise.resolve();
+function serialized(s3app, req, res) {
+  writeChain = writeChain.then(
+    () =>
+      new Promise(resolve => {
+        res.on('close', resolve);
+        s3app(req, res);
+      }),
+  );
+}
+
 function mirrorList(t) {
   const base = t.bucket ? `https://${t.bucket}.s3.dualstack.us-east-1.amazonaws.com` : `http://${t.host}`;
   return `${base}/2/core/2.0/x86_64/6b0225ccc542f3834c95733dcf321ab9f1e77e6ca6817469771a8af7c49efe6c\n`;
@@ -125,6 +238,9 @@ function s3Request(s3app, req, res) {
   res.writeHead = function patchedWriteHead(...args) {
     this.setHeader('Date', new Date(now).toUTCString());
     this.setHeader('Server', 'AmazonS3');
+    // what S3 sends with a successful write only (writeFault)
+    const status = typeof args[0] === 'number' ? args[0] : this.statusCode;
+    if (status < 300) for (const [k, v] of Object.entries(this.successHeaders || {})) this.setHeader(k, v);
     return writeHead.apply(this, args);
   };
 
@@ -173,6 +289,13 @@ function s3Request(s3app, req, res) {
     return;
   }
 
+  // An object write of a signed request: the write faults of its bucket (the headers of a
+  // successful one are set before s3rver answers).
+  if (t.bucket && t.key && isSigned(req) && (req.method === 'PUT' || req.method === 'DELETE')) {
+    logWrite(req, res, t);
+    if (writeFault(req, res, t, (faults.writes || {})[t.bucket] || {})) return;
+  }
+
   if (t.bucket && faults.wrong_region && t.bucket === faults.wrong_region.bucket) {
     const region = faults.wrong_region.region;
     sendS3Error(req, res, 301, 'PermanentRedirect',
@@ -190,6 +313,11 @@ function s3Request(s3app, req, res) {
     return;
   }
 
+  // what reads or changes a bucket's key tree: writes and listings
+  if (req.method === 'PUT' || req.method === 'DELETE' || (req.method === 'GET' && !t.key)) {
+    serialized(s3app, req, res);
+    return;
+  }
   s3app(req, res);
 }
 
