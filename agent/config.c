@@ -802,7 +802,7 @@ int config_parse_file(struct nc_config *cfg, const char *buf, size_t len, char *
       }
     }
   }
-  /* "internet" is shorthand for expect.egress. */
+  /* "internet" (docs/design.md) is shorthand for expect.egress. */
   if ((r = jstr(&c, root, "internet", "", &s)) < 0)
     goto done;
   if (r &&

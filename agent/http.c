@@ -19,6 +19,7 @@
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
 #include "netcheck/proxy.h"
+#include "netcheck/version.h"
 
 /* curl 7.88 reports CONNECT_TIME only once TLS is up too: remember when the TCP connection was
  * established (curl then waits to read on a connected socket), so that a TLS handshake that
@@ -420,7 +421,7 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
   }
-  curl_easy_setopt(h, CURLOPT_USERAGENT, NC_NAME "/" NC_VERSION);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, nc_user_agent);
   {
     /* The connect phase (TCP, TLS) of a policy or informational probe has
      * its own budget (--connect-timeout): a black hole there never holds

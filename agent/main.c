@@ -25,6 +25,7 @@
 #include "netcheck/probe.h"
 #include "netcheck/report.h"
 #include "netcheck/signals.h"
+#include "netcheck/version.h"
 #include "netcheck/wrapper.h"
 
 /* A closed standard descriptor would be the next open()'s: the epoll set or
@@ -288,7 +289,7 @@ int main(int argc, char **argv) {
     if (cfg->help)
       config_usage(stdout);
     else
-      printf(NC_NAME " %s\n", NC_VERSION);
+      version_print(stdout);
     free(cfg);
     return NC_EXIT_OK;
   }

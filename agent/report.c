@@ -22,6 +22,7 @@
 #include "netcheck/diag.h"
 #include "netcheck/partition.h"
 #include "netcheck/summary.h"
+#include "netcheck/version.h"
 
 #define REPORT_FIX_MAX 400 /* bytes of a cause's fix on its summary line */
 /* How long a device or FIFO the report is written through may take no data
@@ -190,7 +191,7 @@ cJSON *report_build(const struct nc_config *cfg, const struct plan *pl,
   cJSON_AddNumberToObject(root, "schema_version", NC_SCHEMA_VERSION);
   o = cJSON_AddObjectToObject(root, "tool");
   cJSON_AddStringToObject(o, "name", NC_NAME);
-  cJSON_AddStringToObject(o, "version", NC_VERSION);
+  cJSON_AddStringToObject(o, "version", nc_version);
   report_host(cfg, host, sizeof host);
   cJSON_AddStringToObject(root, "host", host);
   iso8601(run->started_wall_ms, ts, sizeof ts);

@@ -15,6 +15,7 @@
 
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
+#include "netcheck/version.h"
 
 #define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD in UTF-8 */
 
@@ -168,7 +169,7 @@ void report_print_junit(FILE *out, const struct nc_config *cfg, const struct pla
   attr(out, "hostname", host);
   fputs(">\n  <properties>\n", out);
   property(out, "verdict", report_verdict(&c, run->interrupted));
-  property(out, "version", NC_VERSION);
+  property(out, "version", nc_version);
   property(out, "job", cfg->job.name);
   property(out, "region", cfg->region);
   nc_snprintf(n, sizeof n, "%d", c.warn);

@@ -696,7 +696,7 @@ w(f"""1. **The CA bundle is read and parsed again for every TLS connection** (ag
 2. **Every name is resolved twice**: the dns probe queries A and AAAA per nameserver
    (probes/dns.c, `dns_start`), then each HTTP probe resolves its host again through
    `resolve_start` (agent/resolve.c, `ares_getaddrinfo`) before pinning it with `CURLOPT_RESOLVE`:
-   {dns_queries} queries where 28 would do, against DESIGN.md's "names are resolved once". Fix: an
+   {dns_queries} queries where 28 would do, against docs/design.md's "every name is resolved once". Fix: an
    engine-level table keyed by name, filled by the first resolution and waited on by the others.
 3. **/etc/hosts and /etc/resolv.conf are read and parsed per probe**: `dns_try_hosts`
    (probes/dns.c) reads /etc/hosts for each of the 14 dns probes, `engine_nameservers` ->

@@ -1,4 +1,4 @@
-# Static checks (STYLE.md): clang-format, cppcheck, clang-tidy and the banned
+# Static checks (docs/design.md, "Code style"): clang-format, cppcheck, clang-tidy and the banned
 # functions. `make lint` runs all four and fails if any fails; each also runs
 # alone (lint-format, lint-cppcheck, lint-tidy, lint-banned).
 # `make format` rewrites the files in place with the checked-in .clang-format.

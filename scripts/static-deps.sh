@@ -58,8 +58,18 @@
 #   here); both projects default to AM_MAINTAINER_MODE off, so the shipped
 #   configure scripts are used and autoconf/automake/libtool are not needed.
 # - cJSON is compiled directly (cJSON.c only, as Debian's libcjson1); no cmake.
-# - libcrypto embeds its build-time ENGINESDIR/MODULESDIR (paths under this
-#   build dir) as strings; they are unused (no-engine, no-module).
+# - Reproducible from any checkout directory: no build path reaches the
+#   libraries. libcrypto embeds its compiler flags, OPENSSLDIR, ENGINESDIR and
+#   MODULESDIR as strings (OpenSSL_version()), so OpenSSL is configured with a
+#   fixed, unused prefix (OPENSSL_VPREFIX, installed with DESTDIR and moved
+#   into the real prefix) and the kernel headers as a relative path. The
+#   "built on" date is SOURCE_DATE_EPOCH, set for every package to the date of
+#   its debian/changelog entry (as Debian's own builds do), so two builds of the
+#   same sources give the same bytes. The autotools builds get
+#   -ffile-prefix-map for the build tree.
+# - Each library's upstream license file is kept in
+#   <prefix>/share/licenses/<package>/ (THIRD_PARTY_NOTICES is made from them:
+#   scripts/third-party-notices.sh).
 # - Logs: build/static/<key>/logs/*.log; failed builds keep their work tree
 #   until the next build.
 set -euo pipefail
@@ -155,16 +165,24 @@ readonly CURL_OPTS=(
 
 readonly CJSON_CFLAGS="-std=c89 -DENABLE_LOCALES"
 
+# OpenSSL's configured prefix: compiled into libcrypto as ENGINESDIR and
+# MODULESDIR (never used: no-engine, no-module), so it must not be a path of
+# this build. The files are installed under DESTDIR and moved to $PREFIX.
+readonly OPENSSL_VPREFIX=/netcheck-static/openssl
+
+# The upstream license file of each package, in the order tried.
+readonly LICENSE_FILES="LICENSE.txt LICENSE.md LICENSE COPYING"
+
 # Debian's curl source carries two patches that turn the tree into the
 # GnuTLS and NSS flavours (debian/rules pops them for the OpenSSL build).
 readonly SKIP_PATCHES_curl="90_gnutls.patch 99_nss.patch"
 
 recipe_hash() {
     {
-        echo "recipe-v1"
+        echo "recipe-v3"
         echo "$OPT_CFLAGS"
         printf '%s\n' "${OPENSSL_OPTS[@]}" "${CARES_OPTS[@]}" "${CURL_OPTS[@]}"
-        echo "$CJSON_CFLAGS" "$SKIP_PATCHES_curl"
+        echo "$CJSON_CFLAGS" "$SKIP_PATCHES_curl" "$OPENSSL_VPREFIX" "$LICENSE_FILES"
     } | sha256sum | cut -c1-8
 }
 
@@ -328,20 +346,38 @@ build_openssl() {
     CURRENT_LOG="$LOGDIR/openssl.log" # set here: the subshell cannot set it for on_exit
     (
         cd "$src"
+        source_date_epoch
+        # OpenSSL compiles from the top of its tree, so a relative path to the
+        # kernel headers works and keeps the build path out of the flags that
+        # libcrypto records (joined to the option: Configure takes a word that
+        # does not start with "-" for the target).
+        local khdr_rel
+        khdr_rel=$(realpath --relative-to="$src" "$KHDR")
         # shellcheck disable=SC2086  # OPT_CFLAGS is a list of flags
         run_logged "$LOGDIR/openssl.log" ./Configure linux-x86_64 \
             CC=musl-gcc AR=ar RANLIB=ranlib \
-            --prefix="$PREFIX" --libdir=lib --openssldir=/etc/ssl \
+            --prefix="$OPENSSL_VPREFIX" --libdir=lib --openssldir=/etc/ssl \
             "${OPENSSL_OPTS[@]}" \
-            $OPT_CFLAGS "-idirafter" "$KHDR"
+            $OPT_CFLAGS "-idirafter$khdr_rel"
         run_logged "$LOGDIR/openssl.log" make -j"$JOBS" build_libs
-        run_logged "$LOGDIR/openssl.log" make install_dev
+        run_logged "$LOGDIR/openssl.log" make install_dev DESTDIR="$src/destdir"
+        # Into the real prefix; the .pc files name it, for curl's configure.
+        cp -a "$src/destdir$OPENSSL_VPREFIX/." "$PREFIX/"
+        sed -i "s|^prefix=.*|prefix=$PREFIX|" "$PREFIX"/lib/pkgconfig/*.pc
     )
 }
 
+# SOURCE_DATE_EPOCH for the package in the current directory: the date of its
+# latest debian/changelog entry.
+source_date_epoch() {
+    SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l debian/changelog -STimestamp)
+    export SOURCE_DATE_EPOCH
+}
+
 autotools_env() {
+    source_date_epoch
     export CC=musl-gcc AR=ar RANLIB=ranlib
-    export CFLAGS="$OPT_CFLAGS"
+    export CFLAGS="$OPT_CFLAGS -ffile-prefix-map=$PWD=."
     export CPPFLAGS="-I$PREFIX/include -idirafter $KHDR"
     export LDFLAGS="-static -L$PREFIX/lib"
     # Only our own .pc files: never pick up glibc-built system libraries.
@@ -390,6 +426,7 @@ build_cjson() {
     CURRENT_LOG="$LOGDIR/cjson.log" # set here: the subshell cannot set it for on_exit
     (
         cd "$src"
+        source_date_epoch
         # shellcheck disable=SC2086  # flag strings are meant to split
         run_logged "$LOGDIR/cjson.log" musl-gcc $OPT_CFLAGS $CJSON_CFLAGS \
             -c cJSON.c -o cJSON.o
@@ -398,6 +435,24 @@ build_cjson() {
         install -m 644 cJSON.h "$PREFIX/include/cjson/cJSON.h"
         install -m 644 libcjson.a "$PREFIX/lib/libcjson.a"
     )
+}
+
+# keep_license PKG TREE: the package's upstream license file, for the notices,
+# and, when it names no copyright holder (OpenSSL's is the bare Apache
+# License), the "Copyright (c)" lines of its README.md as COPYRIGHT.
+keep_license() {
+    local pkg=$1 tree=$2 f dir="$PREFIX/share/licenses/$1"
+    CURRENT_STEP="keeping the license of $pkg"
+    for f in $LICENSE_FILES; do
+        [ -f "$tree/$f" ] || continue
+        install -D -m 644 "$tree/$f" "$dir/$f"
+        if ! grep -qiE 'copyright (\(c\)|©|[0-9])' "$tree/$f"; then
+            grep -hE '^Copyright \(c\)' "$tree/README.md" >"$dir/COPYRIGHT" 2>/dev/null ||
+                die "$pkg: $f names no copyright holder and README.md has no Copyright line"
+        fi
+        return 0
+    done
+    die "$pkg: no license file ($LICENSE_FILES) in $tree"
 }
 
 make_kernel_headers() {
@@ -525,6 +580,7 @@ main() {
     build_cjson "${TREE[cjson]}"
     build_curl "${TREE[curl]}"
     CURRENT_LOG=""
+    for pkg in "${DEB_PACKAGES[@]}"; do keep_license "$pkg" "${TREE[$pkg]}"; done
 
     CURRENT_STEP="checking the prefix"
     for lib in libssl.a libcrypto.a libcares.a libcurl.a libcjson.a; do

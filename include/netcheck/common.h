@@ -12,11 +12,8 @@
 #include <stdio.h>
 
 #define NC_NAME "netcheck"
-#ifndef NC_VERSION
-#define NC_VERSION "0.1.0"
-#endif
 
-/* Exit codes: part of the command-line contract (DESIGN.md). */
+/* Exit codes: part of the command-line contract (docs/design.md). */
 #define NC_EXIT_OK 0       /* every expectation met */
 #define NC_EXIT_FAIL 1     /* an expectation failed */
 #define NC_EXIT_USAGE 2    /* usage or configuration error */

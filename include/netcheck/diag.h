@@ -1,6 +1,6 @@
 /*
  * diag.h - diagnosis codes (the report's `code`), their names and the text
- * `netcheck explain CODE` prints. The list is a contract (DESIGN.md).
+ * `netcheck explain CODE` prints. The list is a contract (docs/design.md).
  */
 #ifndef NETCHECK_DIAG_H
 #define NETCHECK_DIAG_H

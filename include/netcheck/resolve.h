@@ -65,7 +65,7 @@ void resolv_conf_parse(const char *buf, size_t len, struct resolv_conf *out);
 /* Reads and parses /etc/resolv.conf (or $NETCHECK_RESOLV_CONF); -1 if unreadable. */
 int resolv_conf_load(struct resolv_conf *out);
 
-/* Address class of DESIGN.md: "inside_vpc", "link_local", "outside",
+/* Address class (docs/design.md, "Address classes"): "inside_vpc", "link_local", "outside",
  * "loopback". local_nets are the container's own interface subnets. */
 const char *resolve_addr_class(const struct nc_addr *a);
 

@@ -273,7 +273,14 @@ doc = sys.argv[2]
 text = open(doc).read()
 good = True
 
-blocks = re.findall(r"^```(\w*)\n(.*?)^```", text, re.S | re.M)
+# Each block, and whether the marker "<!-- test_docs.sh: sdk 3.x -->" precedes
+# it (then its SDK calls are checked against SDK 3.x, else 2.x).
+blocks, v3_blocks, last = [], set(), 0
+for bm in re.finditer(r"^```(\w*)\n(.*?)^```", text, re.S | re.M):
+    if "<!-- test_docs.sh: sdk 3.x -->" in text[last:bm.start()]:
+        v3_blocks.add(len(blocks))
+    blocks.append((bm.group(1), bm.group(2)))
+    last = bm.end()
 for lang, body in blocks:
     if lang == "python":
         try:
@@ -349,23 +356,47 @@ try:
         inspect.signature(sp.Processor.run).parameters)
 except ImportError:
     pass
+# SDK 3.x (sagemaker-core: src/sagemaker/core/processing.py, network.py and
+# shapes/shapes.py): the same Processor, ScriptProcessor and NetworkConfig;
+# ProcessingInput/ProcessingOutput are the API's shapes.
+sdk3 = dict(sdk)
+sdk3.update({
+    "ProcessingInput": {"input_name", "app_managed", "s3_input", "dataset_definition"},
+    "ProcessingOutput": {"output_name", "s3_output", "feature_store_output", "app_managed"},
+    "ProcessingS3Input": {"s3_uri", "local_path", "s3_data_type", "s3_input_mode",
+                          "s3_data_distribution_type", "s3_compression_type"},
+    "ProcessingS3Output": {"s3_uri", "local_path", "s3_upload_mode"},
+    "run": {"inputs", "outputs", "arguments", "wait", "logs", "job_name", "experiment_config",
+            "kms_key", "code"},
+})
+v3_modules = {"sagemaker.core.network", "sagemaker.core.processing", "sagemaker.core.shapes"}
 sdk_calls = 0
-for lang, body in blocks:
+for i, (lang, body) in enumerate(blocks):
     if lang != "python" or "create_processing_job" in body:
         continue
-    for n in ast.walk(ast.parse(body)):
+    table = sdk3 if i in v3_blocks else sdk
+    tree = ast.parse(body)
+    mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    if i in v3_blocks and not mods <= v3_modules:
+        print(f"{doc}: the SDK 3.x block imports {sorted(mods - v3_modules)}"); good = False
+    if i not in v3_blocks and any(m.startswith("sagemaker.core") for m in mods):
+        print(f"{doc}: an SDK 3.x import in a block not marked sdk 3.x"); good = False
+    for n in ast.walk(tree):
         if not isinstance(n, ast.Call):
             continue
         name = n.func.id if isinstance(n.func, ast.Name) else getattr(n.func, "attr", None)
-        if name not in sdk:
+        if name not in table:
             continue
         sdk_calls += 1
-        unknown = {kw.arg for kw in n.keywords} - sdk[name]
+        unknown = {kw.arg for kw in n.keywords} - table[name]
         if unknown:
             print(f"{doc}: {name}() has no parameter {sorted(unknown)}"); good = False
         if name == "ProcessingOutput" and any(kw.arg == "output_name" and
                 isinstance(kw.value, ast.Constant) and kw.value.value == "netcheck" for kw in n.keywords):
-            modes = [kw.value.value for kw in n.keywords if kw.arg == "s3_upload_mode"]
+            where = n
+            if i in v3_blocks:  # the mode is in s3_output=ProcessingS3Output(...)
+                where = next((kw.value for kw in n.keywords if kw.arg == "s3_output"), n)
+            modes = [kw.value.value for kw in getattr(where, "keywords", []) if kw.arg == "s3_upload_mode"]
             if modes != ["Continuous"]:
                 print(f"{doc}: the netcheck ProcessingOutput is not Continuous"); good = False
         if name in ("Processor", "ScriptProcessor"):
@@ -376,7 +407,9 @@ for lang, body in blocks:
                 print(f"{doc}: {name}() does not put netcheck first"); good = False
             if "network_config" not in kws:
                 print(f"{doc}: {name}() has no network_config"); good = False
-print(f"{len(params)} request members, {sdk_calls} SDK calls checked")
+if not v3_blocks:
+    print(f"{doc}: no block marked <!-- test_docs.sh: sdk 3.x -->"); good = False
+print(f"{len(params)} request members, {sdk_calls} SDK calls checked ({len(v3_blocks)} SDK 3.x block)")
 sys.exit(0 if good else 1)
 PY
 
@@ -419,12 +452,14 @@ jq -e '.job.name == "netcheck-smoke-test" and .job.region == "eu-west-1" and .jo
 
 # ---- the SageMaker guide covers what the issue asks ----
 missing=""
-for s in 'COPY --from=' 'ENTRYPOINT \["/usr/local/bin/netcheck"' processingjobconfig.json resourceconfig.json \
+for s in 'COPY netcheck-' 'ENTRYPOINT \["/usr/local/bin/netcheck"' processingjobconfig.json resourceconfig.json \
          AWS_CONTAINER_CREDENTIALS_RELATIVE_URI /opt/ml/output/message ExitMessage FailureReason \
          'netcheck merge' '--on-fail abort' Continuous 'NetworkConfig(' 'entrypoint=' 'command=' \
          'create_processing_job' 'describe-processing-job' 'create-processing-job' 'smoke-test-job.json' \
          'S3_NO_ROUTE' 'S3_DENIED_ENDPOINT_POLICY' 'REPO_NOT_BLOCKED' 'PEER_BLOCKED' 'AWS_ENDPOINT_UNREACHABLE' \
-         'EGRESS_BLOCKED' 'DNS_NXDOMAIN' 'al2023-repos-REGION-de612dc2' 'amazonlinux-2-repos-REGION'; do
+         'EGRESS_BLOCKED' 'DNS_NXDOMAIN' 'al2023-repos-REGION-de612dc2' 'amazonlinux-2-repos-REGION' \
+         'SDK \*\*2.x\*\*' 'sagemaker.core.processing' 'processing-job-completed-or-stopped' 'SIGKILL' \
+         'examples/smoke-test.sh'; do
   grep -q -- "$s" "$SM" || missing="$missing [$s]"
 done
 [ -z "$missing" ] && ok "$SM covers the image, inputs, reports, abort, SDK, boto3, smoke test and VPC checklist" \
@@ -436,6 +471,11 @@ for c in $(grep -oE '`[A-Z][A-Z0-9]*(_[A-Z0-9]+)+`' "$SM" | tr -d '`' | sort -u)
   grep -qx "$c" <<<"$(tr ' ' '\n' <<<"$codes")" || unknown="$unknown $c"
 done
 [ -z "$unknown" ] && ok "every code $SM names is a real code" || bad "unknown codes in $SM" "$unknown"
+
+# ---- job code outside /opt/ml (SageMaker reserves it) ----
+reserved=$(grep -nE '(python3",? *"?|COPY [^ ]+ )/opt/ml/' README.md Dockerfile "$SM" "$MAN" examples/* 2>/dev/null | head -5)
+[ -z "$reserved" ] && ok "no example puts job code under /opt/ml (README, Dockerfile, $SM, the man page, examples/)" \
+  || bad "job code under /opt/ml" "$reserved"
 
 # ---- --summary junit ----
 err=$(ncx --summary junit --report none --peer-wait 1 --timeout 2 2>&1 >/dev/null); rc=$?

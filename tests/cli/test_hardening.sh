@@ -41,7 +41,9 @@ else
     total=0 with=0
     while IFS= read -r o; do
       total=$((total + 1))
-      readelf -sW "$o" | grep -q ' __stack_chk_fail$' && with=$((with + 1))
+      # Not `readelf | grep -q`: with pipefail, grep's early exit can kill
+      # readelf with SIGPIPE and fail the pipeline for an object that has it.
+      grep -q ' __stack_chk_fail$' < <(readelf -sW "$o") && with=$((with + 1))
     done < <(find "$(dirname "$NC")/$objdir" -name '*.o')
     [ $total -gt 0 ] && [ $((with * 10)) -ge $((total * 9)) ] \
       && ok "static: stack protector in $with of $total objects" \

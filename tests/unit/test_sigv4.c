@@ -28,7 +28,7 @@
 #include <time.h>
 
 #define SUITE_ENV "NC_SIGV4_SUITE"
-#define SUITE_DEFAULT "../shared/testdata/aws-sig-v4-test-suite/aws-sig-v4-test-suite"
+#define SUITE_DEFAULT "tests/data/aws-sig-v4-test-suite/aws-sig-v4-test-suite"
 #define SUITE_EXPECTED_CASES 31
 #define SUITE_MAX_CASES 128
 #define SUITE_MAX_DEPTH 4

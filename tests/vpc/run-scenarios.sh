@@ -81,6 +81,7 @@ run_one() { # run_one NAME: prints the verdict line; returns 0 for PASS/PENDING,
         cp "$f/netcheck.out" "$out/$h.stdout" 2>/dev/null || true
         cp "$f/netcheck.err" "$out/$h.stderr" 2>/dev/null || true
         cp "$f/netcheck.time" "$out/$h.time" 2>/dev/null || true
+        cp "$f/message" "$out/$h.message" 2>/dev/null || true
       done
     elif [[ -z $reasons ]]; then
       note="netcheck SKIP: $NETCHECK not built"
