@@ -61,7 +61,7 @@ asan: asan-build
 ASAN_VPC_RESULTS := build/asan/vpc-results
 asan-vpc: build/asan/netcheck
 	@if [ ! -x tests/vpc/run-scenarios.sh ]; then echo "asan-vpc: tests/vpc/run-scenarios.sh not there yet"; exit 0; fi; \
-	  $(ASAN_ENV) VPC_RESULTS=$(CURDIR)/$(ASAN_VPC_RESULTS) NETCHECK=$(CURDIR)/build/asan/netcheck \
+	  $(ASAN_ENV) VPC_NO_BUDGETS=1 VPC_RESULTS=$(CURDIR)/$(ASAN_VPC_RESULTS) NETCHECK=$(CURDIR)/build/asan/netcheck \
 	    tests/vpc/run-scenarios.sh; \
 	  hits=$$(grep -rlE 'ERROR: (Address|Leak)Sanitizer|runtime error:' $(ASAN_VPC_RESULTS) 2>/dev/null); \
 	  if [ -n "$$hits" ]; then echo "asan-vpc: sanitizer reports in:"; echo "$$hits"; exit 1; fi; \
@@ -94,7 +94,8 @@ VALGRIND_CASES := \
   "explain --all|0" \
   "explain S3_NO_ROUTE|0" \
   "--dry-run --sm-config-dir tests/fixtures/sm-two-hosts --config tests/fixtures/config-example.json|0" \
-  "--sm-config-dir tests/fixtures/sm-bad-resource --report none|2" \
+  "--sm-config-dir tests/fixtures/sm-bad-resource --report none|1" \
+  "--sm-config-dir tests/fixtures/sm-bad-resource --report none --on-fail abort|2" \
   "--sm-config-dir tests/fixtures/sm-nulls --timeout 2 --report build/valgrind/nulls.json --summary json|1" \
   "--sm-config-dir tests/fixtures/sm-two-hosts --timeout 3 --peer-wait 2 --report build/valgrind/algo-1.json|1" \
   "merge build/valgrind/algo-1.json build/valgrind/nulls.json|1" \
@@ -120,7 +121,7 @@ valgrind: $(VALGRIND_WRAPPER)
 VALGRIND_VPC_RESULTS := build/valgrind/vpc-results
 valgrind-vpc: $(VALGRIND_WRAPPER)
 	@if [ ! -x tests/vpc/run-scenarios.sh ]; then echo "valgrind-vpc: tests/vpc/run-scenarios.sh not there yet"; exit 0; fi; \
-	  NETCHECK_LIMIT=$${NETCHECK_LIMIT:-180} VPC_RESULTS=$(CURDIR)/$(VALGRIND_VPC_RESULTS) \
+	  NETCHECK_LIMIT=$${NETCHECK_LIMIT:-180} VPC_NO_BUDGETS=1 VPC_RESULTS=$(CURDIR)/$(VALGRIND_VPC_RESULTS) \
 	    NETCHECK=$(CURDIR)/$(VALGRIND_WRAPPER) tests/vpc/run-scenarios.sh; \
 	  hits=$$(grep -rlE '^==[0-9]+== ' $(VALGRIND_VPC_RESULTS) 2>/dev/null); \
 	  if [ -n "$$hits" ]; then echo "valgrind-vpc: memcheck reports in:"; echo "$$hits"; exit 1; fi; \
