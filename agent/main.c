@@ -272,6 +272,8 @@ int main(int argc, char **argv) {
     return merge_main(argc - 1, argv + 1);
   if (argc > 1 && !strcmp(argv[1], "explain"))
     return explain_main(argc - 1, argv + 1);
+  if (argc > 1 && !strncmp(argv[1], WRAPPER_SUPERVISOR_ARG, strlen(WRAPPER_SUPERVISOR_ARG)))
+    return wrapper_supervisor_main(argc, argv);
   cfg = calloc(1, sizeof *cfg);
   if (!cfg) {
     fprintf(stderr, NC_NAME ": out of memory\n");
@@ -362,7 +364,7 @@ int main(int argc, char **argv) {
     int init = cfg->init;
     free(cfg);
     if (init)
-      return wrapper_init(cmd, 1);
+      return wrapper_init_reexec(cmd);
     return wrapper_exec(cmd);
   }
   rc = counts.fail ? NC_EXIT_FAIL : NC_EXIT_OK;

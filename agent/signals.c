@@ -5,6 +5,9 @@
  */
 #include "netcheck/signals.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -16,6 +19,7 @@
  * signals they keep for their threads, and the workload may use another
  * libc. */
 #define SIG_KERNEL_SIGSET_BYTES ((_NSIG - 1 + 7) / 8)
+_Static_assert(SIG_KERNEL_SIGSET_BYTES <= sizeof(unsigned long long), "kernel sigset in 64 bits");
 
 /* The default action of these ends the process (signal(7)); SIGKILL and
  * SIGSTOP cannot be caught and SIGPIPE is netcheck's own (ignored). The
@@ -100,6 +104,41 @@ void sig_restore(void) {
   sigaction(SIGCHLD, &inherited.chld, NULL);
   if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &inherited.mask, NULL, SIG_KERNEL_SIGSET_BYTES))
     sigprocmask(SIG_SETMASK, &inherited.mask, NULL);
+}
+
+void sig_export(char *buf, size_t len) {
+  unsigned long long bits = 0;
+  /* The bytes the system call wrote: sigismember would hide the signals
+   * the C library keeps for itself. */
+  if (inherited.saved)
+    memcpy(&bits, &inherited.mask, SIG_KERNEL_SIGSET_BYTES);
+  nc_snprintf(buf, len, "%llx:%d:%d", bits, inherited.saved && inherited.pipe.sa_handler == SIG_IGN,
+              inherited.saved && inherited.chld.sa_handler == SIG_IGN);
+}
+
+bool sig_import(const char *s) {
+  unsigned long long bits;
+  char *end;
+  int pipe_ign, chld_ign;
+  if (!isxdigit((unsigned char)s[0]))
+    return false;
+  errno = 0;
+  bits = strtoull(s, &end, 16);
+  if (errno || end[0] != ':' || (end[1] != '0' && end[1] != '1') || end[2] != ':' ||
+      (end[3] != '0' && end[3] != '1') || end[4])
+    return false;
+  pipe_ign = end[1] == '1';
+  chld_ign = end[3] == '1';
+  memset(&inherited, 0, sizeof inherited);
+  sigemptyset(&inherited.mask);
+  memcpy(&inherited.mask, &bits, SIG_KERNEL_SIGSET_BYTES);
+  inherited.pipe.sa_handler = pipe_ign ? SIG_IGN : SIG_DFL;
+  inherited.chld.sa_handler = chld_ign ? SIG_IGN : SIG_DFL;
+  sigemptyset(&inherited.pipe.sa_mask);
+  sigemptyset(&inherited.chld.sa_mask);
+  sigemptyset(&inherited.stop);
+  inherited.saved = true;
+  return true;
 }
 
 const char *sig_name(int sig, char *buf, size_t len) {

@@ -7,6 +7,14 @@
  * zombie is reaped (as PID 1, or as a child subreaper otherwise); netcheck
  * exits with the workload's status, or 128+N when a signal N killed it.
  *
+ * Once the checks are done, netcheck re-executes itself (/proc/self/exe) as
+ * the bare supervisor (WRAPPER_SUPERVISOR_ARG): the memory and libraries of
+ * the checks are not held for the whole job and nothing of them is torn down
+ * at the end, so SIGTERM to exit costs what it costs tini. The signal mask
+ * (every signal blocked, so none is lost in between) and the pending signals
+ * survive the exec; the inherited state the workload gets back is passed in
+ * the argument (sig_export). Without /proc, netcheck supervises in place.
+ *
  * When the workload exits, netcheck exits at once, like tini, even if some
  * of its descendants still run: the workload's exit is the job's end. As
  * PID 1 of a PID namespace (a container), the kernel then kills whatever is
@@ -170,6 +178,44 @@ static int reap(pid_t child, int *status) {
     return 1;
   }
   return done;
+}
+
+int wrapper_init_reexec(char **argv) {
+  char arg[sizeof WRAPPER_SUPERVISOR_ARG + 64], comm[17] = NC_NAME;
+  char **nargv;
+  size_t n = 0;
+  while (argv[n])
+    n++;
+  nargv = calloc(n + 4, sizeof *nargv);
+  if (nargv) {
+    char state[64];
+    sig_export(state, sizeof state);
+    nc_snprintf(arg, sizeof arg, "%s=%s", WRAPPER_SUPERVISOR_ARG, state);
+    /* The supervisor keeps netcheck's process name (the kernel would call
+     * it "exe"): it goes as argv[0] and is set again there. */
+    if (prctl(PR_GET_NAME, comm, 0, 0, 0))
+      nc_snprintf(comm, sizeof comm, "%s", NC_NAME);
+    nargv[0] = comm;
+    nargv[1] = arg;
+    nargv[2] = "--";
+    memcpy(nargv + 3, argv, (n + 1) * sizeof *nargv);
+    fflush(NULL);
+    execv("/proc/self/exe", nargv);
+    NC_DEBUG("--init: cannot re-execute netcheck as the supervisor (%s): supervising in place",
+             strerror(errno));
+    free(nargv);
+  }
+  return wrapper_init(argv, 1);
+}
+
+int wrapper_supervisor_main(int argc, char **argv) {
+  const char *state = argv[1] + strlen(WRAPPER_SUPERVISOR_ARG);
+  if (argc < 4 || *state != '=' || !sig_import(state + 1) || strcmp(argv[2], "--")) {
+    fprintf(stderr, NC_NAME ": %s is netcheck's own (--init)\n", WRAPPER_SUPERVISOR_ARG);
+    return NC_EXIT_USAGE;
+  }
+  prctl(PR_SET_NAME, argv[0], 0, 0, 0);
+  return wrapper_init(argv + 3, 1);
 }
 
 int wrapper_init(char **argv, int forward_to_group) {

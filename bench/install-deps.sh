@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # bench/install-deps.sh - what `make bench` needs beyond scripts/install-deps.sh, from Debian's
 # archive: the tools it compares netcheck with (awscli, prometheus-blackbox-exporter, dig, curl,
-# nc) and the ones that measure (time, strace, valgrind). Idempotent; run as root.
+# nc), the init processes --init is compared with (tini, dumb-init) and the ones that measure
+# (time, strace, valgrind). Idempotent; run as root.
 # prometheus-blackbox-exporter ships a service: a policy-rc.d that says "no" is put in place for
 # the installation when the machine has none, so that no exporter starts outside the test bed.
 set -euo pipefail
 PKGS=(awscli prometheus-blackbox-exporter bind9-dnsutils curl netcat-openbsd time strace valgrind
+  tini dumb-init
   jq python3 ca-certificates apt)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -35,6 +35,13 @@ void sig_stop_set(sigset_t *set, bool init);
  * (SIGPIPE, SIGCHLD). Called right before exec, in the process that execs. */
 void sig_restore(void);
 
+/* The inherited state (mask, SIGPIPE and SIGCHLD ignored or not) as a short
+ * string, for --init's supervisor, which netcheck re-executes: "M:P:C", M the
+ * kernel mask in hex. sig_import reads it back in the new image (instead of
+ * sig_init) and returns false on anything malformed. */
+void sig_export(char *buf, size_t len);
+bool sig_import(const char *s);
+
 /* "SIGTERM", "SIGRTMIN+3", ... into buf. */
 const char *sig_name(int sig, char *buf, size_t len);
 

@@ -29,4 +29,15 @@ void wrapper_init_prepare(void);
  * internal error. */
 int wrapper_init(char **argv, int forward_to_group);
 
+/* The supervisor of --init as a fresh image: execs /proc/self/exe with
+ * WRAPPER_SUPERVISOR_ARG=<sig_export state> -- argv..., whose main calls
+ * wrapper_supervisor_main. When the exec fails (no /proc), wrapper_init in
+ * this process. Returns what wrapper_init returns. */
+int wrapper_init_reexec(char **argv);
+
+/* main's entry when argv[1] starts with WRAPPER_SUPERVISOR_ARG: restores the
+ * inherited signal state from the argument and runs wrapper_init(argv + 3). */
+#define WRAPPER_SUPERVISOR_ARG "--init-supervisor"
+int wrapper_supervisor_main(int argc, char **argv);
+
 #endif

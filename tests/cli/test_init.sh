@@ -270,4 +270,35 @@ if plain_bg -- python3 "$T/leave.py" && await "$T/left"; then
   [ $RC -eq 21 ] && ok "a workload that left its process group still receives the signal" || bad "left group" "rc=$RC"
 else bad "left group" "netcheck did not start"; abandon; fi
 
+# After the checks netcheck re-executes itself as the bare supervisor: same PID, same name, the
+# signal state it inherited passed on (the checks above), none of the checks' memory held.
+await_sleep() { # the workload (sleep) runs under $1
+  local c
+  for _ in $(seq 500); do
+    c=$(child_of "$1") && [ "$(cat "/proc/$c/comm" 2>/dev/null)" = sleep ] && return 0
+    sleep 0.01
+  done
+  return 1
+}
+if plain_bg -- sleep 30 && await_sleep "$NCPID"; then
+  cmdline=$(tr '\0' ' ' <"/proc/$NCPID/cmdline")
+  rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$NCPID/status")
+  comm=$(cat "/proc/$NCPID/comm")
+  kill -TERM "$NCPID"
+  finish
+  case $cmdline in
+  *" --init-supervisor="*" -- sleep 30 ") [ "$comm" = "$(basename "$NC" | cut -c1-15)" ] && [ $RC -eq 143 ] \
+    && ok "the supervisor is netcheck re-executed (same PID and name; RSS ${rss} KiB), SIGTERM gives 143" \
+    || bad "re-executed supervisor" "comm=$comm rc=$RC" ;;
+  *) bad "re-executed supervisor" "cmdline=$cmdline" ;;
+  esac
+else bad "re-executed supervisor" "netcheck did not start"; abandon; fi
+# The supervisor's argument is netcheck's own: anything else in it is a usage error.
+for a in "--init-supervisor" "--init-supervisor=zz:0:0" "--init-supervisor=0:2:0" "--init-supervisor=0:0:0 x"; do
+  "$NC" "$a" -- true 2>/dev/null; rc=$?
+  [ $rc -eq 2 ] || bad "malformed supervisor argument" "'$a' rc=$rc"
+done
+"$NC" "--init-supervisor=0:0:0" true 2>/dev/null; rc=$?
+[ $rc -eq 2 ] && ok "a malformed --init-supervisor argument is a usage error (2)" || bad "supervisor without --" "rc=$rc"
+
 cli_finish
