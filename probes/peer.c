@@ -180,8 +180,9 @@ static struct {
   bool has_self; /* this host is named by an IP literal: bind to it */
   struct nc_addr self;
   bool chunks_built;
-  uint8_t chunk_mid[PEER_CHUNK], chunk_end[PEER_CHUNK];
 } pf = {.listen_fd = -1};
+/* Outside pf: its initializer would put them in the binary's data. */
+static uint8_t chunk_mid[PEER_CHUNK], chunk_end[PEER_CHUNK];
 
 static const struct probe_ops peer_ops;
 const struct probe_family peer_family;
@@ -250,8 +251,8 @@ static void peer_build_chunks(void) {
     return;
   for (int i = 0; i < PEER_CHUNK_FRAMES; i++) {
     uint8_t last = i == PEER_CHUNK_FRAMES - 1 ? PEERPROTO_FLAG_LAST : 0;
-    peerproto_encode_bulk(pf.chunk_mid + i * PEER_FRAME, PEER_FRAME, PEERPROTO_MAX_PAYLOAD, 0);
-    peerproto_encode_bulk(pf.chunk_end + i * PEER_FRAME, PEER_FRAME, PEERPROTO_MAX_PAYLOAD, last);
+    peerproto_encode_bulk(chunk_mid + i * PEER_FRAME, PEER_FRAME, PEERPROTO_MAX_PAYLOAD, 0);
+    peerproto_encode_bulk(chunk_end + i * PEER_FRAME, PEER_FRAME, PEERPROTO_MAX_PAYLOAD, last);
   }
   pf.chunks_built = true;
 }
@@ -768,7 +769,7 @@ static int peer_flush(struct peer_state *st) {
   }
   while (st->phase == PEER_PH_BULK && st->bulk_off < PEER_STREAM) {
     size_t idx = st->bulk_off / PEER_CHUNK, off = st->bulk_off % PEER_CHUNK;
-    const uint8_t *chunk = idx == PEER_CHUNKS - 1 ? pf.chunk_end : pf.chunk_mid;
+    const uint8_t *chunk = idx == PEER_CHUNKS - 1 ? chunk_end : chunk_mid;
     ssize_t n = send(st->fd, chunk + off, PEER_CHUNK - off, MSG_NOSIGNAL);
     if (n < 0)
       return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
