@@ -60,7 +60,7 @@ die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 for f in "$NC_STATIC" "$NC_DYN" "$PY" "$AWS" "$BB" /usr/bin/time; do
   [[ -x $f ]] || die "missing $f (make netcheck static; bench/install-deps.sh)"
 done
-for c in dig curl nc strace valgrind callgrind_annotate jq dpkg-query apt-cache; do
+for c in dig curl nc strace valgrind callgrind_annotate jq dpkg-query apt-cache tini dumb-init; do
   command -v "$c" >/dev/null || die "missing $c (bench/install-deps.sh)"
 done
 
@@ -298,6 +298,17 @@ for sc in $SCENARIOS; do
         -e trace=execve,socket,connect,sendto,sendmsg,sendmmsg -o "$OUT/strace-dig-$i.txt" \
         dig +short "s3.$VPC_REGION.amazonaws.com" >/dev/null 2>&1 || true
     done
+  fi
+  if [[ $sc == healthy ]]; then
+    # --init beside tini and dumb-init, in one run (bench/init-bench.py): RSS while the workload
+    # (sleep) runs and SIGTERM to exit. netcheck does its healthy checks first (all but the peer
+    # family: algo-2 is idle), static and dynamic builds.
+    mapfile -t flags < <(nc_flags algo-1)
+    ncq="env -i $(printf '%q ' "${ENV1[@]}")"
+    ip netns exec "$(vpc_ns algo-1)" "$PY" bench/init-bench.py "$RUNS" \
+      "netcheck-static=$ncq $(printf '%q ' "$NC_STATIC" "${flags[@]}") --skip peer --init --" \
+      "netcheck=$ncq $(printf '%q ' "$NC_DYN" "${flags[@]}") --skip peer --init --" \
+      "tini=tini -s --" "dumb-init=dumb-init" >"$OUT/init.jsonl"
   fi
   if [[ $sc == healthy || ($sc == healthy_sysca && ${BENCH_PROFILE_SYSCA:-1} != 0) ]]; then
     # callgrind of the dynamic ./netcheck, one healthy run (generous limits: valgrind is slow).
