@@ -306,6 +306,7 @@ if fp["netcheck"][0] is not None:
 # ---- time to the workload, netcheck's default flags ----
 WORKLOAD_TEXT = {
     "healthy": "healthy VPC (NAT gateway, S3 gateway endpoint)",
+    "blackhole": "black holes (sts, pypi.org, the AL2023 bucket dropped)",
     "minimal_vpc": "the SageMaker guide's minimal VPC (S3 gateway endpoint, no NAT, no interface endpoint)",
 }
 WORKLOAD_BUDGET_MS = 3500
@@ -513,15 +514,19 @@ if workload:
       "start (well under a millisecond). algo-2 runs the same at the same time (its peer). "
       f"Median of {machine['runs']} runs after one warm-up run.")
     w("")
-    w("| VPC | start to workload exec, ms median (min-max) | netcheck wall ms | verdict | info | codes other than OK |")
-    w("|---|---:|---:|---|---:|---|")
+    w("The other tools ran in the same VPC in the same runs (their own check set, no workload): a "
+      "script that runs them first starts its workload after their wall time.")
+    w("")
+    w("| VPC | netcheck: start to workload exec, ms median (min-max) | netcheck wall ms | shell one after another, wall ms | shell in parallel, wall ms | blackbox_exporter, wall ms | verdict | info | codes other than OK |")
+    w("|---|---:|---:|---:|---:|---:|---|---:|---|")
     for sc, rs in workload.items():
         t = to_exec(sc)
         verdicts = sorted({str(r.get("verdict")) for r in rs})
         infos = sorted({"-" if r.get("info") is None else str(r["info"]) for r in rs})
         codes = sorted({c.split("=", 1)[1] + " (" + c.split("=", 1)[0] + ")" for r in rs for c in r.get("codes", [])})
-        w(f"| {WORKLOAD_TEXT[sc]} | {ms(t[0]) if t else '-'} ({ms(t[1]) if t else '-'}-{ms(t[2]) if t else '-'}) | "
-          f"{ms(med([r['wall_ms'] for r in rs]))} | {', '.join(verdicts)} | {', '.join(infos)} | "
+        other = [ms(med([r["wall_ms"] for r in runs(sc, "workload_" + t2)])) for t2 in ("shell_seq", "shell_par", "blackbox")]
+        w(f"| {WORKLOAD_TEXT.get(sc, sc)} | {ms(t[0]) if t else '-'} ({ms(t[1]) if t else '-'}-{ms(t[2]) if t else '-'}) | "
+          f"{ms(med([r['wall_ms'] for r in rs]))} | {' | '.join(other)} | {', '.join(verdicts)} | {', '.join(infos)} | "
           f"{', '.join(codes) if codes else 'none'} |")
     w("")
 

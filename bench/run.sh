@@ -23,7 +23,7 @@
 # healthy VPC and in the SageMaker guide's minimal VPC (no NAT, no interface endpoint).
 #
 # Environment: BENCH_RUNS (default 7), BENCH_SCENARIOS (default all four), BENCH_WORKLOAD (the
-# time-to-workload scenarios, default "healthy minimal_vpc"; "" for none), BENCH_OUT (raw data,
+# time-to-workload scenarios, default "healthy minimal_vpc blackhole"; "" for none), BENCH_OUT (raw data,
 # default build/bench), BENCH_RESULTS (default bench/RESULTS.md), BENCH_PROFILE_SYSCA=0 to skip
 # the second callgrind profile. Needs root; traffic stays inside the test bed's namespaces and
 # their loopbacks; everything is torn down on exit, Ctrl-C or TERM.
@@ -34,7 +34,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 RUNS=${BENCH_RUNS:-7}
 SCENARIOS=${BENCH_SCENARIOS:-healthy blackhole slow_s3 healthy_sysca}
-WORKLOAD_SCENARIOS=${BENCH_WORKLOAD-healthy minimal_vpc} # time to workload, default flags
+WORKLOAD_SCENARIOS=${BENCH_WORKLOAD-healthy minimal_vpc blackhole} # time to workload, default flags
 OUT=${BENCH_OUT:-$ROOT/build/bench}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/RESULTS.md}
 T=3 # the per-check timeout every tool gets (netcheck --timeout, curl -m, dig +time, ...)
@@ -334,7 +334,14 @@ for sc in $WORKLOAD_SCENARIOS; do
   t0=$(date +%s)
   scenario_up "$sc"
   record "$sc" -1 0 workload "$(tool_workload)" # warm-up, not counted
-  for ((i = 0; i < RUNS; i++)); do record "$sc" "$i" 0 workload "$(tool_workload)"; done
+  for ((i = 0; i < RUNS; i++)); do
+    record "$sc" "$i" 0 workload "$(tool_workload)"
+    # The other tools in the same VPC: their wall time is when a script using them would start
+    # the workload.
+    record "$sc" "$i" 1 workload_shell_seq "$(tool_shell seq)"
+    record "$sc" "$i" 2 workload_shell_par "$(tool_shell par)"
+    record "$sc" "$i" 3 workload_blackbox "$(tool_blackbox)"
+  done
   cp "$VPC_RUN/algo-1/out/algo-1.json" "$OUT/report-workload-$sc.json" 2>/dev/null || true
   vpc_down
   log "$sc (time to workload): $(($(date +%s) - t0)) s"
