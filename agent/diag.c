@@ -10,6 +10,7 @@
  * that docs/diagnoses.md is exactly what diag_markdown() prints.
  */
 #include "netcheck/diag.h"
+#include "netcheck/peerproto.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -1067,7 +1068,7 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
              "A server accepted the connection, then answered too slowly or "
              "not at all (a stalled TLS handshake, a response that never "
              "ends): the outcome says `tls_timeout` or `response_timeout`.",
-             "Peers: a 1 MiB transfer to a peer was partly acknowledged but "
+             "Peers: a " PEERPROTO_BULK_TEXT " transfer to a peer was partly acknowledged but "
              "not confirmed before `--peer-wait` (outcome `bulk_unanswered`): "
              "the peer or the path between the hosts is overloaded."),
         LIST("Look at the slowest probes in the report: `timings_ms` (dns, "

@@ -3,7 +3,7 @@
  * ("peer:HOST"), plus one listener on --peer-port shared by all of them.
  *
  * Each probe resolves its host (retrying: names may appear late), connects,
- * speaks the protocol of agent/peerproto.c (HELLO, 3 PINGs, 1 MiB BULK) and
+ * speaks the protocol of agent/peerproto.c (HELLO, 3 PINGs, a 64 KiB BULK) and
  * retries until it succeeds or --peer-wait passes. The listener answers the
  * other hosts' sessions and credits each finished one to the probe of that
  * host ("X reaches us"). A probe finishes when both directions are confirmed
@@ -80,6 +80,7 @@
 #define PEER_BULK_FRAMES (PEERPROTO_BULK_BYTES / PEERPROTO_MAX_PAYLOAD)
 #define PEER_STREAM ((size_t)PEER_BULK_FRAMES * PEER_FRAME)
 #define PEER_CHUNKS (PEER_BULK_FRAMES / PEER_CHUNK_FRAMES)
+_Static_assert(PEER_CHUNKS >= 1 && PEER_BULK_FRAMES % PEER_CHUNK_FRAMES == 0, "bulk in whole chunks");
 
 /* Outbound results, in the order of how far an attempt got: the report
  * keeps the furthest one (the latest among equals). */
@@ -530,7 +531,7 @@ static void peer_conn_end(struct peer_conn *c, const char *how) {
     char why[192];
     bool none = c->srv.bulk_bytes == 0;
     nc_snprintf(why, sizeof(why),
-                "%s's 1 MiB transfer %s after the handshake and %u PING(s): %llu of %u bytes "
+                "%s's " PEERPROTO_BULK_TEXT " transfer %s after the handshake and %u PING(s): %llu of %u bytes "
                 "arrived, then %s",
                 c->srv.peer, none ? "stalled" : "did not finish", c->srv.pings,
                 (unsigned long long)c->srv.bulk_bytes, PEERPROTO_BULK_BYTES, how);
@@ -908,10 +909,10 @@ static void peer_session_lost(struct peer_state *st, int err) {
      * bytes unread, so they arrived. Large packets pass: a broken session. */
     if (acked > 0)
       nc_snprintf(why, sizeof(why),
-                  "closed the connection during the 1 MiB transfer (%lld bytes acknowledged)",
+                  "closed the connection during the " PEERPROTO_BULK_TEXT " transfer (%lld bytes acknowledged)",
                   (long long)acked);
     else
-      nc_snprintf(why, sizeof(why), "reset the connection during the 1 MiB transfer (%s)",
+      nc_snprintf(why, sizeof(why), "reset the connection during the " PEERPROTO_BULK_TEXT " transfer (%s)",
                   strerror(err));
     peer_attempt_end(st, PEER_OUT_BROKEN, false, why);
     return;
@@ -1167,7 +1168,7 @@ static enum nc_code peer_out_failure(const struct peer_state *st, char *msg, siz
   case PEER_OUT_LATE:
     *outcome = "bulk_unanswered";
     nc_snprintf(msg, len,
-                "%s reaches %s on port %d with small and large packets, but the 1 MiB transfer "
+                "%s reaches %s on port %d with small and large packets, but the " PEERPROTO_BULK_TEXT " transfer "
                 "was not confirmed before the peer deadline (%s): the host or the link is "
                 "overloaded",
                 self, peer, port, st->fail_detail);
@@ -1176,7 +1177,7 @@ static enum nc_code peer_out_failure(const struct peer_state *st, char *msg, siz
   default:
     *outcome = "bulk_stalled";
     nc_snprintf(msg, len,
-                "%s reaches %s on port %d with small packets, but the 1 MiB transfer stalled "
+                "%s reaches %s on port %d with small packets, but the " PEERPROTO_BULK_TEXT " transfer stalled "
                 "(%s): large packets vanish (path-MTU black hole)",
                 self, peer, port, st->fail_detail);
     return NC_PEER_PMTU_BLACKHOLE;
@@ -1225,20 +1226,20 @@ static void peer_conclude(struct peer_state *st) {
 
   if (out_ok && in_ok) {
     nc_snprintf(msg, sizeof(msg),
-                "%s and %s reach each other on port %d (rtt %.2f ms, 1 MiB at %.0f Mbit/s)", self,
+                "%s and %s reach each other on port %d (rtt %.2f ms, " PEERPROTO_BULK_TEXT " at %.0f Mbit/s)", self,
                 peer, port, peer_rtt(st, 0), peer_mbps(st));
   } else if (out_ok && (st->in == PEER_IN_HELLO || st->in == PEER_IN_STALLED)) {
     code = NC_PEER_PMTU_BLACKHOLE;
     outcome = "inbound_bulk_stalled";
     nc_snprintf(msg, sizeof(msg),
-                "%s's 1 MiB transfer to %s on port %d stalled after its handshake passed (%s "
+                "%s's " PEERPROTO_BULK_TEXT " transfer to %s on port %d stalled after its handshake passed (%s "
                 "reaches %s): large packets from %s vanish (path-MTU black hole)",
                 peer, self, port, self, peer, peer);
   } else if (out_ok && st->in == PEER_IN_PARTIAL) {
     code = NC_TIMEOUT_BUDGET;
     outcome = "inbound_bulk_incomplete";
     nc_snprintf(msg, sizeof(msg),
-                "%s's 1 MiB transfer to %s on port %d got through in part but did not finish (%s "
+                "%s's " PEERPROTO_BULK_TEXT " transfer to %s on port %d got through in part but did not finish (%s "
                 "reaches %s): the host or the link is overloaded",
                 peer, self, port, self, peer);
   } else if (out_ok && pf.listen_errno) {
@@ -1417,7 +1418,7 @@ static const struct probe_ops peer_ops = {
 
 const struct probe_family peer_family = {
     .name = "peer",
-    .help = "mesh to every other host: connect, HELLO, RTT, 1 MiB transfer, start barrier",
+    .help = "mesh to every other host: connect, HELLO, RTT, " PEERPROTO_BULK_TEXT " transfer, start barrier",
     .tier = NC_TIER_REQUIRED,
     .expect = NC_EXPECT_REACHABLE,
     .tier_note = "multi-host jobs only",

@@ -20,8 +20,15 @@
 #define PEERPROTO_MAX_FRAME (PEERPROTO_HDR + PEERPROTO_MAX_PAYLOAD)
 #define PEERPROTO_HELLO_MAX (PEERPROTO_HDR + PEERPROTO_HELLO_FIXED + PEERPROTO_NAME_MAX)
 #define PEERPROTO_U64_FRAME (PEERPROTO_HDR + 8)        /* PING, PONG, BULK_ACK */
-#define PEERPROTO_BULK_BYTES (1024u * 1024u)           /* payload bytes a client sends */
-#define PEERPROTO_BULK_CAP (4u * PEERPROTO_BULK_BYTES) /* most a listener accepts */
+/* Payload bytes a client sends: enough full-size segments, with DF set, for a
+ * path-MTU black hole to show (45 at MTU 1500, 7 at the VPC's 9001), and
+ * nothing more: the mesh sends it over every pair of hosts (bench/RESULTS.md,
+ * tests/vpc/SCALE.md). PEERPROTO_BULK_TEXT says it in the messages. */
+#define PEERPROTO_BULK_BYTES (64u * 1024u)
+#define PEERPROTO_BULK_TEXT "64 KiB"
+/* Most a listener accepts: 4 MiB, as when a client sent 1 MiB, so that such
+ * a client of an older netcheck in the same job is still confirmed. */
+#define PEERPROTO_BULK_CAP (4u * 1024u * 1024u)
 #define PEERPROTO_PINGS_MAX 16   /* most PINGs a listener answers per connection */
 #define PEERPROTO_CLIENT_PINGS 3 /* PING rounds a client makes before its BULK */
 
