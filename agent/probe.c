@@ -18,6 +18,7 @@
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
 #include "netcheck/engine.h"
+#include "netcheck/utf8.h"
 
 /* Text from the network ends up in messages: keep it printable, one line. */
 static void scrub(char *s) {
@@ -149,7 +150,7 @@ void probe_finish(struct probe *p, enum nc_verdict v, enum nc_code code, const c
   vsnprintf(p->message, sizeof p->message, fmt, ap);
   va_end(ap);
   local_resource_result(p, v, code);
-  nc_utf8_trim_tail(p->message);
+  utf8_trim_tail(p->message);
   scrub(p->message);
   p->wake_ms = 0;
   if (p->eng)
@@ -165,7 +166,7 @@ void probe_remediation(struct probe *p, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(p->remediation, sizeof p->remediation, fmt, ap);
   va_end(ap);
-  nc_utf8_trim_tail(p->remediation);
+  utf8_trim_tail(p->remediation);
   scrub(p->remediation);
 }
 

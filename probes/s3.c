@@ -26,6 +26,7 @@
 #include "netcheck/partition.h"
 #include "netcheck/resolve.h"
 #include "netcheck/s3.h"
+#include "netcheck/utf8.h"
 
 #define S3_BODY_CAP ((size_t)16 * 1024) /* S3 error bodies are < 2 KB; a 1-key listing too */
 #define S3_TIMEOUT_MARGIN_MS 250        /* curl must time out before the probe does */
@@ -104,59 +105,6 @@ static bool s3_out_put(char *dst, size_t cap, size_t *used, const char *unit, si
   return true;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t s3_utf8_len(const unsigned char *s, size_t n) {
-  size_t want;
-  unsigned long cp;
-  if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-    want = 2;
-    cp = s[0] & 0x1fu;
-  } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-    want = 3;
-    cp = s[0] & 0x0fu;
-  } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-    want = 4;
-    cp = s[0] & 0x07u;
-  } else {
-    return 0;
-  }
-  if (n < want)
-    return 0;
-  for (size_t k = 1; k < want; k++) {
-    if ((s[k] & 0xc0u) != 0x80u)
-      return 0;
-    cp = (cp << 6) | (s[k] & 0x3fu);
-  }
-  /* overlong forms, surrogates and code points past U+10FFFF */
-  if ((want == 3 && cp < 0x800) || (want == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-      (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return want;
-}
-
-static size_t s3_utf8_encode(unsigned long cp, char out[4]) {
-  if (cp < 0x80) {
-    out[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = (char)(0xc0 | (cp >> 6));
-    out[1] = (char)(0x80 | (cp & 0x3f));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = (char)(0xe0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    out[2] = (char)(0x80 | (cp & 0x3f));
-    return 3;
-  }
-  out[0] = (char)(0xf0 | (cp >> 18));
-  out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-  out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-  out[3] = (char)(0x80 | (cp & 0x3f));
-  return 4;
-}
-
 /* Decodes the entity at s ('&' first, n bytes available) into a code point;
  * returns the entity's length, or 0 when it is not one we know. */
 static size_t s3_xml_entity(const char *s, size_t n, unsigned long *cp) {
@@ -214,6 +162,7 @@ static void s3_xml_text(const char *s, size_t n, char *dst, size_t cap) {
     size_t ulen = 1;
     size_t adv = 1;
     unsigned long cp;
+    uint32_t ucp;
     size_t elen;
     if (c == '&' && (elen = s3_xml_entity(s + i, n - i, &cp)) > 0) {
       adv = elen;
@@ -222,12 +171,12 @@ static void s3_xml_text(const char *s, size_t n, char *dst, size_t cap) {
       else if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
         unit[0] = '?';
       else
-        ulen = s3_utf8_encode(cp, unit);
+        ulen = utf8_encode((uint32_t)cp, unit);
     } else if (c < 0x20 || c == 0x7f) {
       unit[0] = ' ';
     } else if (c < 0x80) {
       unit[0] = (char)c;
-    } else if ((ulen = s3_utf8_len((const unsigned char *)s + i, n - i)) > 0) {
+    } else if ((ulen = utf8_seq((const unsigned char *)s + i, n - i, &ucp)) > 0) {
       memcpy(unit, s + i, ulen);
       adv = ulen;
     } else {
@@ -632,21 +581,6 @@ static enum nc_code s3_classify_region(const struct s3_response_view *v, const c
   return NC_S3_WRONG_REGION;
 }
 
-/* Cuts an incomplete UTF-8 sequence off the end of s: what is left when
- * snprintf truncated S3's text in the middle of a character. */
-static void s3_utf8_trim(char *s) {
-  size_t n = strlen(s);
-  size_t i = n;
-  while (i > 0 && n - i < 3 && ((unsigned char)s[i - 1] & 0xc0u) == 0x80u)
-    i--;
-  if (i == 0 || (unsigned char)s[i - 1] < 0xc0u)
-    return;
-  unsigned char lead = (unsigned char)s[i - 1];
-  size_t want = lead >= 0xf0u ? 4 : lead >= 0xe0u ? 3 : 2;
-  if (n - (i - 1) < want)
-    s[i - 1] = '\0';
-}
-
 bool s3_error_is_kms(const char *code, const char *message) {
   code = s3_or(code, "");
   message = s3_or(message, "");
@@ -807,8 +741,8 @@ enum nc_code s3_classify(const struct s3_response_view *v, char *msg, size_t msg
   msg[0] = '\0';
   rem[0] = '\0';
   enum nc_code code = s3_classify_answer(v, msg, msglen, rem, remlen);
-  s3_utf8_trim(msg);
-  s3_utf8_trim(rem);
+  utf8_trim_tail(msg);
+  utf8_trim_tail(rem);
   return code;
 }
 
@@ -1116,7 +1050,7 @@ static void s3_finish_view(struct probe *p, const struct s3_response_view *v,
     nc_snprintf(where, sizeof(where), " [in %s, as its S3 URI says; the job runs in %s]", t->region,
                 p->cfg->region);
   nc_snprintf(full, sizeof(full), "%s%s%s%s", msg, suffix ? suffix : "", retried, where);
-  s3_utf8_trim(full);
+  utf8_trim_tail(full);
   if (rem[0])
     probe_remediation(p, "%s", rem);
   probe_finish(p, verdict, code, s3_or(v->outcome, "error"), "%s", full);
