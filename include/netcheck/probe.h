@@ -149,6 +149,12 @@ const struct probe_family *probe_family_find(const char *name);
  * informational: fail and warn -> info). */
 void probe_finish(struct probe *p, enum nc_verdict v, enum nc_code code, const char *outcome,
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Sets the probe's remediation to the fix template of code (variant NULL:
+ * the default) with its slots filled from facts (diag_fix, diag.h): the
+ * one way a family writes a remediation. */
+void probe_fix(struct probe *p, enum nc_code code, const char *variant,
+               const struct diag_fact *facts);
+/* Old form, being replaced by probe_fix (issue 17). */
 void probe_remediation(struct probe *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Notes that a step of p failed for want of a local resource (err is an
