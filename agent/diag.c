@@ -1442,7 +1442,8 @@ static const struct diag_fixes diag_fixes[NC_CODE_COUNT] = {
 
     [NC_S3_NO_SUCH_BUCKET] = FIXES(
         {"", "check the bucket name in the job's S3 inputs and outputs (or --bucket and "
-             "--config): the request reached S3, so the network path works"}),
+             "--config): the request reached S3, so the network path works"},
+        {"invalid_name", "fix the bucket name in the job's S3 URIs, --bucket or --config"}),
 
     [NC_S3_WRONG_REGION] = FIXES(
         {"", "S3 gateway and interface endpoints serve only buckets in their own Region: the "

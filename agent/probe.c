@@ -163,6 +163,14 @@ void probe_fix(struct probe *p, enum nc_code code, const char *variant,
   scrub(p->remediation);
 }
 
+void probe_set_fix(struct probe *p, const char *rendered) {
+  if (!rendered[0] || (p->state == NC_PROBE_DONE && p->code == NC_LOCAL_RESOURCE))
+    return;
+  nc_strlcpy(p->remediation, rendered, sizeof p->remediation);
+  nc_utf8_trim_tail(p->remediation);
+  scrub(p->remediation);
+}
+
 void probe_remediation(struct probe *p, const char *fmt, ...) {
   va_list ap;
   if (p->state == NC_PROBE_DONE && p->code == NC_LOCAL_RESOURCE)

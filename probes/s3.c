@@ -1041,7 +1041,7 @@ static void s3_finish_view(struct probe *p, const struct s3_response_view *v,
   nc_snprintf(full, sizeof(full), "%s%s%s%s", msg, suffix ? suffix : "", retried, where);
   s3_utf8_trim(full);
   if (rem[0])
-    probe_remediation(p, "%s", rem);
+    probe_set_fix(p, rem);
   probe_finish(p, verdict, code, s3_or(v->outcome, "error"), "%s", full);
 }
 
@@ -1312,7 +1312,7 @@ static int s3_start(struct probe *p) {
   st->t.dns = st->t.connect = st->t.tls = st->t.first_byte = st->t.total = -1;
   if (!partition_bucket_name_ok(t->bucket)) {
     nc_strlcpy(st->bucket, t->bucket, sizeof(st->bucket));
-    probe_remediation(p, "fix the bucket name in the job's S3 URIs, --bucket or --config");
+    probe_fix(p, NC_S3_NO_SUCH_BUCKET, "invalid_name", NULL);
     probe_finish(p, NC_VERDICT_FAIL, NC_S3_NO_SUCH_BUCKET, "invalid_bucket_name",
                  "'%s' is not a valid S3 bucket name", t->bucket);
     return 0;
