@@ -168,7 +168,7 @@ void probe_set_fix(struct probe *p, const char *rendered) {
   if (!rendered[0] || (p->state == NC_PROBE_DONE && p->code == NC_LOCAL_RESOURCE))
     return;
   nc_strlcpy(p->remediation, rendered, sizeof p->remediation);
-  nc_utf8_trim_tail(p->remediation);
+  utf8_trim_tail(p->remediation);
   scrub(p->remediation);
 }
 
