@@ -32,13 +32,6 @@
 #define S3_TIMEOUT_MARGIN_MS 250        /* curl must time out before the probe does */
 #define S3_RETRY_MIN_MS 1000            /* budget needed to try the next address */
 #define S3_DEFAULT_ACTION "s3:ListBucket"
-/* What a bucket policy that denies a write often tests (the usual "deny
- * unencrypted uploads" statements). */
-#define S3_WRITE_SSE_HINT                                                                          \
-  "; a bucket policy that denies uploads without SSE-KMS (a condition on "                         \
-  "s3:x-amz-server-side-encryption) or with another key (on "                                      \
-  "s3:x-amz-server-side-encryption-aws-kms-key-id) refuses the job's outputs unless "              \
-  "ProcessingOutputConfig.KmsKeyId names the key it requires"
 #define S3_URL_MAX 512
 #define S3_QUERY_MAX (3 * NC_PATH_MAX + 64) /* a prefix percent-encodes to 3x */
 
@@ -368,32 +361,22 @@ static void s3_denied_principal(const char *message, char *out, size_t len) {
 }
 
 /* The policy kinds an extended AccessDenied message can blame (other than
- * the VPC endpoint policy): the remediation reads "WHO must allow ACTION on
- * arn:PARTITION:s3:::BUCKET TAIL". */
+ * the VPC endpoint policy): what the message says, and the variant of the
+ * S3_DENIED fix template that says what must change. */
 struct s3_policy_kind {
   const char *needle;
   const char *what;
-  const char *who;
-  const char *tail;
+  const char *fix; /* variant of S3_DENIED's fix */
 };
 
 static const struct s3_policy_kind *s3_denied_policy(const char *message) {
   static const struct s3_policy_kind kinds[] = {
-      {"identity-based policy", "the execution role's IAM policy",
-       "the job's execution role's IAM policy", ", and no Deny in it may match"},
-      {"resource-based policy", "the bucket policy", "the bucket policy",
-       " to the job's execution role; if it tests aws:SourceVpce or aws:SourceVpc, it must name "
-       "this VPC's S3 endpoint or this VPC"},
-      {"service control policy", "an AWS Organizations service control policy",
-       "the service control policies of the account's organization",
-       " (ask the organization's administrators)"},
-      {"resource control policy", "an AWS Organizations resource control policy",
-       "the resource control policies of the bucket owner's organization",
-       " (ask the organization's administrators)"},
-      {"permissions boundary", "the role's permissions boundary",
-       "the execution role's permissions boundary", ""},
-      {"session policy", "the session policy",
-       "the session policy the credentials were issued with", ""},
+      {"identity-based policy", "the execution role's IAM policy", "identity"},
+      {"resource-based policy", "the bucket policy", "resource"},
+      {"service control policy", "an AWS Organizations service control policy", "scp"},
+      {"resource control policy", "an AWS Organizations resource control policy", "rcp"},
+      {"permissions boundary", "the role's permissions boundary", "boundary"},
+      {"session policy", "the session policy", "session"},
   };
   if (message == NULL)
     return NULL;
@@ -404,7 +387,7 @@ static const struct s3_policy_kind *s3_denied_policy(const char *message) {
 }
 
 /* No HTTP answer. DNS, TLS and budget advice is the same for every family
- * (outbound_advice); only "no route" has an S3-specific fix. */
+ * (the code's default fix); only "no route" has an S3-specific fix. */
 static enum nc_code s3_classify_transport(const struct s3_response_view *v, char *msg,
                                           size_t msglen, char *rem, size_t remlen) {
   const char *host = s3_or(v->host, "the S3 endpoint");
@@ -412,7 +395,6 @@ static enum nc_code s3_classify_transport(const struct s3_response_view *v, char
   const char *outcome = s3_or(v->outcome, "no answer");
   const char *err = s3_or(v->transport_error, outcome);
   enum nc_code code = (enum nc_code)v->transport;
-  const char *advice = outbound_advice(code);
 
   switch (code) {
   case NC_DNS_NXDOMAIN:
@@ -425,21 +407,13 @@ static enum nc_code s3_classify_transport(const struct s3_response_view *v, char
     break;
   case NC_S3_NO_ROUTE:
     nc_snprintf(msg, msglen, "no answer from %s at %s (%s): %s", host, addr, outcome, err);
-    if (s3_code_is(v->address_class, "inside_vpc"))
-      nc_snprintf(rem, remlen,
-                  "%s is an address inside the VPC (an S3 interface endpoint): the endpoint's "
-                  "security group must allow inbound HTTPS (443) from this subnet, and this "
-                  "subnet's security group and network ACL must allow it outbound",
-                  addr);
-    else {
+    if (s3_code_is(v->address_class, "inside_vpc")) {
+      diag_fix(rem, remlen, code, "inside_vpc", DIAG_FACTS({"address", addr}));
+    } else {
       char svc[96];
       if (partition_endpoint_service("s3", s3_or(v->region, "REGION"), svc, sizeof(svc)))
         nc_strlcpy(svc, "com.amazonaws.REGION.s3", sizeof(svc));
-      nc_snprintf(rem, remlen,
-                  "no route to S3 from this subnet: add an S3 gateway endpoint (%s) to the "
-                  "subnet's route table, or check the security group's outbound rules and the "
-                  "network ACL allow HTTPS (443) to the S3 prefix list",
-                  svc);
+      diag_fix(rem, remlen, code, NULL, DIAG_FACTS({"service", svc}));
     }
     return code;
   case NC_TLS_UNTRUSTED:
@@ -455,10 +429,9 @@ static enum nc_code s3_classify_transport(const struct s3_response_view *v, char
   default:
     nc_snprintf(msg, msglen, "%s failed for %s (%s): %s", s3_or(v->operation, "the request"), host,
                 outcome, err);
-    break;
+    return code; /* no advice for what the transport could not name */
   }
-  if (advice)
-    nc_strlcpy(rem, advice, remlen);
+  diag_fix(rem, remlen, code, NULL, NULL);
   return code;
 }
 
@@ -486,32 +459,28 @@ static enum nc_code s3_classify_denied(const struct s3_response_view *v, char *m
   char principal[256];
   char as[300] = "";
   char arn[NC_PATH_MAX + 128];
+  char hint[512] = "";
   s3_denied_action(smsg, v->write ? "s3:PutObject" : S3_DEFAULT_ACTION, action, sizeof(action));
   s3_denied_principal(smsg, principal, sizeof(principal));
   s3_resource_arn(v, arn, sizeof(arn));
   if (principal[0])
     nc_snprintf(as, sizeof(as), " (as %s)", principal);
+  if (v->write) /* what a bucket policy that denies a write often tests */
+    diag_fix(hint, sizeof(hint), NC_S3_WRITE_DENIED, "sse_hint", NULL);
+  const struct diag_fact *facts = DIAG_FACTS({"action", action}, {"arn", arn}, {"partition", part},
+                                             {"bucket", bucket}, {"sse_hint", hint});
 
   if (strcasestr(smsg, "no VPC endpoint policy allows")) {
     nc_snprintf(msg, msglen, "S3 denied %s on %s because no VPC endpoint policy allows %s%s", op,
                 bucket, action, as);
-    nc_snprintf(rem, remlen,
-                "the S3 endpoint's policy must allow %s on %s: add arn:%s:s3:::%s and "
-                "arn:%s:s3:::%s/* to the Resource list of an Allow statement in the S3 VPC "
-                "endpoint's policy (s3:ListBucket on the bucket, s3:GetObject and s3:PutObject "
-                "on its objects)",
-                action, arn, part, bucket, part, bucket);
+    diag_fix(rem, remlen, endpoint_code, NULL, facts);
     return endpoint_code;
   }
   if (strcasestr(smsg, "explicit deny in a VPC endpoint policy")) {
     nc_snprintf(msg, msglen,
                 "S3 denied %s on %s: an explicit deny in a VPC endpoint policy matches %s%s", op,
                 bucket, action, as);
-    nc_snprintf(rem, remlen,
-                "a Deny statement in the S3 VPC endpoint's policy matches %s on %s: narrow it so "
-                "that the job's buckets are not matched (the deny for the Amazon Linux "
-                "repository buckets must name only those buckets)",
-                action, arn);
+    diag_fix(rem, remlen, endpoint_code, "deny", facts);
     return endpoint_code;
   }
   if (!v->is_signed) {
@@ -521,22 +490,14 @@ static enum nc_code s3_classify_denied(const struct s3_response_view *v, char *m
                 "endpoint policy, the bucket policy or Block Public Access refused it is not "
                 "known",
                 op, bucket);
-    nc_snprintf(rem, remlen,
-                "no credentials were found, so the request was anonymous: run with the job's "
-                "execution role (the container credentials endpoint) to learn which policy "
-                "denies; the job itself needs the S3 endpoint's policy to allow s3:ListBucket on "
-                "arn:%s:s3:::%s and s3:GetObject on arn:%s:s3:::%s/*, and a bucket policy that "
-                "allows the role (and, if it tests aws:SourceVpce or aws:SourceVpc, names this "
-                "VPC's endpoint)",
-                part, bucket, part, bucket);
+    diag_fix(rem, remlen, denied_code, "anonymous", facts);
     return denied_code;
   }
   const struct s3_policy_kind *kind = s3_denied_policy(smsg);
   if (kind) {
     nc_snprintf(msg, msglen, "S3 denied %s on %s: %s does not allow %s%s", op, bucket, kind->what,
                 action, as);
-    nc_snprintf(rem, remlen, "%s must allow %s on %s%s%s", kind->who, action, arn, kind->tail,
-                v->write && strstr(kind->needle, "resource") ? S3_WRITE_SSE_HINT : "");
+    diag_fix(rem, remlen, denied_code, kind->fix, facts);
     return denied_code;
   }
   nc_snprintf(msg, msglen,
@@ -544,12 +505,7 @@ static enum nc_code s3_classify_denied(const struct s3_response_view *v, char *m
               "callers in the bucket owner's account or organization, so the VPC endpoint policy, "
               "the bucket policy and the role's IAM policy all remain candidates",
               op, bucket, s3_or(v->s3_code, "HTTP 403"), smsg[0] ? ": " : "", smsg);
-  nc_snprintf(rem, remlen,
-              "the S3 endpoint's policy must allow %s on %s; the execution role's IAM policy must "
-              "allow it too; a bucket policy that tests aws:SourceVpce or aws:SourceVpc must name "
-              "this VPC's S3 endpoint or this VPC, and a bucket in another account must grant the "
-              "role in its bucket policy%s",
-              action, arn, v->write ? S3_WRITE_SSE_HINT : "");
+  diag_fix(rem, remlen, denied_code, NULL, facts);
   return denied_code;
 }
 
@@ -564,19 +520,12 @@ static enum nc_code s3_classify_region(const struct s3_response_view *v, const c
     nc_snprintf(why, sizeof(why), "HTTP %ld", v->status);
   if (real[0]) {
     nc_snprintf(msg, msglen, "bucket %s is in %s, not in %s (%s)", bucket, real, region, why);
-    nc_snprintf(rem, remlen,
-                "S3 gateway and interface endpoints serve only buckets in their own Region: the "
-                "job runs in %s but the bucket is in %s; use a bucket in %s, or give the subnet a "
-                "path to S3 in %s (a NAT gateway: cross-Region requests do not use the endpoint); "
-                "if the job's Region is wrong, pass --region",
-                region, real, region, real);
+    diag_fix(rem, remlen, NC_S3_WRONG_REGION, NULL,
+             DIAG_FACTS({"region", region}, {"bucket_region", real}));
   } else {
     nc_snprintf(msg, msglen, "S3 redirected the request for bucket %s: it is not in %s (%s)",
                 bucket, region, why);
-    nc_snprintf(rem, remlen,
-                "S3 gateway and interface endpoints serve only buckets in their own Region: use "
-                "a bucket in %s, or pass --region with the bucket's Region",
-                region);
+    diag_fix(rem, remlen, NC_S3_WRONG_REGION, "redirect", DIAG_FACTS({"region", region}));
   }
   return NC_S3_WRONG_REGION;
 }
@@ -605,27 +554,17 @@ static enum nc_code s3_classify_kms(const struct s3_response_view *v, char *msg,
   s3_denied_action(smsg, "kms:GenerateDataKey", action, sizeof(action));
   nc_snprintf(msg, msglen, "S3 refused the signed %s on %s with SSE-KMS key %s (%s%s%s)",
               s3_or(v->operation, "PutObject"), bucket, key, code, smsg[0] ? ": " : "", smsg);
+  const char *variant = NULL;
   if (s3_code_is(code, "KMS.NotFoundException") || strcasestr(smsg, "invalid arn") ||
       strcasestr(smsg, "not found") || strcasestr(smsg, "does not exist"))
-    nc_snprintf(rem, remlen,
-                "S3 found no usable key %s in %s: ProcessingOutputConfig.KmsKeyId must name a "
-                "key in the bucket's Region (a key ID or alias is looked up in the role's "
-                "account; name a key in another account by its key ARN)",
-                key, s3_or(v->region, "the bucket's Region"));
+    variant = "not_found";
   else if (s3_code_is(code, "KMS.DisabledException") ||
            s3_code_is(code, "KMS.KMSInvalidStateException") || strcasestr(smsg, "disabled") ||
            strcasestr(smsg, "pending deletion"))
-    nc_snprintf(rem, remlen,
-                "the KMS key %s is disabled or pending deletion: enable it (or cancel its "
-                "deletion), or name another key in ProcessingOutputConfig.KmsKeyId",
-                key);
-  else
-    nc_snprintf(rem, remlen,
-                "the execution role needs %s on the KMS key %s, allowed by both its IAM policy "
-                "and the key policy (a key in another account must grant the role in its key "
-                "policy); outputs that SageMaker uploads in parts also need kms:Decrypt. S3 "
-                "calls KMS itself: the job needs no route to KMS",
-                action, key);
+    variant = "disabled";
+  diag_fix(rem, remlen, NC_S3_WRITE_KMS_DENIED, variant,
+           DIAG_FACTS({"key", key}, {"action", action},
+                      {"region", s3_or(v->region, "the bucket's Region")}));
   return NC_S3_WRITE_KMS_DENIED;
 }
 
@@ -654,36 +593,24 @@ static enum nc_code s3_classify_answer(const struct s3_response_view *v, char *m
                 "S3 refused the signed %s on %s because the request time differs from S3's by "
                 "more than 15 minutes (RequestTimeTooSkewed)",
                 op, bucket);
-    nc_snprintf(rem, remlen,
-                "the container's clock is wrong: fix the instance's time synchronization (the "
-                "Amazon Time Sync Service at 169.254.169.123, or NTP over UDP 123 allowed by the "
-                "security group and network ACL); the clock probe reports the measured skew");
+    diag_fix(rem, remlen, NC_CLOCK_SKEW, "s3", NULL);
     return NC_CLOCK_SKEW;
   }
   if (s3_code_is(code, "InvalidAccessKeyId") || s3_code_is(code, "InvalidToken") ||
       s3_code_is(code, "ExpiredToken") || s3_code_is(code, "TokenRefreshRequired")) {
     nc_snprintf(msg, msglen, "S3 rejected the credentials of the signed %s on %s (%s: %s)", op,
                 bucket, code, smsg);
-    nc_snprintf(rem, remlen,
-                "%s: SageMaker gives the job its execution role through the container "
-                "credentials endpoint (169.254.170.2); AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY "
-                "or AWS_SESSION_TOKEN set in the job's environment override it and must be "
-                "removed or refreshed",
-                s3_code_is(code, "InvalidAccessKeyId")
-                    ? "the access key is unknown to AWS (deleted, a placeholder, or from another "
-                      "partition)"
-                    : "the session token is expired or invalid");
+    char why[128];
+    diag_fix(why, sizeof(why), NC_CREDS_UNAVAILABLE,
+             s3_code_is(code, "InvalidAccessKeyId") ? "why_unknown_key" : "why_bad_token", NULL);
+    diag_fix(rem, remlen, NC_CREDS_UNAVAILABLE, "s3", DIAG_FACTS({"why", why}));
     return NC_CREDS_UNAVAILABLE;
   }
   if (s3_code_is(code, "SignatureDoesNotMatch") ||
       (s3_code_is(code, "AuthorizationHeaderMalformed") && !region_differs)) {
     nc_snprintf(msg, msglen, "S3 did not accept the signature of the signed %s on %s (%s: %s)", op,
                 bucket, code, smsg);
-    nc_snprintf(rem, remlen,
-                "the secret key does not belong to the access key, or something between the job "
-                "and S3 rewrote the request (an HTTP proxy changing the Host or headers): send "
-                "S3 traffic straight through the S3 gateway endpoint (add .amazonaws.com to "
-                "NO_PROXY) and check where the credentials come from");
+    diag_fix(rem, remlen, NC_S3_SIGNATURE_MISMATCH, NULL, NULL);
     return NC_S3_SIGNATURE_MISMATCH;
   }
   if (v->write && s3_error_is_kms(code, smsg))
@@ -691,9 +618,7 @@ static enum nc_code s3_classify_answer(const struct s3_response_view *v, char *m
   if (s3_code_is(code, "NoSuchBucket") || (!code[0] && status == 404)) {
     nc_snprintf(msg, msglen, "S3 says bucket %s does not exist (%s on %s: HTTP %ld)", bucket,
                 code[0] ? code : "no such bucket", op, status);
-    nc_snprintf(rem, remlen,
-                "check the bucket name in the job's S3 inputs and outputs (or --bucket and "
-                "--config): the request reached S3, so the network path works");
+    diag_fix(rem, remlen, NC_S3_NO_SUCH_BUCKET, NULL, NULL);
     return NC_S3_NO_SUCH_BUCKET;
   }
   if (s3_code_is(code, "PermanentRedirect") || s3_code_is(code, "TemporaryRedirect") ||
@@ -710,9 +635,7 @@ static enum nc_code s3_classify_answer(const struct s3_response_view *v, char *m
       nc_snprintf(msg, msglen,
                   "a proxy or gateway answered HTTP %ld for %s on %s: it could not reach S3",
                   status, op, bucket);
-      nc_snprintf(rem, remlen,
-                  "the HTTP proxy has no path to S3: reach S3 through an S3 gateway endpoint on "
-                  "the subnet's route table instead (add .amazonaws.com to NO_PROXY)");
+      diag_fix(rem, remlen, NC_S3_NO_ROUTE, "proxy", NULL);
       return NC_S3_NO_ROUTE;
     }
     nc_snprintf(msg, msglen,
@@ -1052,7 +975,7 @@ static void s3_finish_view(struct probe *p, const struct s3_response_view *v,
   nc_snprintf(full, sizeof(full), "%s%s%s%s", msg, suffix ? suffix : "", retried, where);
   utf8_trim_tail(full);
   if (rem[0])
-    probe_remediation(p, "%s", rem);
+    probe_set_fix(p, rem);
   probe_finish(p, verdict, code, s3_or(v->outcome, "error"), "%s", full);
 }
 
@@ -1323,7 +1246,7 @@ static int s3_start(struct probe *p) {
   st->t.dns = st->t.connect = st->t.tls = st->t.first_byte = st->t.total = -1;
   if (!partition_bucket_name_ok(t->bucket)) {
     nc_strlcpy(st->bucket, t->bucket, sizeof(st->bucket));
-    probe_remediation(p, "fix the bucket name in the job's S3 URIs, --bucket or --config");
+    probe_fix(p, NC_S3_NO_SUCH_BUCKET, "invalid_name", NULL);
     probe_finish(p, NC_VERDICT_FAIL, NC_S3_NO_SUCH_BUCKET, "invalid_bucket_name",
                  "'%s' is not a valid S3 bucket name", t->bucket);
     return 0;
