@@ -101,63 +101,24 @@ static void peer_fill_details(struct peer_state *st) {
   }
 }
 
-/* The fix, in what a managed job lets a user change. out_ok / in_ok: this
- * host reached the peer / the peer reached this host. */
+/* The fix, in what a managed job lets a user change (the PEER_* templates
+ * of agent/diag.c). out_ok / in_ok: this host reached the peer / the peer
+ * reached this host. */
 static void peer_remedy(struct probe *p, enum nc_code code, bool out_ok, bool in_ok) {
-  int port = p->cfg->peer_port;
   const char *peer = p->target, *self = p->cfg->job.current_host;
+  /* PEER_BLOCKED one way only: the same security groups are on every host. */
+  const char *from = out_ok ? peer : self, *to = out_ok ? self : peer;
+  char port[16];
   switch (code) {
   case NC_PEER_DNS:
-    probe_remediation(p,
-                      "SageMaker writes the job's host names (algo-1..N) into /etc/hosts of "
-                      "every container: make sure %s is one of this job's hosts, that nothing "
-                      "replaces /etc/hosts or the system resolver (a custom --dns-server must "
-                      "answer these names), and that DNS resolution is enabled on the VPC "
-                      "(enableDnsSupport).",
-                      peer);
-    break;
   case NC_PEER_BLOCKED:
-    if (out_ok != in_ok) {
-      /* One way only: the same security groups are on every host. */
-      const char *from = out_ok ? peer : self, *to = out_ok ? self : peer;
-      probe_remediation(p,
-                        "Allow inbound TCP %d from %s's subnet in the network ACL of %s's subnet, "
-                        "and outbound TCP %d to %s's subnet in the network ACL of %s's subnet, "
-                        "with the replies on ports 1024-65535 both ways: %s reaches %s but not "
-                        "the other way round, and every host of the job has the same security "
-                        "groups, so it is not the self-referencing rule.",
-                        port, from, to, port, to, from, to, from);
-      break;
-    }
-    probe_remediation(p,
-                      "Give the job's security group a self-referencing inbound rule (all "
-                      "traffic, or at least TCP %d, from the security group itself), and make "
-                      "sure the network ACLs of the job's subnets allow TCP between them in both "
-                      "directions, including the return traffic on ports 1024-65535.",
-                      port);
-    break;
   case NC_PEER_REFUSED:
-    probe_remediation(p,
-                      "Run netcheck as the entrypoint on every instance of the job with the same "
-                      "--peer-port (%d); if another program holds the port on %s, choose another "
-                      "--peer-port for every host.",
-                      port, peer);
-    break;
   case NC_PEER_NOT_NETCHECK:
-    probe_remediation(p,
-                      "Another program (or netcheck of another job) listens on port %d of %s: "
-                      "choose a free --peer-port for every host of the job.",
-                      port, peer);
-    break;
   case NC_PEER_PMTU_BLACKHOLE:
-    probe_remediation(p,
-                      "Allow ICMP 'fragmentation needed' (type 3, code 4) in the job's security "
-                      "group and in the network ACLs of its subnets, and look for a firewall, "
-                      "inspection appliance or transit gateway (8500-byte MTU) routed between "
-                      "the hosts' subnets: large packets between %s and %s vanish while small "
-                      "ones pass, and a managed job's instance MTU is not yours to change, the "
-                      "path's is.",
-                      self, peer);
+    nc_snprintf(port, sizeof port, "%d", p->cfg->peer_port);
+    probe_fix(
+        p, code, code == NC_PEER_BLOCKED && out_ok != in_ok ? "one_way" : NULL,
+        DIAG_FACTS({"port", port}, {"peer", peer}, {"self", self}, {"from", from}, {"to", to}));
     break;
   default:
     break;
