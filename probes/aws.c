@@ -19,6 +19,7 @@
 #include "netcheck/partition.h"
 #include "netcheck/probe.h"
 #include "netcheck/proxy.h"
+#include "netcheck/xml.h"
 
 #define AWS_STS_BODY "Action=GetCallerIdentity&Version=2011-06-15"
 #define AWS_STS_CONTENT_TYPE "application/x-www-form-urlencoded; charset=utf-8"
@@ -72,17 +73,17 @@ void aws_sts_classify(long status, const char *body, size_t len, struct sts_answ
   if (!body)
     len = 0;
   if (status == 200) {
-    if (!outbound_xml_text(body, len, "Arn", out->arn, sizeof out->arn) && out->arn[0]) {
+    if (!xml_text(body, len, "Arn", out->arn, sizeof out->arn) && out->arn[0]) {
       out->verdict = NC_VERDICT_PASS;
-      outbound_xml_text(body, len, "Account", out->account, sizeof out->account);
+      xml_text(body, len, "Account", out->account, sizeof out->account);
     } else {
       nc_strlcpy(out->error_message, "the answer has no <Arn>: not STS?",
                  sizeof out->error_message);
     }
     return;
   }
-  outbound_xml_text(body, len, "Code", out->error_code, sizeof out->error_code);
-  outbound_xml_text(body, len, "Message", out->error_message, sizeof out->error_message);
+  xml_text(body, len, "Code", out->error_code, sizeof out->error_code);
+  xml_text(body, len, "Message", out->error_message, sizeof out->error_message);
   for (size_t i = 0; i < NC_ARRAY_LEN(aws_sts_creds_errors); i++)
     if (!strcmp(out->error_code, aws_sts_creds_errors[i])) {
       out->verdict = NC_VERDICT_FAIL;
