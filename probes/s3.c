@@ -136,26 +136,14 @@ int s3_sign_headers(struct s3_signed_headers *h, const struct aws_creds *c, cons
         .unsigned_payload = false,
     };
     struct sigv4_signed sig;
-    int trunc;
+    int rc;
     memset(&sig, 0, sizeof(sig));
-    if (sigv4_sign(&sr, c, &sig) != 0) {
-      sigv4_signed_free(&sig);
-      return -1;
-    }
-    nc_snprintf(h->date, sizeof(h->date), "x-amz-date: %s", sig.amz_date);
-    nc_snprintf(h->sha, sizeof(h->sha), "x-amz-content-sha256: %s", sig.content_sha256);
-    trunc = nc_snprintf(h->auth, sizeof(h->auth), "Authorization: %s", sig.authorization);
+    rc = sigv4_sign(&sr, c, &sig) || sigv4_header_lines(&sig, c, true, &h->sig);
     sigv4_signed_free(&sig);
-    if (trunc)
+    if (rc)
       return -1;
-    h->lines[n++] = h->date;
-    h->lines[n++] = h->sha;
-    if (c->session_token[0]) {
-      if (nc_snprintf(h->token, sizeof(h->token), "x-amz-security-token: %s", c->session_token))
-        return -1;
-      h->lines[n++] = h->token;
-    }
-    h->lines[n++] = h->auth;
+    for (int i = 0; h->sig.lines[i]; i++)
+      h->lines[n++] = h->sig.lines[i];
     h->is_signed = true;
   }
   h->lines[n] = NULL;

@@ -138,10 +138,7 @@ void s3_locations_details(struct cJSON *d, const struct nc_config *cfg, const in
 #define S3_MAX_EXTRA_HEADERS 4
 struct s3_signed_headers {
   char host[340];
-  char date[48];
-  char sha[96];
-  char token[sizeof(((struct aws_creds *)0)->session_token) + 32];
-  char auth[1100];
+  struct sigv4_lines sig;                 /* the lines that carry the signature */
   char extra[S3_MAX_EXTRA_HEADERS][2200]; /* "Name: value" (a KMS key ARN is up to 2048) */
   const char *lines[NC_HTTP_MAX_HEADERS + 1];
   bool is_signed;
