@@ -12,6 +12,7 @@
 #include "netcheck/diag.h"
 
 #include "netcheck/common.h"
+#include "netcheck/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -1964,7 +1965,7 @@ int diag_fix(char *out, size_t len, enum nc_code code, const char *variant,
     }
     t += n + 2;
   }
-  nc_utf8_trim_tail(out);
+  utf8_trim_tail(out);
   if (missing)
     diag_fix_misses++;
   return missing;

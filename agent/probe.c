@@ -18,6 +18,7 @@
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
 #include "netcheck/engine.h"
+#include "netcheck/utf8.h"
 
 /* Text from the network ends up in messages: keep it printable, one line. */
 static void scrub(char *s) {
@@ -146,7 +147,7 @@ void probe_finish(struct probe *p, enum nc_verdict v, enum nc_code code, const c
   vsnprintf(p->message, sizeof p->message, fmt, ap);
   va_end(ap);
   local_resource_result(p, v, code);
-  nc_utf8_trim_tail(p->message);
+  utf8_trim_tail(p->message);
   scrub(p->message);
   p->wake_ms = 0;
   if (p->eng)
@@ -167,7 +168,7 @@ void probe_set_fix(struct probe *p, const char *rendered) {
   if (!rendered[0] || (p->state == NC_PROBE_DONE && p->code == NC_LOCAL_RESOURCE))
     return;
   nc_strlcpy(p->remediation, rendered, sizeof p->remediation);
-  nc_utf8_trim_tail(p->remediation);
+  utf8_trim_tail(p->remediation);
   scrub(p->remediation);
 }
 
@@ -178,7 +179,7 @@ void probe_remediation(struct probe *p, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(p->remediation, sizeof p->remediation, fmt, ap);
   va_end(ap);
-  nc_utf8_trim_tail(p->remediation);
+  utf8_trim_tail(p->remediation);
   scrub(p->remediation);
 }
 

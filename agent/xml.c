@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "netcheck/common.h"
+#include "netcheck/utf8.h"
 
 static bool xml_is_space(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -64,59 +65,6 @@ static bool xml_out_put(char *dst, size_t cap, size_t *used, const char *unit, s
   *used += n;
   dst[*used] = '\0';
   return true;
-}
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t xml_utf8_len(const unsigned char *s, size_t n) {
-  size_t want;
-  unsigned long cp;
-  if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-    want = 2;
-    cp = s[0] & 0x1fu;
-  } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-    want = 3;
-    cp = s[0] & 0x0fu;
-  } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-    want = 4;
-    cp = s[0] & 0x07u;
-  } else {
-    return 0;
-  }
-  if (n < want)
-    return 0;
-  for (size_t k = 1; k < want; k++) {
-    if ((s[k] & 0xc0u) != 0x80u)
-      return 0;
-    cp = (cp << 6) | (s[k] & 0x3fu);
-  }
-  /* overlong forms, surrogates and code points past U+10FFFF */
-  if ((want == 3 && cp < 0x800) || (want == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-      (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return want;
-}
-
-static size_t xml_utf8_encode(unsigned long cp, char out[4]) {
-  if (cp < 0x80) {
-    out[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = (char)(0xc0 | (cp >> 6));
-    out[1] = (char)(0x80 | (cp & 0x3f));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = (char)(0xe0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    out[2] = (char)(0x80 | (cp & 0x3f));
-    return 3;
-  }
-  out[0] = (char)(0xf0 | (cp >> 18));
-  out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-  out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-  out[3] = (char)(0x80 | (cp & 0x3f));
-  return 4;
 }
 
 /* Decodes the entity at s ('&' first, n bytes available) into a code point;
@@ -176,6 +124,7 @@ static void xml_copy_text(const char *s, size_t n, char *dst, size_t cap) {
     size_t ulen = 1;
     size_t adv = 1;
     unsigned long cp;
+    uint32_t ucp;
     size_t elen;
     if (c == '&' && (elen = xml_entity(s + i, n - i, &cp)) > 0) {
       adv = elen;
@@ -184,12 +133,12 @@ static void xml_copy_text(const char *s, size_t n, char *dst, size_t cap) {
       else if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
         unit[0] = '?';
       else
-        ulen = xml_utf8_encode(cp, unit);
+        ulen = utf8_encode((uint32_t)cp, unit);
     } else if (c < 0x20 || c == 0x7f) {
       unit[0] = ' ';
     } else if (c < 0x80) {
       unit[0] = (char)c;
-    } else if ((ulen = xml_utf8_len((const unsigned char *)s + i, n - i)) > 0) {
+    } else if ((ulen = utf8_seq((const unsigned char *)s + i, n - i, &ucp)) > 0) {
       memcpy(unit, s + i, ulen);
       adv = ulen;
     } else {

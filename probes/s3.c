@@ -26,6 +26,7 @@
 #include "netcheck/partition.h"
 #include "netcheck/resolve.h"
 #include "netcheck/s3.h"
+#include "netcheck/utf8.h"
 
 #define S3_BODY_CAP ((size_t)16 * 1024) /* S3 error bodies are < 2 KB; a 1-key listing too */
 #define S3_TIMEOUT_MARGIN_MS 250        /* curl must time out before the probe does */
@@ -325,7 +326,7 @@ static void s3_finish_view(struct probe *p, const struct s3_response_view *v,
     nc_snprintf(where, sizeof(where), " [in %s, as its S3 URI says; the job runs in %s]", t->region,
                 p->cfg->region);
   nc_snprintf(full, sizeof(full), "%s%s%s%s", msg, suffix ? suffix : "", retried, where);
-  nc_utf8_trim_tail(full);
+  utf8_trim_tail(full);
   if (rem[0])
     probe_set_fix(p, rem);
   probe_finish(p, verdict, code, v->outcome && *v->outcome ? v->outcome : "error", "%s", full);

@@ -15,6 +15,7 @@
 #include "netcheck/diag.h"
 #include "netcheck/partition.h"
 #include "netcheck/s3.h"
+#include "netcheck/utf8.h"
 #include "netcheck/xml.h"
 
 #define S3_DEFAULT_ACTION "s3:ListBucket" /* what a HeadBucket or a listing needs */
@@ -420,7 +421,7 @@ enum nc_code s3_classify(const struct s3_response_view *v, char *msg, size_t msg
   msg[0] = '\0';
   rem[0] = '\0';
   enum nc_code code = s3_classify_answer(v, msg, msglen, rem, remlen);
-  nc_utf8_trim_tail(msg);
-  nc_utf8_trim_tail(rem);
+  utf8_trim_tail(msg);
+  utf8_trim_tail(rem);
   return code;
 }
