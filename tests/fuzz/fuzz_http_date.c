@@ -1,5 +1,5 @@
 /*
- * fuzz_http_date.c - clock_parse_http_date() (s3.h) on arbitrary Date
+ * fuzz_http_date.c - clock_parse_http_date() (clock.h) on arbitrary Date
  * header values. A date it accepts is a real calendar date: printed back
  * as an IMF-fixdate, it parses to the same time.
  */
@@ -7,6 +7,7 @@
 
 #include <time.h>
 
+#include "netcheck/clock.h"
 #include "netcheck/s3.h"
 
 FUZZ_SETUP()
