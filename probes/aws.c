@@ -19,6 +19,7 @@
 #include "netcheck/partition.h"
 #include "netcheck/probe.h"
 #include "netcheck/proxy.h"
+#include "netcheck/xml.h"
 
 #define AWS_STS_BODY "Action=GetCallerIdentity&Version=2011-06-15"
 #define AWS_STS_CONTENT_TYPE "application/x-www-form-urlencoded; charset=utf-8"
@@ -72,17 +73,17 @@ void aws_sts_classify(long status, const char *body, size_t len, struct sts_answ
   if (!body)
     len = 0;
   if (status == 200) {
-    if (!outbound_xml_text(body, len, "Arn", out->arn, sizeof out->arn) && out->arn[0]) {
+    if (!xml_text(body, len, "Arn", out->arn, sizeof out->arn) && out->arn[0]) {
       out->verdict = NC_VERDICT_PASS;
-      outbound_xml_text(body, len, "Account", out->account, sizeof out->account);
+      xml_text(body, len, "Account", out->account, sizeof out->account);
     } else {
       nc_strlcpy(out->error_message, "the answer has no <Arn>: not STS?",
                  sizeof out->error_message);
     }
     return;
   }
-  outbound_xml_text(body, len, "Code", out->error_code, sizeof out->error_code);
-  outbound_xml_text(body, len, "Message", out->error_message, sizeof out->error_message);
+  xml_text(body, len, "Code", out->error_code, sizeof out->error_code);
+  xml_text(body, len, "Message", out->error_message, sizeof out->error_message);
   for (size_t i = 0; i < NC_ARRAY_LEN(aws_sts_creds_errors); i++)
     if (!strcmp(out->error_code, aws_sts_creds_errors[i])) {
       out->verdict = NC_VERDICT_FAIL;
@@ -112,63 +113,42 @@ void aws_sts_classify(long status, const char *body, size_t len, struct sts_answ
 
 static void aws_remedy(struct probe *p, const struct outbound_judgement *j, const char *kind,
                        const struct outbound_obs *o, const struct sts_answer *sts) {
-  char svc[128];
-  const char *advice = outbound_advice(j->code);
+  char svc[128], dns_advice[512] = "";
+  enum nc_code fix = j->code;
+  const char *variant = NULL, *addr = "";
   /* com.amazonaws.REGION.SERVICE, cn.com.amazonaws.REGION.SERVICE in China */
   partition_endpoint_service(((const struct aws_service *)p->ctx)->endpoint, p->cfg->region, svc,
                              sizeof svc);
   switch (j->code) {
   case NC_AWS_ENDPOINT_UNREACHABLE:
-    if (kind && !strcmp(kind, "interface"))
-      probe_remediation(p,
-                        "%s resolves to %s inside the VPC (an interface endpoint) but does not "
-                        "connect: the endpoint's security group must allow inbound TCP 443 from "
-                        "the job's security group, and the job's security group and network ACL "
-                        "must allow outbound TCP 443 to it.",
-                        p->target, o->addrs->a[0].text);
-    else
-      probe_remediation(p,
-                        "Create an interface VPC endpoint %s in the job's subnets with private "
-                        "DNS enabled, and let its security group allow inbound TCP 443 from the "
-                        "job's security group (or route 0.0.0.0/0 from the job's subnets to a "
-                        "NAT gateway).",
-                        svc);
+    if (kind && !strcmp(kind, "interface")) {
+      variant = "inside_vpc";
+      addr = o->addrs->a[0].text;
+    }
     break;
   case NC_DNS_NXDOMAIN:
   case NC_DNS_SERVFAIL:
   case NC_DNS_REFUSED:
   case NC_DNS_TIMEOUT:
-  case NC_DNS_NO_RESOLVER:
-    probe_remediation(p,
-                      "%s An interface endpoint %s with private DNS enabled makes %s resolve "
-                      "to addresses inside the VPC.",
-                      advice, svc, p->target);
+  case NC_DNS_NO_RESOLVER: /* the DNS fix, then what an interface endpoint changes */
+    diag_fix(dns_advice, sizeof dns_advice, j->code, NULL, NULL);
+    fix = NC_AWS_ENDPOINT_UNREACHABLE;
+    variant = "dns";
     break;
   case NC_EGRESS_UNEXPECTED:
-    probe_remediation(p,
-                      "The job was expected not to reach %s: remove the interface endpoint %s "
-                      "from its subnets (or deny it in the endpoint policy) and the 0.0.0.0/0 "
-                      "route to a NAT gateway.",
-                      p->target, svc);
-    break;
   case NC_CREDS_UNAVAILABLE:
-    probe_remediation(p,
-                      "STS rejected the job's credentials (%s): check the execution role and "
-                      "where the credentials come from (the container credentials endpoint, or "
-                      "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN together); "
-                      "temporary credentials need their session token and expire.",
-                      sts && sts->error_code[0] ? sts->error_code : "no reason given");
-    break;
   case NC_CLOCK_SKEW:
-    probe_remediation(p,
-                      "The container's clock is too far from AWS time for SigV4 (15 minutes): "
-                      "sync the host with the Amazon Time Sync Service (169.254.169.123) or NTP.");
+    variant = j->code == NC_EGRESS_UNEXPECTED ? "aws" : "sts";
     break;
   default:
-    if (advice)
-      probe_remediation(p, "%s", advice);
+    if (!outbound_transport_code(j->code))
+      return;
     break;
   }
+  probe_fix(p, fix, variant,
+            DIAG_FACTS({"host", p->target}, {"address", addr}, {"service", svc},
+                       {"dns_advice", dns_advice},
+                       {"error", sts && sts->error_code[0] ? sts->error_code : "no reason given"}));
 }
 
 /* The signed GetCallerIdentity answered: judge the identity, not the path. */
@@ -250,12 +230,12 @@ static int aws_sts_send(struct probe *p, const char *url, const struct aws_creds
   struct sigv4_request sr;
   struct sigv4_signed sig;
   struct http_req rq;
-  char h_date[64], h_auth[sizeof sig.authorization + 32];
-  char h_token[sizeof c->session_token + 32];
+  struct sigv4_lines sl;
   int n = 0, rc = -1;
   memset(&sr, 0, sizeof sr);
   memset(&sig, 0, sizeof sig);
   memset(&rq, 0, sizeof rq);
+  memset(&sl, 0, sizeof sl);
   sr.method = "POST";
   sr.path = "/";
   sr.query = "";
@@ -274,20 +254,14 @@ static int aws_sts_send(struct probe *p, const char *url, const struct aws_creds
   rq.body_len = strlen(AWS_STS_BODY);
   rq.body_cap = AWS_STS_BODY_CAP;
   rq.headers[n++] = "Content-Type: " AWS_STS_CONTENT_TYPE;
-  if (nc_snprintf(h_date, sizeof h_date, "X-Amz-Date: %s", sig.amz_date) ||
-      nc_snprintf(h_auth, sizeof h_auth, "Authorization: %s", sig.authorization))
+  if (sigv4_header_lines(&sig, c, false, &sl))
     goto done;
-  rq.headers[n++] = h_date;
-  if (c->session_token[0]) {
-    if (nc_snprintf(h_token, sizeof h_token, "X-Amz-Security-Token: %s", c->session_token))
-      goto done;
-    rq.headers[n++] = h_token;
-  }
-  rq.headers[n++] = h_auth;
+  for (int i = 0; sl.lines[i]; i++)
+    rq.headers[n++] = sl.lines[i];
   rq.headers[n] = NULL;
   rc = outbound_fetch(p, &rq, NC_AWS_ENDPOINT_UNREACHABLE, aws_on_result, NULL);
 done:
-  explicit_bzero(h_token, sizeof h_token);
+  explicit_bzero(&sl, sizeof sl);
   sigv4_signed_free(&sig);
   return rc;
 }

@@ -158,38 +158,19 @@ void outbound_describe(const struct outbound_obs *o, const char *host, char *out
   }
 }
 
-const char *outbound_advice(enum nc_code code) {
+bool outbound_transport_code(enum nc_code code) {
   switch (code) {
   case NC_DNS_NXDOMAIN:
-    return "The VPC resolver says the name does not exist: keep the VPC's DNS resolution "
-           "(enableDnsSupport) on and the job on the default resolver (AmazonProvidedDNS, the VPC "
-           "CIDR base +2); a private hosted zone or a Route 53 Resolver rule for amazonaws.com "
-           "can hide public names.";
   case NC_DNS_SERVFAIL:
-    return "The resolver failed to answer: check the DHCP options set's domain-name-servers and "
-           "any Route 53 Resolver forwarding rule for this zone.";
   case NC_DNS_REFUSED:
-    return "The resolver refused to resolve the name: a custom DNS server that serves only some "
-           "zones, or one that refuses this subnet; make it forward the name to the "
-           "AmazonProvidedDNS (the VPC CIDR base +2), or use the AmazonProvidedDNS.";
   case NC_DNS_TIMEOUT:
-    return "The resolver did not answer: the security group and network ACL must allow UDP and "
-           "TCP 53 to the VPC resolver (the VPC CIDR base +2).";
   case NC_DNS_NO_RESOLVER:
-    return "No nameserver answers: run the container with the VPC's default DNS "
-           "(AmazonProvidedDNS) in /etc/resolv.conf.";
   case NC_TLS_UNTRUSTED:
-    return "The server's certificate is not trusted: a proxy or firewall inspects TLS, or the CA "
-           "bundle is wrong; exempt this host from TLS inspection or pass the inspecting CA with "
-           "--ca-bundle (AWS_CA_BUNDLE for the AWS SDKs).";
   case NC_TLS_HANDSHAKE:
-    return "The TLS handshake failed: a firewall filtering by server name (SNI), or a proxy the "
-           "job must use (HTTPS_PROXY), is in the way.";
   case NC_TIMEOUT_BUDGET:
-    return "The deadline cut the probe short: raise --timeout, and compare the DNS and connect "
-           "timings of the other probes to find the slow step.";
+    return true;
   default:
-    return NULL;
+    return false;
   }
 }
 
@@ -308,52 +289,6 @@ void outbound_cleanup(struct probe *p) {
 }
 
 /* ---- parsing ---- */
-
-static const struct {
-  const char *name;
-  char c;
-} outbound_entities[] = {
-    {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''},
-};
-
-int outbound_xml_text(const char *body, size_t len, const char *tag, char *out, size_t outlen) {
-  char open[OUTBOUND_TAG_MAX + 3], close[OUTBOUND_TAG_MAX + 4];
-  const char *s, *e;
-  size_t n = 0;
-  if (!body || !outlen || nc_snprintf(open, sizeof open, "<%s>", tag) ||
-      nc_snprintf(close, sizeof close, "</%s>", tag))
-    return -1;
-  out[0] = '\0';
-  s = memmem(body, len, open, strlen(open));
-  if (!s)
-    return -1;
-  s += strlen(open);
-  e = memmem(s, len - (size_t)(s - body), close, strlen(close));
-  if (!e)
-    return -1;
-  while (s < e && n + 1 < outlen) {
-    char ch = *s++;
-    if (ch == '&') {
-      size_t k;
-      for (k = 0; k < NC_ARRAY_LEN(outbound_entities); k++) {
-        size_t el = strlen(outbound_entities[k].name);
-        if ((size_t)(e - (s - 1)) >= el && !memcmp(s - 1, outbound_entities[k].name, el)) {
-          ch = outbound_entities[k].c;
-          s += el - 1;
-          break;
-        }
-      }
-    }
-    /* Network text goes into a JSON report and a terminal: printable ASCII only. */
-    if (ch == '\t' || ch == '\n' || ch == '\r')
-      ch = ' ';
-    else if ((unsigned char)ch < 0x20 || (unsigned char)ch > 0x7e)
-      ch = '?';
-    out[n++] = ch;
-  }
-  out[n] = '\0';
-  return 0;
-}
 
 int outbound_url_host(const char *url, char *host, size_t hostlen) {
   const char *s;
