@@ -166,6 +166,7 @@ def ts(s):
 
 starts, ends, rss, wall, rcs, bad, missing, confirmed = [], [], [], [], {}, {}, [], 0
 peer_total = []
+phases = {k: [] for k in ("resolve", "connect", "HELLO", "PING (rtt)", "bulk", "attempts", "probe total")}
 for k in range(1, n + 1):
     h = f"algo-{k}"
     d = os.path.join(out, h)
@@ -195,6 +196,18 @@ for k in range(1, n + 1):
     peer_total.append(end - st)
     if len(peers) == n - 1 and len(ok) == n - 1:
         confirmed += 1
+    for p in ok:
+        t, d = p["timings_ms"], p.get("details", {})
+        if t.get("dns", -1) >= 0 and t.get("connect", -1) >= 0 and t.get("first_byte", -1) >= 0:
+            phases["resolve"].append(t["dns"])
+            phases["connect"].append(t["connect"] - t["dns"])
+            phases["HELLO"].append(t["first_byte"] - t["connect"])
+        if d.get("rtt_ms") is not None:
+            phases["PING (rtt)"].append(d["rtt_ms"])
+        if d.get("bulk_mbps"):
+            phases["bulk"].append(d["bulk_bytes"] * 8 / (d["bulk_mbps"] * 1000))
+        phases["attempts"].append(d.get("attempts", 0))
+        phases["probe total"].append(t["total"])
     for p in r["probes"]:
         if p["code"] != "OK" or p["verdict"] not in ("pass", "skip"):
             key = (p["kind"], p["code"])
@@ -209,6 +222,16 @@ if starts:
     print(f"time to full confirmation after the last host started: {max(ends) - max(starts):.2f} s"
           + ("" if confirmed == n else "  (NOT all confirmed: peer phases ended at their deadline)"))
     print(f"peer phase per host: median {med(peer_total):.2f} s, max {max(peer_total):.2f} s")
+def pct(v, q):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(q * len(v)))] if v else float("nan")
+
+print("phases of the confirmed peer probes, ms (resolve from the probe's start; connect, HELLO from"
+      " the phase before; bulk from bulk_mbps; attempts = connections tried; the listener opens"
+      " when the peer family starts):")
+for k, v in phases.items():
+    if v:
+        print(f"  {k:<12} median {med(v):8.2f}  p95 {pct(v, 0.95):8.2f}  max {max(v):8.2f}  (n {len(v)})")
 if rss:
     print(f"peak RSS per agent (KiB): median {med(rss):.0f}, max {max(rss)}, min {min(rss)}")
 if wall:
