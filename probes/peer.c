@@ -193,7 +193,8 @@ static const struct probe_ops peer_ops = {
 
 const struct probe_family peer_family = {
     .name = "peer",
-    .help = "mesh to every other host: connect, HELLO, RTT, " PEERPROTO_BULK_TEXT " transfer, start barrier",
+    .help = "mesh to every other host: connect, HELLO, RTT, " PEERPROTO_BULK_TEXT
+            " transfer, start barrier",
     .tier = NC_TIER_REQUIRED,
     .expect = NC_EXPECT_REACHABLE,
     .tier_note = "multi-host jobs only",

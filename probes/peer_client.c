@@ -331,10 +331,12 @@ static void peer_session_lost(struct peer_state *st, int err) {
      * bytes unread, so they arrived. Large packets pass: a broken session. */
     if (acked > 0)
       nc_snprintf(why, sizeof(why),
-                  "closed the connection during the " PEERPROTO_BULK_TEXT " transfer (%lld bytes acknowledged)",
+                  "closed the connection during the " PEERPROTO_BULK_TEXT
+                  " transfer (%lld bytes acknowledged)",
                   (long long)acked);
     else
-      nc_snprintf(why, sizeof(why), "reset the connection during the " PEERPROTO_BULK_TEXT " transfer (%s)",
+      nc_snprintf(why, sizeof(why),
+                  "reset the connection during the " PEERPROTO_BULK_TEXT " transfer (%s)",
                   strerror(err));
     peer_attempt_end(st, PEER_OUT_BROKEN, false, why);
     return;

@@ -334,7 +334,8 @@ void peer_conn_end(struct peer_fam *pf, struct peer_conn *c, const char *how) {
     char why[192];
     bool none = c->srv.bulk_bytes == 0;
     nc_snprintf(why, sizeof(why),
-                "%s's " PEERPROTO_BULK_TEXT " transfer %s after the handshake and %u PING(s): %llu of %u bytes "
+                "%s's " PEERPROTO_BULK_TEXT
+                " transfer %s after the handshake and %u PING(s): %llu of %u bytes "
                 "arrived, then %s",
                 c->srv.peer, none ? "stalled" : "did not finish", c->srv.pings,
                 (unsigned long long)c->srv.bulk_bytes, PEERPROTO_BULK_BYTES, how);

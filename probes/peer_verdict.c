@@ -168,17 +168,20 @@ static enum nc_code peer_out_failure(const struct peer_state *st, char *msg, siz
     return NC_PEER_BLOCKED;
   case PEER_OUT_LATE:
     *outcome = "bulk_unanswered";
-    nc_snprintf(msg, len,
-                "%s reaches %s on port %d with small and large packets, but the " PEERPROTO_BULK_TEXT " transfer "
-                "was not confirmed before the peer deadline (%s): the host or the link is "
-                "overloaded",
-                self, peer, port, st->fail_detail);
+    nc_snprintf(
+        msg, len,
+        "%s reaches %s on port %d with small and large packets, but the " PEERPROTO_BULK_TEXT
+        " transfer "
+        "was not confirmed before the peer deadline (%s): the host or the link is "
+        "overloaded",
+        self, peer, port, st->fail_detail);
     return NC_TIMEOUT_BUDGET;
   case PEER_OUT_STALLED:
   default:
     *outcome = "bulk_stalled";
     nc_snprintf(msg, len,
-                "%s reaches %s on port %d with small packets, but the " PEERPROTO_BULK_TEXT " transfer stalled "
+                "%s reaches %s on port %d with small packets, but the " PEERPROTO_BULK_TEXT
+                " transfer stalled "
                 "(%s): large packets vanish (path-MTU black hole)",
                 self, peer, port, st->fail_detail);
     return NC_PEER_PMTU_BLACKHOLE;
@@ -228,20 +231,23 @@ void peer_conclude(struct peer_state *st) {
 
   if (out_ok && in_ok) {
     nc_snprintf(msg, sizeof(msg),
-                "%s and %s reach each other on port %d (rtt %.2f ms, " PEERPROTO_BULK_TEXT " at %.0f Mbit/s)", self,
-                peer, port, peer_rtt(st, 0), peer_mbps(st));
+                "%s and %s reach each other on port %d (rtt %.2f ms, " PEERPROTO_BULK_TEXT
+                " at %.0f Mbit/s)",
+                self, peer, port, peer_rtt(st, 0), peer_mbps(st));
   } else if (out_ok && (st->in == PEER_IN_HELLO || st->in == PEER_IN_STALLED)) {
     code = NC_PEER_PMTU_BLACKHOLE;
     outcome = "inbound_bulk_stalled";
     nc_snprintf(msg, sizeof(msg),
-                "%s's " PEERPROTO_BULK_TEXT " transfer to %s on port %d stalled after its handshake passed (%s "
+                "%s's " PEERPROTO_BULK_TEXT
+                " transfer to %s on port %d stalled after its handshake passed (%s "
                 "reaches %s): large packets from %s vanish (path-MTU black hole)",
                 peer, self, port, self, peer, peer);
   } else if (out_ok && st->in == PEER_IN_PARTIAL) {
     code = NC_TIMEOUT_BUDGET;
     outcome = "inbound_bulk_incomplete";
     nc_snprintf(msg, sizeof(msg),
-                "%s's " PEERPROTO_BULK_TEXT " transfer to %s on port %d got through in part but did not finish (%s "
+                "%s's " PEERPROTO_BULK_TEXT
+                " transfer to %s on port %d got through in part but did not finish (%s "
                 "reaches %s): the host or the link is overloaded",
                 peer, self, port, self, peer);
   } else if (out_ok && pf->listen_errno) {

@@ -19,7 +19,7 @@
 #define PEERPROTO_MAX_PAYLOAD 4096 /* largest frame payload (BULK) */
 #define PEERPROTO_MAX_FRAME (PEERPROTO_HDR + PEERPROTO_MAX_PAYLOAD)
 #define PEERPROTO_HELLO_MAX (PEERPROTO_HDR + PEERPROTO_HELLO_FIXED + PEERPROTO_NAME_MAX)
-#define PEERPROTO_U64_FRAME (PEERPROTO_HDR + 8)        /* PING, PONG, BULK_ACK */
+#define PEERPROTO_U64_FRAME (PEERPROTO_HDR + 8) /* PING, PONG, BULK_ACK */
 /* Payload bytes a client sends: enough full-size segments, with DF set, for a
  * path-MTU black hole to show (45 at MTU 1500, 7 at the VPC's 9001), and
  * nothing more: the mesh sends it over every pair of hosts (bench/RESULTS.md,
