@@ -256,7 +256,7 @@ static void w_finish_refused(struct probe *p, enum nc_verdict verdict, enum nc_c
 /* Finishes the probe from what happened. */
 static void w_finish(struct probe *p, struct w_state *st) {
   const struct w_plan *wp = p->ctx;
-  char msg[sizeof(p->message)], rem[sizeof(p->remediation)], head[512];
+  char msg[sizeof(p->message)], head[512];
   const char *fix = NULL; /* the variant of the fix below, when there is one */
   enum nc_code code;
   enum nc_verdict verdict;
@@ -274,6 +274,7 @@ static void w_finish(struct probe *p, struct w_state *st) {
     w_view(p, st, &st->put, "PutObject", &v);
     if (st->put.status == 0) /* the deadline passed before an answer */
       v.transport = NC_TIMEOUT_BUDGET;
+    char rem[sizeof(p->remediation)];
     code = s3_classify(&v, msg, sizeof(msg), rem, sizeof(rem));
     verdict = code == NC_OK && v.status >= 500 ? NC_VERDICT_WARN : probe_judge(p, code == NC_OK);
     if (st->retried_kms)
