@@ -275,7 +275,6 @@ static void w_finish(struct probe *p, struct w_state *st) {
     w_view(p, st, &st->put, "PutObject", &v);
     if (st->put.status == 0) /* the deadline passed before an answer */
       v.transport = NC_TIMEOUT_BUDGET;
-    char rem[sizeof(p->remediation)];
     code = s3_classify(&v, msg, sizeof(msg), rem, sizeof(rem));
     verdict = code == NC_OK && v.status >= 500 ? NC_VERDICT_WARN : probe_judge(p, code == NC_OK);
     if (st->retried_kms)
