@@ -269,12 +269,12 @@ static void w_finish(struct probe *p, struct w_state *st) {
   if (!st->written) {
     /* The write was refused, or never got an answer: the diagnosis of the
      * (first) PutObject's answer. */
+    char rem[sizeof(p->remediation)];
     if (st->put.status == 0 && st->put.outcome[0] == '\0')
       nc_strlcpy(st->put.outcome, "timeout", sizeof(st->put.outcome));
     w_view(p, st, &st->put, "PutObject", &v);
     if (st->put.status == 0) /* the deadline passed before an answer */
       v.transport = NC_TIMEOUT_BUDGET;
-    char rem[sizeof(p->remediation)];
     code = s3_classify(&v, msg, sizeof(msg), rem, sizeof(rem));
     verdict = code == NC_OK && v.status >= 500 ? NC_VERDICT_WARN : probe_judge(p, code == NC_OK);
     if (st->retried_kms)

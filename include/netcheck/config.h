@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define NC_MAX_BUCKETS 32   /* distinct buckets the s3 family probes */
 #define NC_MAX_LOCATIONS 64 /* S3 locations read from the job, --config and flags */
@@ -227,6 +228,6 @@ int config_region_from_arn(const char *arn, char *region, size_t len);
 void config_sanitize_host(const char *in, char *out, size_t outlen);
 
 /* Prints --help to the stream. */
-void config_usage(void *stream);
+void config_usage(FILE *stream);
 
 #endif

@@ -10,12 +10,7 @@
 #include "netcheck/clock.h"
 #include "netcheck/s3.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_quiet();
-  return 0;
-}
+FUZZ_SETUP()
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   time_t t;

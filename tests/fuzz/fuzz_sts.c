@@ -9,12 +9,7 @@
 #include "netcheck/outbound.h"
 #include "netcheck/xml.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_quiet();
-  return 0;
-}
+FUZZ_SETUP()
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const long statuses[] = {200, 400, 403, 500};
