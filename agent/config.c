@@ -1040,7 +1040,7 @@ static const struct option long_opts[] = {
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
 
-void config_usage(void *stream) {
+void config_usage(FILE *stream) {
   fputs("Usage: netcheck [OPTIONS] [-- COMMAND [ARG...]]\n"
         "       netcheck merge [--json | --html FILE] REPORT.json...\n"
         "       netcheck explain CODE | --all\n"

@@ -9,6 +9,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+
+#include "netcheck/common.h" /* NC_HOST_MAX, NC_PATH_MAX */
 
 #define NC_MAX_BUCKETS 32   /* distinct buckets the s3 family probes */
 #define NC_MAX_LOCATIONS 64 /* S3 locations read from the job, --config and flags */
@@ -16,8 +19,6 @@
 #define NC_MAX_OUTPUTS 32
 #define NC_MAX_SERVERS 8
 #define NC_MAX_TARGETS 16
-#define NC_HOST_MAX 256
-#define NC_PATH_MAX 1024
 
 #define NC_MAX_EXPECTATIONS 64
 #define NC_MAX_SKIPS 32
@@ -227,6 +228,6 @@ int config_region_from_arn(const char *arn, char *region, size_t len);
 void config_sanitize_host(const char *in, char *out, size_t outlen);
 
 /* Prints --help to the stream. */
-void config_usage(void *stream);
+void config_usage(FILE *stream);
 
 #endif
