@@ -23,7 +23,6 @@
 
 #include "netcheck/common.h"
 #include "netcheck/config.h"
-#include "netcheck/merge.h"
 
 #define CS_NAMED 3           /* targets named in one sentence before "+N more" */
 #define CS_HOST_RUNS 6       /* host ranges named before "+N more" */
@@ -373,7 +372,7 @@ int causes_of_host(struct causes *cs, const char *host, const cJSON *probes) {
 enum { LK_UNKNOWN, LK_OK, LK_FAIL };
 
 struct cs_mx {
-  const struct merge *m;
+  const struct causes_job *m;
   struct causes *cs;
   int n;
   unsigned char *state; /* n x n, row = from */
@@ -385,7 +384,7 @@ struct cs_mx {
 #define MX_AT(x, i, j) ((size_t)(i) * (size_t)(x)->n + (size_t)(j))
 
 static const char *mx_code(const struct cs_mx *x, int i, int j) {
-  const char *c = merge_cell(x->m, i, j)->code;
+  const char *c = x->m->links[MX_AT(x, i, j)].code;
   return c && *c ? c : "?";
 }
 
@@ -421,16 +420,16 @@ static struct cause *mx_new(struct cs_mx *x, enum cause_pattern p, const char *c
 /* Hosts without a report: never started (every peer refused), or cut off,
  * or a report that was not collected. */
 static void mx_missing(struct cs_mx *x) {
-  const struct merge *m = x->m;
+  const struct causes_job *m = x->m;
   for (int h = 0; h < x->n; h++) {
     int refused = 0, blocked = 0, ok = 0, ci;
     char key[96];
     struct cause *c;
     bool never;
-    if (m->report_of[h] >= 0)
+    if (m->reports[h])
       continue;
     for (int p = 0; p < x->n; p++) {
-      if (p == h || m->report_of[p] < 0)
+      if (p == h || !m->reports[p])
         continue;
       if (x->state[MX_AT(x, p, h)] == LK_OK)
         ok++;
@@ -786,7 +785,7 @@ static int mx_name_cmp(const void *a, const void *b) {
 /* Every failed or warned peer probe goes to the cause of its link (this
  * host to the target, else the reverse); the others, by code. */
 static void mx_assign_probes(struct cs_mx *x) {
-  const struct merge *m = x->m;
+  const struct causes_job *m = x->m;
   struct mx_name *names = malloc((size_t)(x->n ? x->n : 1) * sizeof(*names));
   if (!names) {
     x->cs->oom = true;
@@ -797,10 +796,9 @@ static void mx_assign_probes(struct cs_mx *x) {
   qsort(names, (size_t)x->n, sizeof(*names), mx_name_cmp);
   for (int h = 0; h < x->n; h++) {
     const cJSON *p;
-    if (m->report_of[h] < 0)
+    if (!m->reports[h])
       continue;
-    cJSON_ArrayForEach(
-        p, cJSON_GetObjectItemCaseSensitive(m->reports[m->report_of[h]].root, "probes")) {
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(m->reports[h], "probes")) {
       struct mx_name want = {causes_str(p, "target"), -1};
       const struct mx_name *t;
       int ci = -1;
@@ -822,7 +820,7 @@ static void mx_assign_probes(struct cs_mx *x) {
   free(names);
 }
 
-int causes_of_merge(struct causes *cs, const struct merge *m) {
+int causes_of_merge(struct causes *cs, const struct causes_job *m) {
   struct cs_mx x;
   size_t nn = (size_t)(m->n_hosts ? m->n_hosts : 1);
   causes_free(cs);
@@ -841,13 +839,13 @@ int causes_of_merge(struct causes *cs, const struct merge *m) {
     goto done;
   }
   for (int h = 0; h < x.n; h++) {
-    int r = m->report_of[h];
+    const cJSON *r = m->reports[h];
     x.active[h] = true;
-    if (r < 0)
+    if (!r)
       continue;
-    cs_subnet_of(m->reports[r].root, x.subnet[h], CS_SUBNET_MAX);
-    cs_add_probes(cs, h, cJSON_GetObjectItemCaseSensitive(m->reports[r].root, "probes"));
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m->reports[r].root, "interrupted"))) {
+    cs_subnet_of(r, x.subnet[h], CS_SUBNET_MAX);
+    cs_add_probes(cs, h, cJSON_GetObjectItemCaseSensitive(r, "probes"));
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "interrupted"))) {
       char key[64];
       struct cause *c;
       nc_snprintf(key, sizeof(key), "interrupted|%d", h);
@@ -858,7 +856,7 @@ int causes_of_merge(struct causes *cs, const struct merge *m) {
   }
   for (int i = 0; i < x.n; i++)
     for (int j = 0; j < x.n; j++) {
-      const char *v = i == j ? NULL : merge_cell(m, i, j)->verdict;
+      const char *v = i == j ? NULL : m->links[MX_AT(&x, i, j)].verdict;
       x.owner[MX_AT(&x, i, j)] = -1;
       if (!v)
         continue;

@@ -350,6 +350,27 @@ static int mg_host_cmp(const void *a, const void *b) {
   return nc_natcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The causes of the whole job, from causes.c's view of the merge. 0 or -1. */
+static int mg_causes(struct merge *m) {
+  size_t n = (size_t)m->n_hosts, nn = n * n;
+  const cJSON **reports = calloc(n ? n : 1, sizeof *reports);
+  struct causes_link *links = calloc(nn ? nn : 1, sizeof *links);
+  struct causes_job job = {.hosts = m->hosts, .n_hosts = m->n_hosts};
+  int rc = -1;
+  if (reports && links) {
+    for (size_t h = 0; h < n; h++)
+      reports[h] = m->report_of[h] >= 0 ? m->reports[m->report_of[h]].root : NULL;
+    for (size_t i = 0; i < nn; i++)
+      links[i] = (struct causes_link){m->cells[i].code, m->cells[i].verdict};
+    job.reports = reports;
+    job.links = links;
+    rc = causes_of_merge(&m->causes, &job);
+  }
+  free(reports);
+  free(links);
+  return rc;
+}
+
 int merge_build(struct merge *m, char *err, size_t errlen) {
   struct mg_index *ix = calloc(1, sizeof(*ix));
   const cJSON **probe_of = NULL; /* from x to: from's peer probe of to */
@@ -421,7 +442,7 @@ int merge_build(struct merge *m, char *err, size_t errlen) {
                      m->report_of[i] >= 0);
   free(probe_of);
   free(ix);
-  if (causes_of_merge(&m->causes, m) != 0) {
+  if (mg_causes(m) != 0) {
     nc_snprintf(err, errlen, "out of memory");
     return -1;
   }
