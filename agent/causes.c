@@ -23,6 +23,7 @@
 
 #include "netcheck/common.h"
 #include "netcheck/config.h"
+#include "netcheck/utf8.h"
 
 #define CS_NAMED 3           /* targets named in one sentence before "+N more" */
 #define CS_HOST_RUNS 6       /* host ranges named before "+N more" */
@@ -919,7 +920,7 @@ static void cb_add(struct cs_buf *b, const char *fmt, ...) {
   if (n < 0)
     return;
   if (b->used + (size_t)n >= b->len) {
-    nc_utf8_trim_tail(b->p);
+    utf8_trim_tail(b->p);
     b->used = strlen(b->p);
     b->len = b->used + 1; /* full: nothing more after a cut */
     return;
@@ -1424,8 +1425,7 @@ static void cs_cut(char *text, size_t max) {
       text[i] = '\0';
       return;
     }
-  text[max - 3] = '\0';
-  nc_utf8_trim_tail(text);
+  utf8_cut(text, max - 3);
   nc_strlcpy(text + strlen(text), "...", 4);
 }
 

@@ -1,6 +1,8 @@
 /* common.c - logging, clocks and bounded string/file helpers. */
 #include "netcheck/common.h"
 
+#include "netcheck/utf8.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -180,24 +182,6 @@ void nc_redact_url(const char *in, char *out, size_t len) {
               *cut ? NC_REDACTED : "");
 }
 
-void nc_utf8_trim_tail(char *s) {
-  size_t n = strlen(s), start, need;
-  unsigned char lead;
-  if (n == 0)
-    return;
-  start = n - 1;
-  while (start > 0 && n - start < 4 && ((unsigned char)s[start] & 0xc0) == 0x80)
-    start--;
-  lead = (unsigned char)s[start];
-  need = lead < 0x80             ? 1
-         : (lead & 0xe0) == 0xc0 ? 2
-         : (lead & 0xf0) == 0xe0 ? 3
-         : (lead & 0xf8) == 0xf0 ? 4
-                                 : 0;
-  if (need != n - start)
-    s[start] = '\0';
-}
-
 int nc_natcmp(const char *a, const char *b) {
   const char *a0 = a, *b0 = b;
   while (*a && *b) {
@@ -234,43 +218,6 @@ int nc_natcmp(const char *a, const char *b) {
   return strcmp(a0, b0);
 }
 
-size_t nc_utf8_seq(const unsigned char *s, uint32_t *cp) {
-  unsigned char c = s[0];
-  unsigned char lo = 0x80, hi = 0xbf;
-  size_t n;
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-    *cp = c & 0x1fu;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    *cp = c & 0x0fu;
-    if (c == 0xe0)
-      lo = 0xa0; /* no overlong forms */
-    else if (c == 0xed)
-      hi = 0x9f; /* no UTF-16 surrogates */
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    *cp = c & 0x07u;
-    if (c == 0xf0)
-      lo = 0x90; /* no overlong forms */
-    else if (c == 0xf4)
-      hi = 0x8f; /* nothing above U+10FFFF */
-  } else {
-    return 0;
-  }
-  for (size_t i = 1; i < n; i++) {
-    unsigned char b = s[i]; /* a NUL stops here: it is no continuation byte */
-    if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xbf))
-      return 0;
-    *cp = (*cp << 6) | (b & 0x3fu);
-  }
-  return n;
-}
-
 int nc_char_bidi(uint32_t cp) {
   return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
          (cp >= 0x2066 && cp <= 0x2069);
@@ -287,8 +234,8 @@ void nc_put_term(FILE *out, const char *s, size_t max) {
   size_t len = strnlen(s, max), i = 0;
   while (i < len) {
     uint32_t cp = 0;
-    size_t n = nc_utf8_seq(p + i, &cp);
-    if (n == 0 || i + n > len) {
+    size_t n = utf8_seq(p + i, len - i, &cp);
+    if (n == 0) {
       fprintf(out, "\\x%02x", p[i]);
       i++;
     } else if (term_unsafe(cp)) {

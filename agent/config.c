@@ -17,6 +17,7 @@
 
 #include "netcheck/common.h"
 #include "netcheck/partition.h"
+#include "netcheck/utf8.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
@@ -85,7 +86,7 @@ void config_problem(struct nc_config *cfg, const char *file, const char *field, 
   va_start(ap, fmt);
   vsnprintf(pr->text, sizeof pr->text, fmt, ap);
   va_end(ap);
-  nc_utf8_trim_tail(pr->text);
+  utf8_trim_tail(pr->text);
 }
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)

@@ -11,6 +11,9 @@
  */
 #include "netcheck/diag.h"
 
+#include "netcheck/common.h"
+#include "netcheck/utf8.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1307,6 +1310,323 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
     },
 };
 
+/* ---- fix templates ----
+ * The `remediation` a probe reports: one sentence per case, its facts in
+ * named slots (diag_fix() fills them; diag.h). Variant "" is the code's
+ * default; the others are the cases a probe tells apart, named after the
+ * case ("inside_vpc") or the family whose wording differs ("repo"). A code
+ * with `like` set also uses that code's variants (a write's denial is fixed
+ * as a read's). Fragments a template takes as a slot ("sse_hint") are kept
+ * here too, so that every word of advice lives in this table. */
+struct diag_fix_text {
+  const char *variant;
+  const char *text;
+};
+
+struct diag_fixes {
+  enum nc_code like; /* NC_OK: none */
+  const struct diag_fix_text *t; /* {NULL, NULL}-terminated */
+};
+
+#define FIXES(...) {.t = (const struct diag_fix_text[]){__VA_ARGS__, {NULL, NULL}}}
+#define FIXES_LIKE(code, ...)                                                                      \
+  {.like = (code), .t = (const struct diag_fix_text[]){__VA_ARGS__, {NULL, NULL}}}
+
+static const struct diag_fixes diag_fixes[NC_CODE_COUNT] = {
+    [NC_OK] = FIXES({"", ""}),
+
+    [NC_DNS_NO_RESOLVER] = FIXES(
+        {"", "No nameserver answers: run the container with the VPC's default DNS "
+             "(AmazonProvidedDNS) in /etc/resolv.conf."},
+        {"dns", "the container has no nameserver: SageMaker writes /etc/resolv.conf from the "
+                "VPC's DHCP options set, so give it domain-name-servers AmazonProvidedDNS and "
+                "enable enableDnsSupport and enableDnsHostnames on the VPC; or name one with "
+                "--dns-server"}),
+
+    [NC_DNS_TIMEOUT] = FIXES(
+        {"", "The resolver did not answer: the security group and network ACL must allow UDP "
+             "and TCP 53 to the VPC resolver (the VPC CIDR base +2)."},
+        {"dns", "the nameserver does not answer: allow UDP and TCP port 53 to it in the "
+                "security group and network ACL, and check that it runs (the AmazonProvidedDNS "
+                "is the VPC CIDR base +2 or 169.254.169.253 and needs enableDnsSupport on the "
+                "VPC); or name a working one with --dns-server"}),
+
+    [NC_DNS_NXDOMAIN] = FIXES(
+        {"", "The VPC resolver says the name does not exist: keep the VPC's DNS resolution "
+             "(enableDnsSupport) on and the job on the default resolver (AmazonProvidedDNS, the "
+             "VPC CIDR base +2); a private hosted zone or a Route 53 Resolver rule for "
+             "amazonaws.com can hide public names."},
+        {"dns_bucket", "the VPC's resolver cannot resolve AWS names: use the AmazonProvidedDNS "
+                       "(VPC CIDR base +2) or forward {suffix} to it; check the DHCP options "
+                       "set and enableDnsSupport. A private hosted zone for {s3_host} (e.g. "
+                       "made for an S3 interface endpoint) also needs the wildcard record "
+                       "*.{s3_host} for bucket names"},
+        {"dns_aws", "the VPC's resolver cannot resolve AWS names: use the AmazonProvidedDNS (VPC "
+                    "CIDR base +2) or forward {suffix} to it; check the DHCP options set and "
+                    "enableDnsSupport"},
+        {"dns_name", "the VPC's resolver cannot resolve {name}: check the name, the DHCP "
+                     "options set's domain-name-servers and any Route 53 Resolver rule or "
+                     "private hosted zone covering it (AmazonProvidedDNS resolves public names "
+                     "even without a NAT gateway)"},
+        {"dns_nodata", "{name} exists but has no address record at this resolver: a private "
+                       "hosted zone or Route 53 Resolver rule shadows it; add the record (for an "
+                       "interface endpoint, enable its private DNS) or remove the zone so that "
+                       "the AmazonProvidedDNS (VPC CIDR base +2) answers"}),
+
+    [NC_DNS_SERVFAIL] = FIXES(
+        {"", "The resolver failed to answer: check the DHCP options set's domain-name-servers "
+             "and any Route 53 Resolver forwarding rule for this zone."},
+        {"dns", "the nameserver fails to resolve {name}: if it is a custom DNS server, make it "
+                "forward {zone} to the AmazonProvidedDNS (VPC CIDR base +2); check Route 53 "
+                "Resolver outbound endpoints and forwarding rules, and DNS Firewall rules for "
+                "the domain"}),
+
+    [NC_DNS_REFUSED] = FIXES(
+        {"", "The resolver refused to resolve the name: a custom DNS server that serves only "
+             "some zones, or one that refuses this subnet; make it forward the name to the "
+             "AmazonProvidedDNS (the VPC CIDR base +2), or use the AmazonProvidedDNS."},
+        {"dns", "the nameserver refuses to resolve {name}: a custom DNS server that serves only "
+                "some zones, or one that refuses this subnet; if the job needs the name, make "
+                "the server forward {zone} to the AmazonProvidedDNS (VPC CIDR base +2) and allow "
+                "the VPC CIDR in its access list, or use the AmazonProvidedDNS through the DHCP "
+                "options set"}),
+
+    [NC_S3_NO_ROUTE] = FIXES(
+        {"", "no route to S3 from this subnet: add an S3 gateway endpoint ({service}) to the "
+             "subnet's route table, or check the security group's outbound rules and the "
+             "network ACL allow HTTPS (443) to the S3 prefix list"},
+        {"inside_vpc", "{address} is an address inside the VPC (an S3 interface endpoint): the "
+                       "endpoint's security group must allow inbound HTTPS (443) from this "
+                       "subnet, and this subnet's security group and network ACL must allow it "
+                       "outbound"},
+        {"proxy", "the HTTP proxy has no path to S3: reach S3 through an S3 gateway endpoint on "
+                  "the subnet's route table instead (add .amazonaws.com to NO_PROXY)"},
+        {"repo", "Add the S3 gateway endpoint ({service}) to the route table of the job's "
+                 "subnets, and allow outbound TCP 443 to its prefix list in the job's security "
+                 "group."}),
+
+    [NC_S3_DENIED_ENDPOINT_POLICY] = FIXES(
+        {"", "the S3 endpoint's policy must allow {action} on {arn}: add "
+             "arn:{partition}:s3:::{bucket} and arn:{partition}:s3:::{bucket}/* to the Resource "
+             "list of an Allow statement in the S3 VPC endpoint's policy (s3:ListBucket on the "
+             "bucket, s3:GetObject and s3:PutObject on its objects)"},
+        {"deny", "a Deny statement in the S3 VPC endpoint's policy matches {action} on {arn}: "
+                 "narrow it so that the job's buckets are not matched (the deny for the Amazon "
+                 "Linux repository buckets must name only those buckets)"},
+        {"repo", "The S3 endpoint policy denies s3:GetObject on arn:{partition}:s3:::{bucket}/*: "
+                 "remove that Deny if this job must install Amazon Linux packages."}),
+
+    [NC_S3_DENIED] = FIXES(
+        {"", "the S3 endpoint's policy must allow {action} on {arn}; the execution role's IAM "
+             "policy must allow it too; a bucket policy that tests aws:SourceVpce or "
+             "aws:SourceVpc must name this VPC's S3 endpoint or this VPC, and a bucket in "
+             "another account must grant the role in its bucket policy{sse_hint}"},
+        {"anonymous", "no credentials were found, so the request was anonymous: run with the "
+                      "job's execution role (the container credentials endpoint) to learn which "
+                      "policy denies; the job itself needs the S3 endpoint's policy to allow "
+                      "s3:ListBucket on arn:{partition}:s3:::{bucket} and s3:GetObject on "
+                      "arn:{partition}:s3:::{bucket}/*, and a bucket policy that allows the role "
+                      "(and, if it tests aws:SourceVpce or aws:SourceVpc, names this VPC's "
+                      "endpoint)"},
+        {"identity", "the job's execution role's IAM policy must allow {action} on {arn}, and "
+                     "no Deny in it may match"},
+        {"resource", "the bucket policy must allow {action} on {arn} to the job's execution "
+                     "role; if it tests aws:SourceVpce or aws:SourceVpc, it must name this VPC's "
+                     "S3 endpoint or this VPC{sse_hint}"},
+        {"scp", "the service control policies of the account's organization must allow {action} "
+                "on {arn} (ask the organization's administrators)"},
+        {"rcp", "the resource control policies of the bucket owner's organization must allow "
+                "{action} on {arn} (ask the organization's administrators){sse_hint}"},
+        {"boundary", "the execution role's permissions boundary must allow {action} on {arn}"},
+        {"session", "the session policy the credentials were issued with must allow {action} on "
+                    "{arn}"}),
+
+    [NC_S3_NO_SUCH_BUCKET] = FIXES(
+        {"", "check the bucket name in the job's S3 inputs and outputs (or --bucket and "
+             "--config): the request reached S3, so the network path works"},
+        {"invalid_name", "fix the bucket name in the job's S3 URIs, --bucket or --config"}),
+
+    [NC_S3_WRONG_REGION] = FIXES(
+        {"", "S3 gateway and interface endpoints serve only buckets in their own Region: the "
+             "job runs in {region} but the bucket is in {bucket_region}; use a bucket in "
+             "{region}, or give the subnet a path to S3 in {bucket_region} (a NAT gateway: "
+             "cross-Region requests do not use the endpoint); if the job's Region is wrong, "
+             "pass --region"},
+        {"redirect", "S3 gateway and interface endpoints serve only buckets in their own "
+                     "Region: use a bucket in {region}, or pass --region with the bucket's "
+                     "Region"}),
+
+    [NC_S3_SIGNATURE_MISMATCH] = FIXES(
+        {"", "the secret key does not belong to the access key, or something between the job "
+             "and S3 rewrote the request (an HTTP proxy changing the Host or headers): send S3 "
+             "traffic straight through the S3 gateway endpoint (add .amazonaws.com to NO_PROXY) "
+             "and check where the credentials come from"}),
+
+    [NC_TLS_UNTRUSTED] = FIXES(
+        {"", "The server's certificate is not trusted: a proxy or firewall inspects TLS, or the "
+             "CA bundle is wrong; exempt this host from TLS inspection or pass the inspecting CA "
+             "with --ca-bundle (AWS_CA_BUNDLE for the AWS SDKs)."}),
+
+    [NC_TLS_HANDSHAKE] = FIXES(
+        {"", "The TLS handshake failed: a firewall filtering by server name (SNI), or a proxy "
+             "the job must use (HTTPS_PROXY), is in the way."}),
+
+    [NC_CLOCK_SKEW] = FIXES(
+        {"", "fix the instance's time synchronization: the Amazon Time Sync Service at "
+             "169.254.169.123 (link-local, always reachable from the instance), or NTP over UDP "
+             "123 allowed outbound by the security group and network ACL; a container shares "
+             "the host's clock"},
+        {"s3", "the container's clock is wrong: fix the instance's time synchronization (the "
+               "Amazon Time Sync Service at 169.254.169.123, or NTP over UDP 123 allowed by the "
+               "security group and network ACL); the clock probe reports the measured skew"},
+        {"sts", "The container's clock is too far from AWS time for SigV4 (15 minutes): sync "
+                "the host with the Amazon Time Sync Service (169.254.169.123) or NTP."}),
+
+    [NC_CREDS_UNAVAILABLE] = FIXES(
+        {"", "the credentials come from the processing job's IAM role (RoleArn), through the "
+             "container credentials endpoint 169.254.170.2, which answers only inside "
+             "SageMaker: check that the role exists and that its trust policy lets "
+             "sagemaker.amazonaws.com assume it (sts:AssumeRole); check that nothing in the "
+             "container (a firewall rule, a changed route) blocks 169.254.170.2 (netcheck, like "
+             "the AWS SDKs, never asks it through a proxy)"},
+        {"env_invalid", "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN "
+                        "for temporary keys) to the values the AWS SDKs expect, one line each, "
+                        "or unset them all (the job's IAM role is then used)"},
+        {"misconfigured", "fix the container's environment: SageMaker sets "
+                          "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI itself; "
+                          "AWS_CONTAINER_CREDENTIALS_FULL_URI, when set, needs https, or http "
+                          "to a loopback or container credentials address, and a readable "
+                          "one-line token in AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or "
+                          "AWS_CONTAINER_AUTHORIZATION_TOKEN"},
+        {"s3", "{why}: SageMaker gives the job its execution role through the container "
+               "credentials endpoint (169.254.170.2); AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY "
+               "or AWS_SESSION_TOKEN set in the job's environment override it and must be "
+               "removed or refreshed"},
+        {"why_unknown_key", "the access key is unknown to AWS (deleted, a placeholder, or from "
+                            "another partition)"},
+        {"why_bad_token", "the session token is expired or invalid"},
+        {"sts", "STS rejected the job's credentials ({error}): check the execution role and "
+                "where the credentials come from (the container credentials endpoint, or "
+                "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN together); "
+                "temporary credentials need their session token and expire."}),
+
+    [NC_REPO_NOT_BLOCKED] = FIXES(
+        {"", "Add this statement to the S3 gateway endpoint's policy of the job's VPC (the AWS "
+             "example policy misses the amazonlinux-2-repos-* and al2023-repos-* buckets of "
+             "Amazon Linux 2 and 2023): {statement}"}),
+
+    [NC_EGRESS_BLOCKED] = FIXES(
+        {"", "If the job needs the internet: put a NAT gateway in a public subnet, route "
+             "0.0.0.0/0 from the job's private subnets to it, and allow outbound TCP 443 in the "
+             "job's security group and network ACL (AWS services are better reached through "
+             "interface endpoints).{dns_advice}"}),
+
+    [NC_EGRESS_UNEXPECTED] = FIXES(
+        {"", "The job was meant to be isolated but reached {host}: remove the 0.0.0.0/0 route "
+             "to a NAT or internet gateway from the job's subnets, limit the security group's "
+             "outbound rules to the VPC endpoints, or run the job with network isolation "
+             "(EnableNetworkIsolation)."},
+        {"aws", "The job was expected not to reach {host}: remove the interface endpoint "
+                "{service} from its subnets (or deny it in the endpoint policy) and the "
+                "0.0.0.0/0 route to a NAT gateway."}),
+
+    [NC_AWS_ENDPOINT_UNREACHABLE] = FIXES(
+        {"", "Create an interface VPC endpoint {service} in the job's subnets with private DNS "
+             "enabled, and let its security group allow inbound TCP 443 from the job's security "
+             "group (or route 0.0.0.0/0 from the job's subnets to a NAT gateway)."},
+        {"inside_vpc", "{host} resolves to {address} inside the VPC (an interface endpoint) but "
+                       "does not connect: the endpoint's security group must allow inbound TCP "
+                       "443 from the job's security group, and the job's security group and "
+                       "network ACL must allow outbound TCP 443 to it."},
+        {"dns", "{dns_advice} An interface endpoint {service} with private DNS enabled makes "
+                "{host} resolve to addresses inside the VPC."}),
+
+    [NC_PEER_DNS] = FIXES(
+        {"", "SageMaker writes the job's host names (algo-1..N) into /etc/hosts of every "
+             "container: make sure {peer} is one of this job's hosts, that nothing replaces "
+             "/etc/hosts or the system resolver (a custom --dns-server must answer these "
+             "names), and that DNS resolution is enabled on the VPC (enableDnsSupport)."}),
+
+    [NC_PEER_BLOCKED] = FIXES(
+        {"", "Give the job's security group a self-referencing inbound rule (all traffic, or at "
+             "least TCP {port}, from the security group itself), and make sure the network ACLs "
+             "of the job's subnets allow TCP between them in both directions, including the "
+             "return traffic on ports 1024-65535."},
+        {"one_way", "Allow inbound TCP {port} from {from}'s subnet in the network ACL of {to}'s "
+                    "subnet, and outbound TCP {port} to {to}'s subnet in the network ACL of "
+                    "{from}'s subnet, with the replies on ports 1024-65535 both ways: {to} "
+                    "reaches {from} but not the other way round, and every host of the job has "
+                    "the same security groups, so it is not the self-referencing rule."}),
+
+    [NC_PEER_REFUSED] = FIXES(
+        {"", "Run netcheck as the entrypoint on every instance of the job with the same "
+             "--peer-port ({port}); if another program holds the port on {peer}, choose another "
+             "--peer-port for every host."}),
+
+    [NC_PEER_NOT_NETCHECK] = FIXES(
+        {"", "Another program (or netcheck of another job) listens on port {port} of {peer}: "
+             "choose a free --peer-port for every host of the job."}),
+
+    [NC_PEER_PMTU_BLACKHOLE] = FIXES(
+        {"", "Allow ICMP 'fragmentation needed' (type 3, code 4) in the job's security group "
+             "and in the network ACLs of its subnets, and look for a firewall, inspection "
+             "appliance or transit gateway (8500-byte MTU) routed between the hosts' subnets: "
+             "large packets between {self} and {peer} vanish while small ones pass, and a "
+             "managed job's instance MTU is not yours to change, the path's is."}),
+
+    [NC_NETWORK_ISOLATED] = FIXES(
+        {"", "the container has no network: if the job needs S3, peers or AWS endpoints, set "
+             "EnableNetworkIsolation to false in the processing job's NetworkConfig"}),
+
+    [NC_TIMEOUT_BUDGET] = FIXES(
+        {"", "The deadline cut the probe short: raise --timeout, and compare the DNS and "
+             "connect timings of the other probes to find the slow step."}),
+
+    [NC_CONFIG_INVALID] = FIXES(
+        {"", "SageMaker wrote {file}: netcheck ran every check it could without the fields "
+             "named here; if the file is as SageMaker writes it, report it to netcheck's "
+             "maintainers with the file (it holds no secret)"},
+        {"env", "fix the NETCHECK_* variables in the processing job's Environment (netcheck "
+                "--help lists their syntax; --dry-run shows the probes they can name); the "
+                "checks ran without them"}),
+
+    [NC_LOCAL_RESOURCE] = FIXES(
+        {"", "Raise the open-file limit of the process that starts netcheck (ulimit -n 4096 in "
+             "the entrypoint, or the container's nofile limit) and leave it memory, then run "
+             "again; nothing in the VPC needs to change for this result."}),
+
+    [NC_S3_WRITE_DENIED_ENDPOINT_POLICY] = FIXES_LIKE(NC_S3_DENIED_ENDPOINT_POLICY, {NULL, NULL}),
+
+    [NC_S3_WRITE_DENIED] = FIXES_LIKE(
+        NC_S3_DENIED,
+        {"sse_hint", "; a bucket policy that denies uploads without SSE-KMS (a condition on "
+                     "s3:x-amz-server-side-encryption) or with another key (on "
+                     "s3:x-amz-server-side-encryption-aws-kms-key-id) refuses the job's outputs "
+                     "unless ProcessingOutputConfig.KmsKeyId names the key it requires"},
+        {"kms_required", "set ProcessingOutputConfig.KmsKeyId to the KMS key the bucket policy "
+                         "requires (the SDK's output_kms_key), so that every upload of the "
+                         "job's outputs asks for SSE-KMS; the execution role needs "
+                         "kms:GenerateDataKey and kms:Decrypt on it"}),
+
+    [NC_S3_WRITE_KMS_DENIED] = FIXES(
+        {"", "the execution role needs {action} on the KMS key {key}, allowed by both its IAM "
+             "policy and the key policy (a key in another account must grant the role in its "
+             "key policy); outputs that SageMaker uploads in parts also need kms:Decrypt. S3 "
+             "calls KMS itself: the job needs no route to KMS"},
+        {"not_found", "S3 found no usable key {key} in {region}: ProcessingOutputConfig.KmsKeyId "
+                      "must name a key in the bucket's Region (a key ID or alias is looked up in "
+                      "the role's account; name a key in another account by its key ARN)"},
+        {"disabled", "the KMS key {key} is disabled or pending deletion: enable it (or cancel "
+                     "its deletion), or name another key in ProcessingOutputConfig.KmsKeyId"}),
+
+    [NC_S3_WRITE_MARKER_KEPT] = FIXES(
+        {"", "nothing to fix for the job's outputs (the write works): remove the marker (aws "
+             "s3api delete-object --bucket {bucket} --key {key}{version_arg}), let the role "
+             "delete what it writes there (s3:DeleteObject{version_action} on "
+             "arn:{partition}:s3:::{bucket}/{dir}*), or expire {dir} with a lifecycle rule; "
+             "--skip s3-write turns the check off"}),
+};
+
 /* Paragraphs before the index of docs/diagnoses.md. */
 static const char *const diag_md_intro[] = {
     "Every probe in a netcheck report has a `code`: `OK` when the probe met "
@@ -1330,6 +1650,10 @@ static const char *const diag_md_intro[] = {
     "security group whose members can reach each other, interface endpoints "
     "for other AWS services and a NAT gateway for the internet. In commands, "
     "replace `REGION`, `vpc-ID`, `sg-JOB` and the like with your own values.",
+    "Each page ends with the code's remediation templates: the one place the "
+    "text of a report's `remediation` is written. A probe names the template "
+    "(the default, or a variant for a case it tells apart) and passes the "
+    "facts; `diag_fix()` fills the `{slot}`s.",
     "This file is generated from agent/diag.c (`diag_markdown()`); "
     "tests/unit/test_diag.c checks that the two match, and rewrites the file "
     "when run with `NETCHECK_UPDATE_DOCS=1`.",
@@ -1492,6 +1816,34 @@ static void diag_put_see_also(FILE *out, enum diag_style style, const enum nc_co
   diag_para_close(&p);
 }
 
+/* docs/diagnoses.md only: the fix templates of the report's `remediation`
+ * (the explain pages stay as they are). */
+static void diag_put_fix_templates(FILE *out, enum nc_code code) {
+  const struct diag_fixes *f = &diag_fixes[code];
+  fputc('\n', out);
+  diag_put_para(out, DIAG_MARKDOWN, "", "",
+                "**Remediation templates** (the probe's `remediation`; a `{slot}` is filled "
+                "with what the probe saw):");
+  fputc('\n', out);
+  for (const struct diag_fix_text *t = f->t; t && t->variant; t++) {
+    size_t size = strlen(t->text) + strlen(t->variant) + 32;
+    char *item = malloc(size);
+    if (!item)
+      return;
+    snprintf(item, size, "%s%s%s: `%s`", t->variant[0] ? "`" : "",
+             t->variant[0] ? t->variant : "default", t->variant[0] ? "`" : "",
+             t->text[0] ? t->text : "(none: nothing to fix)");
+    diag_put_para(out, DIAG_MARKDOWN, "- ", "  ", item);
+    free(item);
+  }
+  if (f->like != NC_OK) {
+    char anchor[64], item[160];
+    diag_anchor(anchor, sizeof(anchor), diag_names[f->like]);
+    snprintf(item, sizeof(item), "and every template of [`%s`](#%s)", diag_names[f->like], anchor);
+    diag_put_para(out, DIAG_MARKDOWN, "- ", "  ", item);
+  }
+}
+
 static void diag_put_page(FILE *out, enum nc_code code, enum diag_style style) {
   const struct diag_page *pg = &diag_pages[code];
   const char *name = diag_names[code];
@@ -1516,8 +1868,107 @@ static void diag_put_page(FILE *out, enum nc_code code, enum diag_style style) {
   diag_put_list(out, style, pg->causes);
   fputs(md ? "\n**Fix:**\n\n" : "\nFix:\n", out);
   diag_put_list(out, style, pg->fix);
+  if (md)
+    diag_put_fix_templates(out, code);
   fputc('\n', out);
   diag_put_see_also(out, style, pg->see_also);
+}
+
+/* ---- fix templates: rendering ---- */
+
+static unsigned diag_fix_misses;
+
+static const char *diag_fix_find(enum nc_code code, const char *variant) {
+  if (!diag_valid(code))
+    return NULL;
+  if (!variant)
+    variant = "";
+  for (int hop = 0; hop < 2; hop++) {
+    const struct diag_fixes *f = &diag_fixes[code];
+    for (const struct diag_fix_text *t = f->t; t && t->variant; t++)
+      if (strcmp(t->variant, variant) == 0)
+        return t->text;
+    if (f->like == NC_OK)
+      break;
+    code = f->like;
+  }
+  return NULL;
+}
+
+const char *diag_fix_template(enum nc_code code, const char *variant) {
+  return diag_fix_find(code, variant);
+}
+
+const char *diag_fix_variant(enum nc_code code, int i) {
+  const struct diag_fix_text *t;
+  if (!diag_valid(code) || i < 0 || !(t = diag_fixes[code].t))
+    return NULL;
+  for (int k = 0; t[k].variant; k++)
+    if (k == i)
+      return t[k].variant;
+  return NULL;
+}
+
+unsigned diag_fix_unfilled(void) { return diag_fix_misses; }
+
+/* Appends n bytes of s to out (used bytes so far in *at), cutting at len. */
+static void diag_fix_put(char *out, size_t len, size_t *at, const char *s, size_t n) {
+  if (*at + 1 >= len)
+    return;
+  if (n > len - 1 - *at)
+    n = len - 1 - *at;
+  memcpy(out + *at, s, n);
+  *at += n;
+  out[*at] = '\0';
+}
+
+static const char *diag_fact_value(const struct diag_fact *facts, const char *name, size_t n) {
+  for (; facts && facts->slot; facts++)
+    if (strlen(facts->slot) == n && strncmp(facts->slot, name, n) == 0)
+      return facts->value;
+  return NULL;
+}
+
+int diag_fix(char *out, size_t len, enum nc_code code, const char *variant,
+             const struct diag_fact *facts) {
+  const char *t = diag_fix_find(code, variant);
+  size_t at = 0;
+  int missing = 0;
+  if (!out || len == 0)
+    return -1;
+  out[0] = '\0';
+  if (!t)
+    return -1;
+  while (*t) {
+    size_t run = strcspn(t, "{}");
+    diag_fix_put(out, len, &at, t, run);
+    t += run;
+    if (!*t)
+      break;
+    if (t[0] == t[1]) { /* "{{" or "}}" */
+      diag_fix_put(out, len, &at, t, 1);
+      t += 2;
+      continue;
+    }
+    size_t n = t[0] == '{' ? strcspn(t + 1, "{}") : 0;
+    if (t[0] == '}' || t[1 + n] != '}') { /* a stray brace: written as it is */
+      diag_fix_put(out, len, &at, t, 1);
+      t++;
+      continue;
+    }
+    const char *v = diag_fact_value(facts, t + 1, n);
+    if (v) {
+      diag_fix_put(out, len, &at, v, strlen(v));
+    } else {
+      diag_fix_put(out, len, &at, t, n + 2);
+      missing++;
+    }
+    t += n + 2;
+  }
+  utf8_trim_tail(out);
+  if (missing)
+    diag_fix_misses++;
+  return missing;
 }
 
 const char *diag_name(enum nc_code code) { return diag_valid(code) ? diag_names[code] : NULL; }

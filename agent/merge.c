@@ -19,6 +19,7 @@
 #include "netcheck/config.h"
 #include "netcheck/peerproto.h"
 #include "netcheck/summary.h"
+#include "netcheck/utf8.h"
 
 #define MERGE_USAGE "usage: netcheck merge [--json] [--html FILE] REPORT.json|DIR..."
 #define MERGE_NAME_WIDTH 16     /* longer host names get numbered columns */
@@ -777,8 +778,8 @@ static size_t mg_term_width(const char *s, size_t max) {
     return strnlen(s, max);
   nc_put_term(f, s, max);
   fclose(f);
-  for (size_t i = 0; buf && i < len; i++)
-    w += ((unsigned char)buf[i] & 0xc0) != 0x80;
+  if (buf)
+    w = utf8_count(buf, len);
   free(buf);
   return w;
 }

@@ -17,6 +17,7 @@
 
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
+#include "netcheck/utf8.h"
 
 /* Text from the network ends up in messages: keep it printable, one line. */
 static void scrub(char *s) {
@@ -128,10 +129,7 @@ static bool local_resource_result(struct probe *p, enum nc_verdict v, enum nc_co
   nc_snprintf(p->message, sizeof p->message,
               "not tested: %s, so the probe could not run; this says nothing about the network",
               what);
-  nc_snprintf(p->remediation, sizeof p->remediation,
-              "Raise the open-file limit of the process that starts netcheck (ulimit -n 4096 in "
-              "the entrypoint, or the container's nofile limit) and leave it memory, then run "
-              "again; nothing in the VPC needs to change for this result.");
+  diag_fix(p->remediation, sizeof p->remediation, NC_LOCAL_RESOURCE, NULL, NULL);
   return true;
 }
 
@@ -148,13 +146,29 @@ void probe_finish(struct probe *p, enum nc_verdict v, enum nc_code code, const c
   vsnprintf(p->message, sizeof p->message, fmt, ap);
   va_end(ap);
   local_resource_result(p, v, code);
-  nc_utf8_trim_tail(p->message);
+  utf8_trim_tail(p->message);
   scrub(p->message);
   p->wake_ms = 0;
   if (p->eng && p->plan && p->plan->on_finish)
     p->plan->on_finish(p->eng, p);
   if (p->ops->cleanup)
     p->ops->cleanup(p);
+}
+
+void probe_fix(struct probe *p, enum nc_code code, const char *variant,
+               const struct diag_fact *facts) {
+  if (p->state == NC_PROBE_DONE && p->code == NC_LOCAL_RESOURCE)
+    return; /* a family's network advice does not apply */
+  diag_fix(p->remediation, sizeof p->remediation, code, variant, facts);
+  scrub(p->remediation);
+}
+
+void probe_set_fix(struct probe *p, const char *rendered) {
+  if (!rendered[0] || (p->state == NC_PROBE_DONE && p->code == NC_LOCAL_RESOURCE))
+    return;
+  nc_strlcpy(p->remediation, rendered, sizeof p->remediation);
+  utf8_trim_tail(p->remediation);
+  scrub(p->remediation);
 }
 
 void probe_remediation(struct probe *p, const char *fmt, ...) {
@@ -164,7 +178,7 @@ void probe_remediation(struct probe *p, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(p->remediation, sizeof p->remediation, fmt, ap);
   va_end(ap);
-  nc_utf8_trim_tail(p->remediation);
+  utf8_trim_tail(p->remediation);
   scrub(p->remediation);
 }
 

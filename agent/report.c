@@ -22,6 +22,7 @@
 #include "netcheck/diag.h"
 #include "netcheck/partition.h"
 #include "netcheck/summary.h"
+#include "netcheck/utf8.h"
 #include "netcheck/version.h"
 
 #define REPORT_FIX_MAX 400 /* bytes of a cause's fix on its summary line */
@@ -472,11 +473,8 @@ static void cut_middle(char *s, size_t max) {
   if (n <= max)
     return;
   head = (max - 3) / 2;
-  tail = n - (max - 3 - head);
-  while (tail < n && ((unsigned char)s[tail] & 0xc0) == 0x80)
-    tail++;
-  s[head] = '\0';
-  nc_utf8_trim_tail(s);
+  tail = utf8_next_start(s, n - (max - 3 - head), n);
+  utf8_cut(s, head);
   head = strlen(s);
   memmove(s + head + 3, s + tail, n - tail + 1);
   memcpy(s + head, "...", 3);
@@ -530,10 +528,7 @@ void report_failure_line(const struct nc_config *cfg, const struct plan *pl, con
       cut_middle(loc, room > strlen(id) + 8 ? room - strlen(id) : 8);
   }
   nc_snprintf(out, len, "netcheck %s: %s %s%s; report %s", host, code, id, more, loc);
-  if (strlen(out) > max) {
-    out[max] = '\0';
-    nc_utf8_trim_tail(out);
-  }
+  utf8_cut(out, max);
 }
 
 static void print_json_summary(FILE *out, const struct nc_config *cfg, const struct plan *pl,

@@ -18,6 +18,7 @@
 #include "netcheck/diag.h"
 #include "netcheck/probe.h"
 #include "netcheck/report.h"
+#include "netcheck/utf8.h"
 #include "netcheck/version.h"
 
 #define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD in UTF-8 */
@@ -37,12 +38,13 @@ static int xml_char_ok(uint32_t cp) {
 }
 
 void junit_xml_escape(FILE *out, const char *s, bool attr) {
-  const unsigned char *p = (const unsigned char *)s;
+  const unsigned char *p = (const unsigned char *)s, *end;
   if (!s)
     return;
-  while (*p) {
+  end = p + strlen(s);
+  while (p < end) {
     uint32_t cp = 0;
-    size_t n = nc_utf8_seq(p, &cp);
+    size_t n = utf8_seq(p, (size_t)(end - p), &cp);
     if (n == 0) {
       fputs(REPLACEMENT, out); /* one replacement per bad byte */
       p++;

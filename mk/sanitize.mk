@@ -58,10 +58,16 @@ asan: asan-build
 # the target fails on sanitizer reports in any host's output, and prints the
 # scenario verdicts for comparison with `make vpc-test`.
 ASAN_VPC_RESULTS := build/asan/vpc-results
-asan-vpc: build/asan/netcheck
-	@if [ ! -x tests/vpc/run-scenarios.sh ]; then echo "asan-vpc: tests/vpc/run-scenarios.sh not there yet"; exit 0; fi; \
+# vpc_ran_all,TARGET,LOG: the -vpc targets judge sanitizer findings, not verdicts, so
+# they must at least have run netcheck in every scenario: a test bed that did not
+# come up (missing packages, no namespaces) fails the target instead of passing empty.
+vpc_ran_all = n=$$(grep -c 'bring-up failed' $(2)); \
+  if [ "$$n" -ne 0 ]; then echo "$(1): the test bed did not come up in $$n scenario(s)"; exit 1; fi
+asan-vpc: build/asan/netcheck | $(DEPS_STAMP)
+	@mkdir -p $(ASAN_VPC_RESULTS); \
 	  $(ASAN_ENV) VPC_NO_BUDGETS=1 VPC_RESULTS=$(CURDIR)/$(ASAN_VPC_RESULTS) NETCHECK=$(CURDIR)/build/asan/netcheck \
-	    tests/vpc/run-scenarios.sh; \
+	    tests/vpc/run-scenarios.sh | tee $(ASAN_VPC_RESULTS).log; \
+	  $(call vpc_ran_all,asan-vpc,$(ASAN_VPC_RESULTS).log); \
 	  hits=$$(grep -rlE 'ERROR: (Address|Leak)Sanitizer|runtime error:' $(ASAN_VPC_RESULTS) 2>/dev/null); \
 	  if [ -n "$$hits" ]; then echo "asan-vpc: sanitizer reports in:"; echo "$$hits"; exit 1; fi; \
 	  echo "asan-vpc: no sanitizer report (scenario verdicts above)"
@@ -118,10 +124,11 @@ valgrind: $(VALGRIND_WRAPPER)
 # scenarios differ; the target fails on memcheck reports only (the "==PID=="
 # lines valgrind writes to each host's stderr).
 VALGRIND_VPC_RESULTS := build/valgrind/vpc-results
-valgrind-vpc: $(VALGRIND_WRAPPER)
-	@if [ ! -x tests/vpc/run-scenarios.sh ]; then echo "valgrind-vpc: tests/vpc/run-scenarios.sh not there yet"; exit 0; fi; \
+valgrind-vpc: $(VALGRIND_WRAPPER) | $(DEPS_STAMP)
+	@mkdir -p $(VALGRIND_VPC_RESULTS); \
 	  NETCHECK_LIMIT=$${NETCHECK_LIMIT:-180} VPC_NO_BUDGETS=1 VPC_RESULTS=$(CURDIR)/$(VALGRIND_VPC_RESULTS) \
-	    NETCHECK=$(CURDIR)/$(VALGRIND_WRAPPER) tests/vpc/run-scenarios.sh; \
+	    NETCHECK=$(CURDIR)/$(VALGRIND_WRAPPER) tests/vpc/run-scenarios.sh | tee $(VALGRIND_VPC_RESULTS).log; \
+	  $(call vpc_ran_all,valgrind-vpc,$(VALGRIND_VPC_RESULTS).log); \
 	  hits=$$(grep -rlE '^==[0-9]+== ' $(VALGRIND_VPC_RESULTS) 2>/dev/null); \
 	  if [ -n "$$hits" ]; then echo "valgrind-vpc: memcheck reports in:"; echo "$$hits"; exit 1; fi; \
 	  echo "valgrind-vpc: no memcheck report (scenario verdicts above)"

@@ -113,63 +113,42 @@ void aws_sts_classify(long status, const char *body, size_t len, struct sts_answ
 
 static void aws_remedy(struct probe *p, const struct outbound_judgement *j, const char *kind,
                        const struct outbound_obs *o, const struct sts_answer *sts) {
-  char svc[128];
-  const char *advice = outbound_advice(j->code);
+  char svc[128], dns_advice[512] = "";
+  enum nc_code fix = j->code;
+  const char *variant = NULL, *addr = "";
   /* com.amazonaws.REGION.SERVICE, cn.com.amazonaws.REGION.SERVICE in China */
   partition_endpoint_service(((const struct aws_service *)p->ctx)->endpoint, p->cfg->region, svc,
                              sizeof svc);
   switch (j->code) {
   case NC_AWS_ENDPOINT_UNREACHABLE:
-    if (kind && !strcmp(kind, "interface"))
-      probe_remediation(p,
-                        "%s resolves to %s inside the VPC (an interface endpoint) but does not "
-                        "connect: the endpoint's security group must allow inbound TCP 443 from "
-                        "the job's security group, and the job's security group and network ACL "
-                        "must allow outbound TCP 443 to it.",
-                        p->target, o->addrs->a[0].text);
-    else
-      probe_remediation(p,
-                        "Create an interface VPC endpoint %s in the job's subnets with private "
-                        "DNS enabled, and let its security group allow inbound TCP 443 from the "
-                        "job's security group (or route 0.0.0.0/0 from the job's subnets to a "
-                        "NAT gateway).",
-                        svc);
+    if (kind && !strcmp(kind, "interface")) {
+      variant = "inside_vpc";
+      addr = o->addrs->a[0].text;
+    }
     break;
   case NC_DNS_NXDOMAIN:
   case NC_DNS_SERVFAIL:
   case NC_DNS_REFUSED:
   case NC_DNS_TIMEOUT:
-  case NC_DNS_NO_RESOLVER:
-    probe_remediation(p,
-                      "%s An interface endpoint %s with private DNS enabled makes %s resolve "
-                      "to addresses inside the VPC.",
-                      advice, svc, p->target);
+  case NC_DNS_NO_RESOLVER: /* the DNS fix, then what an interface endpoint changes */
+    diag_fix(dns_advice, sizeof dns_advice, j->code, NULL, NULL);
+    fix = NC_AWS_ENDPOINT_UNREACHABLE;
+    variant = "dns";
     break;
   case NC_EGRESS_UNEXPECTED:
-    probe_remediation(p,
-                      "The job was expected not to reach %s: remove the interface endpoint %s "
-                      "from its subnets (or deny it in the endpoint policy) and the 0.0.0.0/0 "
-                      "route to a NAT gateway.",
-                      p->target, svc);
-    break;
   case NC_CREDS_UNAVAILABLE:
-    probe_remediation(p,
-                      "STS rejected the job's credentials (%s): check the execution role and "
-                      "where the credentials come from (the container credentials endpoint, or "
-                      "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN together); "
-                      "temporary credentials need their session token and expire.",
-                      sts && sts->error_code[0] ? sts->error_code : "no reason given");
-    break;
   case NC_CLOCK_SKEW:
-    probe_remediation(p,
-                      "The container's clock is too far from AWS time for SigV4 (15 minutes): "
-                      "sync the host with the Amazon Time Sync Service (169.254.169.123) or NTP.");
+    variant = j->code == NC_EGRESS_UNEXPECTED ? "aws" : "sts";
     break;
   default:
-    if (advice)
-      probe_remediation(p, "%s", advice);
+    if (!outbound_transport_code(j->code))
+      return;
     break;
   }
+  probe_fix(p, fix, variant,
+            DIAG_FACTS({"host", p->target}, {"address", addr}, {"service", svc},
+                       {"dns_advice", dns_advice},
+                       {"error", sts && sts->error_code[0] ? sts->error_code : "no reason given"}));
 }
 
 /* The signed GetCallerIdentity answered: judge the identity, not the path. */

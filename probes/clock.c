@@ -237,10 +237,7 @@ static void clock_on_answer(struct probe *p, const struct outbound_obs *o, void 
   enum nc_verdict v = mag > CLOCK_FAIL_SECONDS ? NC_VERDICT_FAIL : NC_VERDICT_WARN;
   if (v == NC_VERDICT_FAIL && p->expect == NC_EXPECT_ANY)
     v = NC_VERDICT_WARN;
-  probe_remediation(p, "fix the instance's time synchronization: the Amazon Time Sync Service at "
-                       "169.254.169.123 (link-local, always reachable from the instance), or NTP "
-                       "over UDP 123 allowed outbound by the security group and network ACL; a "
-                       "container shares the host's clock");
+  probe_fix(p, NC_CLOCK_SKEW, NULL, NULL);
   probe_finish(p, v, NC_CLOCK_SKEW, o->outcome,
                "the local clock is %.0f s %s S3's (%.*s): SigV4 refuses requests more than 15 "
                "minutes off%s",

@@ -62,16 +62,8 @@ static int config_start(struct probe *p) {
       cJSON_AddItemToArray(arr, o);
     }
   }
-  if (!strcmp(t->file, CONFIG_ENVIRONMENT))
-    probe_remediation(p, "fix the NETCHECK_* variables in the processing job's Environment "
-                         "(netcheck --help lists their syntax; --dry-run shows the probes they "
-                         "can name); the checks ran without them");
-  else
-    probe_remediation(p,
-                      "SageMaker wrote %s: netcheck ran every check it could without the "
-                      "fields named here; if the file is as SageMaker writes it, report it "
-                      "to netcheck's maintainers with the file (it holds no secret)",
-                      t->file);
+  probe_fix(p, NC_CONFIG_INVALID, !strcmp(t->file, CONFIG_ENVIRONMENT) ? "env" : NULL,
+            DIAG_FACTS({"file", t->file}));
   probe_finish(p, NC_VERDICT_FAIL, NC_CONFIG_INVALID, "config_invalid", "%s: %s%s",
                config_base(t->file), first, n > 1 ? " (and more: see details.problems)" : "");
   return 0;

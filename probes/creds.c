@@ -41,13 +41,6 @@
 #define CREDS_KEY_PREFIX_LEN 4
 #define CREDS_ELLIPSIS "\xe2\x80\xa6" /* U+2026, UTF-8 */
 
-#define CREDS_FIX_CONTAINER                                                                        \
-  "the credentials come from the processing job's IAM role (RoleArn), through the container "      \
-  "credentials endpoint 169.254.170.2, which answers only inside SageMaker: check that the role "  \
-  "exists and that its trust policy lets sagemaker.amazonaws.com assume it (sts:AssumeRole); "     \
-  "check that nothing in the container (a firewall rule, a changed route) blocks 169.254.170.2 "   \
-  "(netcheck, like the AWS SDKs, never asks it through a proxy)"
-
 /* ---- pure helpers (include/netcheck/creds_probe.h, for the unit tests) ---- */
 
 static const char *creds_getenv(const char *name) {
@@ -285,10 +278,7 @@ static int creds_env_start(struct probe *p) {
   memset(&c, 0, sizeof c);
   if (creds_from_env(&c, err, sizeof err)) {
     creds_clear(&c);
-    probe_remediation(p,
-                      "set %s and %s (and %s for temporary keys) to the values the AWS SDKs "
-                      "expect, one line each, or unset them all (the job's IAM role is then used)",
-                      CREDS_ENV_KEY_ID, CREDS_ENV_SECRET, CREDS_ENV_SESSION_TOKEN);
+    probe_fix(p, NC_CREDS_UNAVAILABLE, "env_invalid", NULL);
     probe_finish(p, probe_judge(p, false), NC_CREDS_UNAVAILABLE, "env_invalid",
                  "the credentials in the environment are unusable: %s", err);
     return 0;
@@ -303,7 +293,7 @@ static int creds_env_start(struct probe *p) {
 
 static void creds_fail(struct probe *p, const char *outcome, const char *reason) {
   struct creds_state *st = p->priv;
-  probe_remediation(p, "%s", CREDS_FIX_CONTAINER);
+  probe_fix(p, NC_CREDS_UNAVAILABLE, NULL, NULL);
   probe_finish(p, probe_judge(p, false), NC_CREDS_UNAVAILABLE, outcome,
                "the container credentials endpoint %s gave no credentials: %s",
                st && st->endpoint[0] ? st->endpoint : CREDS_CONTAINER_BASE, reason);
@@ -311,12 +301,7 @@ static void creds_fail(struct probe *p, const char *outcome, const char *reason)
 
 /* The variables themselves are unusable: the SDKs would fail the same way. */
 static void creds_fail_config(struct probe *p, const char *reason) {
-  probe_remediation(p,
-                    "fix the container's environment: SageMaker sets %s itself; %s, when set, "
-                    "needs https, or http to a loopback or container credentials address, and a "
-                    "readable one-line token in %s or %s",
-                    CREDS_ENV_RELATIVE_URI, CREDS_ENV_FULL_URI, CREDS_ENV_AUTH_TOKEN_FILE,
-                    CREDS_ENV_AUTH_TOKEN);
+  probe_fix(p, NC_CREDS_UNAVAILABLE, "misconfigured", NULL);
   probe_finish(p, probe_judge(p, false), NC_CREDS_UNAVAILABLE, "misconfigured",
                "the container credentials settings are unusable: %s", reason);
 }

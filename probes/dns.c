@@ -569,87 +569,59 @@ static bool dns_has_suffix(const char *s, const char *suffix) {
   return n >= m && !strcasecmp(s + n - m, suffix);
 }
 
-int dns_remediation(const char *name, const char *region, enum dns_result r, char *out,
-                    size_t len) {
-  char s3[128], s3dot[132], fips[128], fipsdot[132], sfx[64];
-  const char *suffix = partition_of_region(region)->dns_suffix;
+/* Which fix template problem r on name takes (its code and variant), and
+ * the facts it fills in. false for an answer. */
+struct dns_fix {
+  enum nc_code code;
+  const char *variant;
+  const char *name;
+  const char *suffix; /* the partition's DNS suffix: amazonaws.com */
+  const char *zone;   /* what to forward: the suffix for AWS names */
+  char s3[128];       /* the regional S3 name a bucket name ends with */
+};
+#define DNS_FIX_FACTS(f)                                                                           \
+  DIAG_FACTS({"name", (f)->name}, {"suffix", (f)->suffix}, {"s3_host", (f)->s3},                   \
+             {"zone", (f)->zone})
+
+static bool dns_fix_case(const char *name, const char *region, enum dns_result r,
+                         struct dns_fix *f) {
+  char s3dot[132], fips[128], fipsdot[132], sfx[64];
   bool aws, bucket;
-  nc_snprintf(sfx, sizeof sfx, ".%s", suffix);
+  f->code = r == DNS_RES_PENDING ? NC_DNS_TIMEOUT : dns_result_code(r);
+  if (f->code == NC_OK)
+    return false;
+  f->name = name;
+  f->suffix = partition_of_region(region)->dns_suffix;
+  nc_snprintf(sfx, sizeof sfx, ".%s", f->suffix);
   aws = dns_has_suffix(name, sfx);
-  partition_service_host("s3", region, false, s3, sizeof s3);
+  f->zone = aws ? f->suffix : "the domain";
+  partition_service_host("s3", region, false, f->s3, sizeof f->s3);
   partition_service_host("s3", region, true, fips, sizeof fips);
-  nc_snprintf(s3dot, sizeof s3dot, ".%s", s3);
+  nc_snprintf(s3dot, sizeof s3dot, ".%s", f->s3);
   nc_snprintf(fipsdot, sizeof fipsdot, ".%s", fips);
   bucket = dns_has_suffix(name, s3dot) || dns_has_suffix(name, fipsdot);
   if (dns_has_suffix(name, fipsdot))
-    nc_strlcpy(s3, fips, sizeof s3);
-  switch (r) {
-  case DNS_RES_NXDOMAIN:
-    if (aws && bucket)
-      return nc_snprintf(
-          out, len,
-          "the VPC's resolver cannot resolve AWS names: use the AmazonProvidedDNS (VPC CIDR base "
-          "+2) or forward %s to it; check the DHCP options set and enableDnsSupport. "
-          "A private hosted zone for %s (e.g. made for an S3 interface endpoint) also needs the "
-          "wildcard record *.%s for bucket names",
-          suffix, s3, s3);
-    if (aws)
-      return nc_snprintf(out, len,
-                         "the VPC's resolver cannot resolve AWS names: use the AmazonProvidedDNS "
-                         "(VPC CIDR base +2) or forward %s to it; check the DHCP options set and "
-                         "enableDnsSupport",
-                         suffix);
-    return nc_snprintf(out, len,
-                       "the VPC's resolver cannot resolve %s: check the name, the DHCP options "
-                       "set's domain-name-servers and any Route 53 Resolver rule or private "
-                       "hosted zone covering it (AmazonProvidedDNS resolves public names even "
-                       "without a NAT gateway)",
-                       name);
-  case DNS_RES_NODATA:
-    return nc_snprintf(out, len,
-                       "%s exists but has no address record at this resolver: a private hosted "
-                       "zone or Route 53 Resolver rule shadows it; add the record (for an "
-                       "interface endpoint, enable its private DNS) or remove the zone so that "
-                       "the AmazonProvidedDNS (VPC CIDR base +2) answers",
-                       name);
-  case DNS_RES_SERVFAIL:
-  case DNS_RES_ERROR:
-    return nc_snprintf(out, len,
-                       "the nameserver fails to resolve %s: if it is a custom DNS server, make "
-                       "it forward %s to the AmazonProvidedDNS (VPC CIDR base +2); check Route "
-                       "53 Resolver outbound endpoints and forwarding rules, and DNS Firewall "
-                       "rules for the domain",
-                       name, aws ? suffix : "the domain");
-  case DNS_RES_REFUSED:
-    return nc_snprintf(out, len,
-                       "the nameserver refuses to resolve %s: a custom DNS server that serves "
-                       "only some zones, or one that refuses this subnet; if the job needs the "
-                       "name, make the server forward %s to the AmazonProvidedDNS (VPC CIDR base "
-                       "+2) and allow the VPC CIDR in its access list, or use the "
-                       "AmazonProvidedDNS through the DHCP options set",
-                       name, aws ? suffix : "the domain");
-  case DNS_RES_UNREACHABLE:
-  case DNS_RES_TIMEOUT:
-  case DNS_RES_PENDING:
-    return nc_snprintf(out, len,
-                       "the nameserver does not answer: allow UDP and TCP port 53 to it in the "
-                       "security group and network ACL, and check that it runs (the "
-                       "AmazonProvidedDNS is the VPC CIDR base +2 or 169.254.169.253 and needs "
-                       "enableDnsSupport on the VPC); or name a working one with --dns-server");
-  case DNS_RES_ANSWER:
-    break;
+    nc_strlcpy(f->s3, fips, sizeof f->s3);
+  f->variant = r == DNS_RES_NXDOMAIN ? (aws && bucket ? "dns_bucket"
+                                        : aws         ? "dns_aws"
+                                                      : "dns_name")
+               : r == DNS_RES_NODATA ? "dns_nodata"
+                                     : "dns";
+  return true;
+}
+
+int dns_remediation(const char *name, const char *region, enum dns_result r, char *out,
+                    size_t len) {
+  struct dns_fix f;
+  if (!dns_fix_case(name, region, r, &f)) {
+    if (len)
+      out[0] = '\0';
+    return 0;
   }
-  if (len)
-    out[0] = '\0';
-  return 0;
+  return diag_fix(out, len, f.code, f.variant, DNS_FIX_FACTS(&f)) == 0 ? 0 : -1;
 }
 
 /* ---- the probe ---- */
-
-#define DNS_NO_RESOLVER_FIX                                                                        \
-  "the container has no nameserver: SageMaker writes /etc/resolv.conf from the VPC's DHCP "        \
-  "options set, so give it domain-name-servers AmazonProvidedDNS and enable enableDnsSupport "     \
-  "and enableDnsHostnames on the VPC; or name one with --dns-server"
 
 /* What the family learns about each nameserver across names (the plan-wide
  * state): servers whose AAAA answers are odd while their A answers are
@@ -807,7 +779,8 @@ static void dns_conclude(struct probe *p) {
   struct dns_state *st = p->priv;
   struct dns_eval ev;
   struct nc_addrs all;
-  char msg[sizeof p->message], fix[sizeof p->remediation];
+  char msg[sizeof p->message];
+  struct dns_fix fix;
   const char *cls = NULL;
   enum nc_verdict v;
 
@@ -828,9 +801,8 @@ static void dns_conclude(struct probe *p) {
       dns_note_add(p, &st->servers[i], r);
   }
   dns_message(p->target, st->servers, st->n_servers, &ev, cls, p->timeout_ms, msg, sizeof msg);
-  dns_remediation(p->target, p->cfg->region, ev.worst, fix, sizeof fix);
-  if (fix[0])
-    probe_remediation(p, "%s", fix);
+  if (dns_fix_case(p->target, p->cfg->region, ev.worst, &fix))
+    probe_fix(p, fix.code, fix.variant, DNS_FIX_FACTS(&fix));
   v = dns_verdict(p, ev.resolved, ev.code);
   probe_finish(p, v, ev.code, ev.resolved ? "resolved" : dns_result_name(ev.worst), "%s%s", msg,
                !ev.resolved && p->expect == NC_EXPECT_ANY
@@ -898,7 +870,7 @@ static int dns_start(struct probe *p) {
     dns_message(p->target, st->servers, 0, &ev, NULL, p->timeout_ms, msg, sizeof msg);
     dns_details_servers(p, st);
     dns_details_addrs(p, &none);
-    probe_remediation(p, "%s", DNS_NO_RESOLVER_FIX);
+    probe_fix(p, NC_DNS_NO_RESOLVER, "dns", NULL);
     probe_finish(p, dns_verdict(p, false, ev.code), ev.code, "no_resolver", "%s", msg);
     return 0;
   }

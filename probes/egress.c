@@ -83,29 +83,16 @@ int egress_parse_target(const char *target, char *host, size_t hostlen, char *ur
 
 static void egress_remedy(struct probe *p, const struct outbound_obs *o,
                           const struct outbound_judgement *j, const char *host) {
-  const char *dns = o->stage == OUTBOUND_DNS_FAILED ? outbound_advice(o->code) : NULL;
-  switch (j->code) {
-  case NC_EGRESS_BLOCKED:
-    probe_remediation(p,
-                      "If the job needs the internet: put a NAT gateway in a public subnet, route "
-                      "0.0.0.0/0 from the job's private subnets to it, and allow outbound TCP 443 "
-                      "in the job's security group and network ACL (AWS services are better "
-                      "reached through interface endpoints).%s%s",
-                      dns ? " " : "", dns ? dns : "");
-    break;
-  case NC_EGRESS_UNEXPECTED:
-    probe_remediation(p,
-                      "The job was meant to be isolated but reached %s: remove the 0.0.0.0/0 "
-                      "route to a NAT or internet gateway from the job's subnets, limit the "
-                      "security group's outbound rules to the VPC endpoints, or run the job with "
-                      "network isolation (EnableNetworkIsolation).",
-                      host);
-    break;
-  default:
-    if (outbound_advice(j->code))
-      probe_remediation(p, "%s", outbound_advice(j->code));
-    break;
+  char dns_advice[512] = "";
+  if (j->code == NC_EGRESS_BLOCKED && o->stage == OUTBOUND_DNS_FAILED &&
+      outbound_transport_code(o->code)) { /* the DNS fix too, after a space */
+    dns_advice[0] = ' ';
+    diag_fix(dns_advice + 1, sizeof dns_advice - 1, o->code, NULL, NULL);
   }
+  if (j->code != NC_EGRESS_BLOCKED && j->code != NC_EGRESS_UNEXPECTED &&
+      !outbound_transport_code(j->code))
+    return;
+  probe_fix(p, j->code, NULL, DIAG_FACTS({"host", host}, {"dns_advice", dns_advice}));
 }
 
 /* p->ctx: the target's host name, and its URL whole (the report's target is

@@ -211,9 +211,7 @@ static int env_start(struct probe *p) {
   }
   if (others == 0) {
     if (p->expect != NC_EXPECT_BLOCKED)
-      probe_remediation(p, "the container has no network: if the job needs S3, peers or AWS "
-                           "endpoints, set EnableNetworkIsolation to false in the processing "
-                           "job's NetworkConfig");
+      probe_fix(p, NC_NETWORK_ISOLATED, NULL, NULL);
     probe_finish(p, probe_judge(p, false), NC_NETWORK_ISOLATED, "isolated",
                  "no network interface but lo: the job runs with network isolation%s",
                  p->expect == NC_EXPECT_BLOCKED ? ", as its NetworkConfig asks" : "");

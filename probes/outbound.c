@@ -160,38 +160,19 @@ void outbound_describe(const struct outbound_obs *o, const char *host, char *out
   }
 }
 
-const char *outbound_advice(enum nc_code code) {
+bool outbound_transport_code(enum nc_code code) {
   switch (code) {
   case NC_DNS_NXDOMAIN:
-    return "The VPC resolver says the name does not exist: keep the VPC's DNS resolution "
-           "(enableDnsSupport) on and the job on the default resolver (AmazonProvidedDNS, the VPC "
-           "CIDR base +2); a private hosted zone or a Route 53 Resolver rule for amazonaws.com "
-           "can hide public names.";
   case NC_DNS_SERVFAIL:
-    return "The resolver failed to answer: check the DHCP options set's domain-name-servers and "
-           "any Route 53 Resolver forwarding rule for this zone.";
   case NC_DNS_REFUSED:
-    return "The resolver refused to resolve the name: a custom DNS server that serves only some "
-           "zones, or one that refuses this subnet; make it forward the name to the "
-           "AmazonProvidedDNS (the VPC CIDR base +2), or use the AmazonProvidedDNS.";
   case NC_DNS_TIMEOUT:
-    return "The resolver did not answer: the security group and network ACL must allow UDP and "
-           "TCP 53 to the VPC resolver (the VPC CIDR base +2).";
   case NC_DNS_NO_RESOLVER:
-    return "No nameserver answers: run the container with the VPC's default DNS "
-           "(AmazonProvidedDNS) in /etc/resolv.conf.";
   case NC_TLS_UNTRUSTED:
-    return "The server's certificate is not trusted: a proxy or firewall inspects TLS, or the CA "
-           "bundle is wrong; exempt this host from TLS inspection or pass the inspecting CA with "
-           "--ca-bundle (AWS_CA_BUNDLE for the AWS SDKs).";
   case NC_TLS_HANDSHAKE:
-    return "The TLS handshake failed: a firewall filtering by server name (SNI), or a proxy the "
-           "job must use (HTTPS_PROXY), is in the way.";
   case NC_TIMEOUT_BUDGET:
-    return "The deadline cut the probe short: raise --timeout, and compare the DNS and connect "
-           "timings of the other probes to find the slow step.";
+    return true;
   default:
-    return NULL;
+    return false;
   }
 }
 

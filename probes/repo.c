@@ -157,39 +157,28 @@ static const char *repo_https_outcome(struct probe *p, enum nc_code code) {
 }
 
 static void repo_remedy(struct probe *p, const struct outbound_judgement *j, const char *bucket) {
-  char deny[768];
-  const char *advice = outbound_advice(j->code);
+  char deny[768] = "", svc[96] = "";
+  const char *variant = "repo";
   switch (j->code) {
   case NC_REPO_NOT_BLOCKED:
     if (repo_deny_statement(p->cfg->region, deny, sizeof deny))
       deny[0] = '\0';
-    probe_remediation(p,
-                      "Add this statement to the S3 gateway endpoint's policy of the job's VPC "
-                      "(the AWS example policy misses the amazonlinux-2-repos-* and "
-                      "al2023-repos-* buckets of Amazon Linux 2 and 2023): %s",
-                      deny);
+    variant = NULL;
     break;
   case NC_S3_DENIED_ENDPOINT_POLICY:
-    probe_remediation(p,
-                      "The S3 endpoint policy denies s3:GetObject on arn:%s:s3:::%s/*: remove "
-                      "that Deny if this job must install Amazon Linux packages.",
-                      partition_of_region(p->cfg->region)->name, bucket);
     break;
-  case NC_S3_NO_ROUTE: {
-    char svc[96];
+  case NC_S3_NO_ROUTE:
     partition_endpoint_service("s3", p->cfg->region, svc, sizeof svc);
-    probe_remediation(p,
-                      "Add the S3 gateway endpoint (%s) to the route table of the job's subnets, "
-                      "and allow outbound TCP 443 to its prefix list in the job's security "
-                      "group.",
-                      svc);
     break;
-  }
   default:
-    if (advice)
-      probe_remediation(p, "%s", advice);
+    if (!outbound_transport_code(j->code))
+      return;
+    variant = NULL;
     break;
   }
+  probe_fix(p, j->code, variant,
+            DIAG_FACTS({"statement", deny}, {"bucket", bucket},
+                       {"partition", partition_of_region(p->cfg->region)->name}, {"service", svc}));
 }
 
 /* The probe's ctx: the repository and its bucket in the job's region. */

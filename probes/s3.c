@@ -28,18 +28,12 @@
 #include "netcheck/partition.h"
 #include "netcheck/resolve.h"
 #include "netcheck/s3.h"
+#include "netcheck/utf8.h"
 
 #define S3_BODY_CAP ((size_t)16 * 1024) /* S3 error bodies are < 2 KB; a 1-key listing too */
 #define S3_TIMEOUT_MARGIN_MS 250        /* curl must time out before the probe does */
 #define S3_RETRY_MIN_MS 1000            /* budget needed to try the next address */
 #define S3_DEFAULT_ACTION "s3:ListBucket"
-/* What a bucket policy that denies a write often tests (the usual "deny
- * unencrypted uploads" statements). */
-#define S3_WRITE_SSE_HINT                                                                          \
-  "; a bucket policy that denies uploads without SSE-KMS (a condition on "                         \
-  "s3:x-amz-server-side-encryption) or with another key (on "                                      \
-  "s3:x-amz-server-side-encryption-aws-kms-key-id) refuses the job's outputs unless "              \
-  "ProcessingOutputConfig.KmsKeyId names the key it requires"
 #define S3_URL_MAX 512
 #define S3_QUERY_MAX (3 * NC_PATH_MAX + 64) /* a prefix percent-encodes to 3x */
 
@@ -106,59 +100,6 @@ static bool s3_out_put(char *dst, size_t cap, size_t *used, const char *unit, si
   return true;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t s3_utf8_len(const unsigned char *s, size_t n) {
-  size_t want;
-  unsigned long cp;
-  if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-    want = 2;
-    cp = s[0] & 0x1fu;
-  } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-    want = 3;
-    cp = s[0] & 0x0fu;
-  } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-    want = 4;
-    cp = s[0] & 0x07u;
-  } else {
-    return 0;
-  }
-  if (n < want)
-    return 0;
-  for (size_t k = 1; k < want; k++) {
-    if ((s[k] & 0xc0u) != 0x80u)
-      return 0;
-    cp = (cp << 6) | (s[k] & 0x3fu);
-  }
-  /* overlong forms, surrogates and code points past U+10FFFF */
-  if ((want == 3 && cp < 0x800) || (want == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-      (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return want;
-}
-
-static size_t s3_utf8_encode(unsigned long cp, char out[4]) {
-  if (cp < 0x80) {
-    out[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = (char)(0xc0 | (cp >> 6));
-    out[1] = (char)(0x80 | (cp & 0x3f));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = (char)(0xe0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    out[2] = (char)(0x80 | (cp & 0x3f));
-    return 3;
-  }
-  out[0] = (char)(0xf0 | (cp >> 18));
-  out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-  out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-  out[3] = (char)(0x80 | (cp & 0x3f));
-  return 4;
-}
-
 /* Decodes the entity at s ('&' first, n bytes available) into a code point;
  * returns the entity's length, or 0 when it is not one we know. */
 static size_t s3_xml_entity(const char *s, size_t n, unsigned long *cp) {
@@ -216,6 +157,7 @@ static void s3_xml_text(const char *s, size_t n, char *dst, size_t cap) {
     size_t ulen = 1;
     size_t adv = 1;
     unsigned long cp;
+    uint32_t ucp;
     size_t elen;
     if (c == '&' && (elen = s3_xml_entity(s + i, n - i, &cp)) > 0) {
       adv = elen;
@@ -224,12 +166,12 @@ static void s3_xml_text(const char *s, size_t n, char *dst, size_t cap) {
       else if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
         unit[0] = '?';
       else
-        ulen = s3_utf8_encode(cp, unit);
+        ulen = utf8_encode((uint32_t)cp, unit);
     } else if (c < 0x20 || c == 0x7f) {
       unit[0] = ' ';
     } else if (c < 0x80) {
       unit[0] = (char)c;
-    } else if ((ulen = s3_utf8_len((const unsigned char *)s + i, n - i)) > 0) {
+    } else if ((ulen = utf8_seq((const unsigned char *)s + i, n - i, &ucp)) > 0) {
       memcpy(unit, s + i, ulen);
       adv = ulen;
     } else {
@@ -421,32 +363,22 @@ static void s3_denied_principal(const char *message, char *out, size_t len) {
 }
 
 /* The policy kinds an extended AccessDenied message can blame (other than
- * the VPC endpoint policy): the remediation reads "WHO must allow ACTION on
- * arn:PARTITION:s3:::BUCKET TAIL". */
+ * the VPC endpoint policy): what the message says, and the variant of the
+ * S3_DENIED fix template that says what must change. */
 struct s3_policy_kind {
   const char *needle;
   const char *what;
-  const char *who;
-  const char *tail;
+  const char *fix; /* variant of S3_DENIED's fix */
 };
 
 static const struct s3_policy_kind *s3_denied_policy(const char *message) {
   static const struct s3_policy_kind kinds[] = {
-      {"identity-based policy", "the execution role's IAM policy",
-       "the job's execution role's IAM policy", ", and no Deny in it may match"},
-      {"resource-based policy", "the bucket policy", "the bucket policy",
-       " to the job's execution role; if it tests aws:SourceVpce or aws:SourceVpc, it must name "
-       "this VPC's S3 endpoint or this VPC"},
-      {"service control policy", "an AWS Organizations service control policy",
-       "the service control policies of the account's organization",
-       " (ask the organization's administrators)"},
-      {"resource control policy", "an AWS Organizations resource control policy",
-       "the resource control policies of the bucket owner's organization",
-       " (ask the organization's administrators)"},
-      {"permissions boundary", "the role's permissions boundary",
-       "the execution role's permissions boundary", ""},
-      {"session policy", "the session policy",
-       "the session policy the credentials were issued with", ""},
+      {"identity-based policy", "the execution role's IAM policy", "identity"},
+      {"resource-based policy", "the bucket policy", "resource"},
+      {"service control policy", "an AWS Organizations service control policy", "scp"},
+      {"resource control policy", "an AWS Organizations resource control policy", "rcp"},
+      {"permissions boundary", "the role's permissions boundary", "boundary"},
+      {"session policy", "the session policy", "session"},
   };
   if (message == NULL)
     return NULL;
@@ -457,7 +389,7 @@ static const struct s3_policy_kind *s3_denied_policy(const char *message) {
 }
 
 /* No HTTP answer. DNS, TLS and budget advice is the same for every family
- * (outbound_advice); only "no route" has an S3-specific fix. */
+ * (the code's default fix); only "no route" has an S3-specific fix. */
 static enum nc_code s3_classify_transport(const struct s3_response_view *v, char *msg,
                                           size_t msglen, char *rem, size_t remlen) {
   const char *host = s3_or(v->host, "the S3 endpoint");
@@ -465,7 +397,6 @@ static enum nc_code s3_classify_transport(const struct s3_response_view *v, char
   const char *outcome = s3_or(v->outcome, "no answer");
   const char *err = s3_or(v->transport_error, outcome);
   enum nc_code code = (enum nc_code)v->transport;
-  const char *advice = outbound_advice(code);
 
   switch (code) {
   case NC_DNS_NXDOMAIN:
@@ -478,21 +409,13 @@ static enum nc_code s3_classify_transport(const struct s3_response_view *v, char
     break;
   case NC_S3_NO_ROUTE:
     nc_snprintf(msg, msglen, "no answer from %s at %s (%s): %s", host, addr, outcome, err);
-    if (s3_code_is(v->address_class, "inside_vpc"))
-      nc_snprintf(rem, remlen,
-                  "%s is an address inside the VPC (an S3 interface endpoint): the endpoint's "
-                  "security group must allow inbound HTTPS (443) from this subnet, and this "
-                  "subnet's security group and network ACL must allow it outbound",
-                  addr);
-    else {
+    if (s3_code_is(v->address_class, "inside_vpc")) {
+      diag_fix(rem, remlen, code, "inside_vpc", DIAG_FACTS({"address", addr}));
+    } else {
       char svc[96];
       if (partition_endpoint_service("s3", s3_or(v->region, "REGION"), svc, sizeof(svc)))
         nc_strlcpy(svc, "com.amazonaws.REGION.s3", sizeof(svc));
-      nc_snprintf(rem, remlen,
-                  "no route to S3 from this subnet: add an S3 gateway endpoint (%s) to the "
-                  "subnet's route table, or check the security group's outbound rules and the "
-                  "network ACL allow HTTPS (443) to the S3 prefix list",
-                  svc);
+      diag_fix(rem, remlen, code, NULL, DIAG_FACTS({"service", svc}));
     }
     return code;
   case NC_TLS_UNTRUSTED:
@@ -508,10 +431,9 @@ static enum nc_code s3_classify_transport(const struct s3_response_view *v, char
   default:
     nc_snprintf(msg, msglen, "%s failed for %s (%s): %s", s3_or(v->operation, "the request"), host,
                 outcome, err);
-    break;
+    return code; /* no advice for what the transport could not name */
   }
-  if (advice)
-    nc_strlcpy(rem, advice, remlen);
+  diag_fix(rem, remlen, code, NULL, NULL);
   return code;
 }
 
@@ -539,32 +461,28 @@ static enum nc_code s3_classify_denied(const struct s3_response_view *v, char *m
   char principal[256];
   char as[300] = "";
   char arn[NC_PATH_MAX + 128];
+  char hint[512] = "";
   s3_denied_action(smsg, v->write ? "s3:PutObject" : S3_DEFAULT_ACTION, action, sizeof(action));
   s3_denied_principal(smsg, principal, sizeof(principal));
   s3_resource_arn(v, arn, sizeof(arn));
   if (principal[0])
     nc_snprintf(as, sizeof(as), " (as %s)", principal);
+  if (v->write) /* what a bucket policy that denies a write often tests */
+    diag_fix(hint, sizeof(hint), NC_S3_WRITE_DENIED, "sse_hint", NULL);
+  const struct diag_fact *facts = DIAG_FACTS({"action", action}, {"arn", arn}, {"partition", part},
+                                             {"bucket", bucket}, {"sse_hint", hint});
 
   if (strcasestr(smsg, "no VPC endpoint policy allows")) {
     nc_snprintf(msg, msglen, "S3 denied %s on %s because no VPC endpoint policy allows %s%s", op,
                 bucket, action, as);
-    nc_snprintf(rem, remlen,
-                "the S3 endpoint's policy must allow %s on %s: add arn:%s:s3:::%s and "
-                "arn:%s:s3:::%s/* to the Resource list of an Allow statement in the S3 VPC "
-                "endpoint's policy (s3:ListBucket on the bucket, s3:GetObject and s3:PutObject "
-                "on its objects)",
-                action, arn, part, bucket, part, bucket);
+    diag_fix(rem, remlen, endpoint_code, NULL, facts);
     return endpoint_code;
   }
   if (strcasestr(smsg, "explicit deny in a VPC endpoint policy")) {
     nc_snprintf(msg, msglen,
                 "S3 denied %s on %s: an explicit deny in a VPC endpoint policy matches %s%s", op,
                 bucket, action, as);
-    nc_snprintf(rem, remlen,
-                "a Deny statement in the S3 VPC endpoint's policy matches %s on %s: narrow it so "
-                "that the job's buckets are not matched (the deny for the Amazon Linux "
-                "repository buckets must name only those buckets)",
-                action, arn);
+    diag_fix(rem, remlen, endpoint_code, "deny", facts);
     return endpoint_code;
   }
   if (!v->is_signed) {
@@ -574,22 +492,14 @@ static enum nc_code s3_classify_denied(const struct s3_response_view *v, char *m
                 "endpoint policy, the bucket policy or Block Public Access refused it is not "
                 "known",
                 op, bucket);
-    nc_snprintf(rem, remlen,
-                "no credentials were found, so the request was anonymous: run with the job's "
-                "execution role (the container credentials endpoint) to learn which policy "
-                "denies; the job itself needs the S3 endpoint's policy to allow s3:ListBucket on "
-                "arn:%s:s3:::%s and s3:GetObject on arn:%s:s3:::%s/*, and a bucket policy that "
-                "allows the role (and, if it tests aws:SourceVpce or aws:SourceVpc, names this "
-                "VPC's endpoint)",
-                part, bucket, part, bucket);
+    diag_fix(rem, remlen, denied_code, "anonymous", facts);
     return denied_code;
   }
   const struct s3_policy_kind *kind = s3_denied_policy(smsg);
   if (kind) {
     nc_snprintf(msg, msglen, "S3 denied %s on %s: %s does not allow %s%s", op, bucket, kind->what,
                 action, as);
-    nc_snprintf(rem, remlen, "%s must allow %s on %s%s%s", kind->who, action, arn, kind->tail,
-                v->write && strstr(kind->needle, "resource") ? S3_WRITE_SSE_HINT : "");
+    diag_fix(rem, remlen, denied_code, kind->fix, facts);
     return denied_code;
   }
   nc_snprintf(msg, msglen,
@@ -597,12 +507,7 @@ static enum nc_code s3_classify_denied(const struct s3_response_view *v, char *m
               "callers in the bucket owner's account or organization, so the VPC endpoint policy, "
               "the bucket policy and the role's IAM policy all remain candidates",
               op, bucket, s3_or(v->s3_code, "HTTP 403"), smsg[0] ? ": " : "", smsg);
-  nc_snprintf(rem, remlen,
-              "the S3 endpoint's policy must allow %s on %s; the execution role's IAM policy must "
-              "allow it too; a bucket policy that tests aws:SourceVpce or aws:SourceVpc must name "
-              "this VPC's S3 endpoint or this VPC, and a bucket in another account must grant the "
-              "role in its bucket policy%s",
-              action, arn, v->write ? S3_WRITE_SSE_HINT : "");
+  diag_fix(rem, remlen, denied_code, NULL, facts);
   return denied_code;
 }
 
@@ -617,36 +522,14 @@ static enum nc_code s3_classify_region(const struct s3_response_view *v, const c
     nc_snprintf(why, sizeof(why), "HTTP %ld", v->status);
   if (real[0]) {
     nc_snprintf(msg, msglen, "bucket %s is in %s, not in %s (%s)", bucket, real, region, why);
-    nc_snprintf(rem, remlen,
-                "S3 gateway and interface endpoints serve only buckets in their own Region: the "
-                "job runs in %s but the bucket is in %s; use a bucket in %s, or give the subnet a "
-                "path to S3 in %s (a NAT gateway: cross-Region requests do not use the endpoint); "
-                "if the job's Region is wrong, pass --region",
-                region, real, region, real);
+    diag_fix(rem, remlen, NC_S3_WRONG_REGION, NULL,
+             DIAG_FACTS({"region", region}, {"bucket_region", real}));
   } else {
     nc_snprintf(msg, msglen, "S3 redirected the request for bucket %s: it is not in %s (%s)",
                 bucket, region, why);
-    nc_snprintf(rem, remlen,
-                "S3 gateway and interface endpoints serve only buckets in their own Region: use "
-                "a bucket in %s, or pass --region with the bucket's Region",
-                region);
+    diag_fix(rem, remlen, NC_S3_WRONG_REGION, "redirect", DIAG_FACTS({"region", region}));
   }
   return NC_S3_WRONG_REGION;
-}
-
-/* Cuts an incomplete UTF-8 sequence off the end of s: what is left when
- * snprintf truncated S3's text in the middle of a character. */
-static void s3_utf8_trim(char *s) {
-  size_t n = strlen(s);
-  size_t i = n;
-  while (i > 0 && n - i < 3 && ((unsigned char)s[i - 1] & 0xc0u) == 0x80u)
-    i--;
-  if (i == 0 || (unsigned char)s[i - 1] < 0xc0u)
-    return;
-  unsigned char lead = (unsigned char)s[i - 1];
-  size_t want = lead >= 0xf0u ? 4 : lead >= 0xe0u ? 3 : 2;
-  if (n - (i - 1) < want)
-    s[i - 1] = '\0';
 }
 
 bool s3_error_is_kms(const char *code, const char *message) {
@@ -673,27 +556,17 @@ static enum nc_code s3_classify_kms(const struct s3_response_view *v, char *msg,
   s3_denied_action(smsg, "kms:GenerateDataKey", action, sizeof(action));
   nc_snprintf(msg, msglen, "S3 refused the signed %s on %s with SSE-KMS key %s (%s%s%s)",
               s3_or(v->operation, "PutObject"), bucket, key, code, smsg[0] ? ": " : "", smsg);
+  const char *variant = NULL;
   if (s3_code_is(code, "KMS.NotFoundException") || strcasestr(smsg, "invalid arn") ||
       strcasestr(smsg, "not found") || strcasestr(smsg, "does not exist"))
-    nc_snprintf(rem, remlen,
-                "S3 found no usable key %s in %s: ProcessingOutputConfig.KmsKeyId must name a "
-                "key in the bucket's Region (a key ID or alias is looked up in the role's "
-                "account; name a key in another account by its key ARN)",
-                key, s3_or(v->region, "the bucket's Region"));
+    variant = "not_found";
   else if (s3_code_is(code, "KMS.DisabledException") ||
            s3_code_is(code, "KMS.KMSInvalidStateException") || strcasestr(smsg, "disabled") ||
            strcasestr(smsg, "pending deletion"))
-    nc_snprintf(rem, remlen,
-                "the KMS key %s is disabled or pending deletion: enable it (or cancel its "
-                "deletion), or name another key in ProcessingOutputConfig.KmsKeyId",
-                key);
-  else
-    nc_snprintf(rem, remlen,
-                "the execution role needs %s on the KMS key %s, allowed by both its IAM policy "
-                "and the key policy (a key in another account must grant the role in its key "
-                "policy); outputs that SageMaker uploads in parts also need kms:Decrypt. S3 "
-                "calls KMS itself: the job needs no route to KMS",
-                action, key);
+    variant = "disabled";
+  diag_fix(rem, remlen, NC_S3_WRITE_KMS_DENIED, variant,
+           DIAG_FACTS({"key", key}, {"action", action},
+                      {"region", s3_or(v->region, "the bucket's Region")}));
   return NC_S3_WRITE_KMS_DENIED;
 }
 
@@ -722,36 +595,24 @@ static enum nc_code s3_classify_answer(const struct s3_response_view *v, char *m
                 "S3 refused the signed %s on %s because the request time differs from S3's by "
                 "more than 15 minutes (RequestTimeTooSkewed)",
                 op, bucket);
-    nc_snprintf(rem, remlen,
-                "the container's clock is wrong: fix the instance's time synchronization (the "
-                "Amazon Time Sync Service at 169.254.169.123, or NTP over UDP 123 allowed by the "
-                "security group and network ACL); the clock probe reports the measured skew");
+    diag_fix(rem, remlen, NC_CLOCK_SKEW, "s3", NULL);
     return NC_CLOCK_SKEW;
   }
   if (s3_code_is(code, "InvalidAccessKeyId") || s3_code_is(code, "InvalidToken") ||
       s3_code_is(code, "ExpiredToken") || s3_code_is(code, "TokenRefreshRequired")) {
     nc_snprintf(msg, msglen, "S3 rejected the credentials of the signed %s on %s (%s: %s)", op,
                 bucket, code, smsg);
-    nc_snprintf(rem, remlen,
-                "%s: SageMaker gives the job its execution role through the container "
-                "credentials endpoint (169.254.170.2); AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY "
-                "or AWS_SESSION_TOKEN set in the job's environment override it and must be "
-                "removed or refreshed",
-                s3_code_is(code, "InvalidAccessKeyId")
-                    ? "the access key is unknown to AWS (deleted, a placeholder, or from another "
-                      "partition)"
-                    : "the session token is expired or invalid");
+    char why[128];
+    diag_fix(why, sizeof(why), NC_CREDS_UNAVAILABLE,
+             s3_code_is(code, "InvalidAccessKeyId") ? "why_unknown_key" : "why_bad_token", NULL);
+    diag_fix(rem, remlen, NC_CREDS_UNAVAILABLE, "s3", DIAG_FACTS({"why", why}));
     return NC_CREDS_UNAVAILABLE;
   }
   if (s3_code_is(code, "SignatureDoesNotMatch") ||
       (s3_code_is(code, "AuthorizationHeaderMalformed") && !region_differs)) {
     nc_snprintf(msg, msglen, "S3 did not accept the signature of the signed %s on %s (%s: %s)", op,
                 bucket, code, smsg);
-    nc_snprintf(rem, remlen,
-                "the secret key does not belong to the access key, or something between the job "
-                "and S3 rewrote the request (an HTTP proxy changing the Host or headers): send "
-                "S3 traffic straight through the S3 gateway endpoint (add .amazonaws.com to "
-                "NO_PROXY) and check where the credentials come from");
+    diag_fix(rem, remlen, NC_S3_SIGNATURE_MISMATCH, NULL, NULL);
     return NC_S3_SIGNATURE_MISMATCH;
   }
   if (v->write && s3_error_is_kms(code, smsg))
@@ -759,9 +620,7 @@ static enum nc_code s3_classify_answer(const struct s3_response_view *v, char *m
   if (s3_code_is(code, "NoSuchBucket") || (!code[0] && status == 404)) {
     nc_snprintf(msg, msglen, "S3 says bucket %s does not exist (%s on %s: HTTP %ld)", bucket,
                 code[0] ? code : "no such bucket", op, status);
-    nc_snprintf(rem, remlen,
-                "check the bucket name in the job's S3 inputs and outputs (or --bucket and "
-                "--config): the request reached S3, so the network path works");
+    diag_fix(rem, remlen, NC_S3_NO_SUCH_BUCKET, NULL, NULL);
     return NC_S3_NO_SUCH_BUCKET;
   }
   if (s3_code_is(code, "PermanentRedirect") || s3_code_is(code, "TemporaryRedirect") ||
@@ -778,9 +637,7 @@ static enum nc_code s3_classify_answer(const struct s3_response_view *v, char *m
       nc_snprintf(msg, msglen,
                   "a proxy or gateway answered HTTP %ld for %s on %s: it could not reach S3",
                   status, op, bucket);
-      nc_snprintf(rem, remlen,
-                  "the HTTP proxy has no path to S3: reach S3 through an S3 gateway endpoint on "
-                  "the subnet's route table instead (add .amazonaws.com to NO_PROXY)");
+      diag_fix(rem, remlen, NC_S3_NO_ROUTE, "proxy", NULL);
       return NC_S3_NO_ROUTE;
     }
     nc_snprintf(msg, msglen,
@@ -809,8 +666,8 @@ enum nc_code s3_classify(const struct s3_response_view *v, char *msg, size_t msg
   msg[0] = '\0';
   rem[0] = '\0';
   enum nc_code code = s3_classify_answer(v, msg, msglen, rem, remlen);
-  s3_utf8_trim(msg);
-  s3_utf8_trim(rem);
+  utf8_trim_tail(msg);
+  utf8_trim_tail(rem);
   return code;
 }
 
@@ -1118,9 +975,9 @@ static void s3_finish_view(struct probe *p, const struct s3_response_view *v,
     nc_snprintf(where, sizeof(where), " [in %s, as its S3 URI says; the job runs in %s]", t->region,
                 p->cfg->region);
   nc_snprintf(full, sizeof(full), "%s%s%s%s", msg, suffix ? suffix : "", retried, where);
-  s3_utf8_trim(full);
+  utf8_trim_tail(full);
   if (rem[0])
-    probe_remediation(p, "%s", rem);
+    probe_set_fix(p, rem);
   probe_finish(p, verdict, code, s3_or(v->outcome, "error"), "%s", full);
 }
 
@@ -1391,7 +1248,7 @@ static int s3_start(struct probe *p) {
   st->t.dns = st->t.connect = st->t.tls = st->t.first_byte = st->t.total = -1;
   if (!partition_bucket_name_ok(t->bucket)) {
     nc_strlcpy(st->bucket, t->bucket, sizeof(st->bucket));
-    probe_remediation(p, "fix the bucket name in the job's S3 URIs, --bucket or --config");
+    probe_fix(p, NC_S3_NO_SUCH_BUCKET, "invalid_name", NULL);
     probe_finish(p, NC_VERDICT_FAIL, NC_S3_NO_SUCH_BUCKET, "invalid_bucket_name",
                  "'%s' is not a valid S3 bucket name", t->bucket);
     return 0;

@@ -251,8 +251,7 @@ static void w_finish_refused(struct probe *p, enum nc_verdict verdict, enum nc_c
                  t->bucket);
     return;
   }
-  if (rem[0])
-    probe_remediation(p, "%s", rem);
+  probe_set_fix(p, rem);
   probe_finish(p, verdict, code, outcome, "%s", msg);
 }
 
@@ -260,6 +259,7 @@ static void w_finish_refused(struct probe *p, enum nc_verdict verdict, enum nc_c
 static void w_finish(struct probe *p, struct w_state *st) {
   const struct w_plan *wp = p->ctx;
   char msg[sizeof(p->message)], rem[sizeof(p->remediation)], head[512];
+  const char *fix = NULL; /* the variant of the fix below, when there is one */
   enum nc_code code;
   enum nc_verdict verdict;
   struct s3_response_view v;
@@ -290,7 +290,6 @@ static void w_finish(struct probe *p, struct w_state *st) {
 
   code = NC_OK;
   verdict = probe_judge(p, true);
-  rem[0] = '\0';
   if (st->retried_kms) {
     /* Refused without encryption, accepted with SSE-KMS: the bucket policy
      * requires it, and this job names no key. Whether SageMaker's own upload
@@ -304,10 +303,7 @@ static void w_finish(struct probe *p, struct w_state *st) {
                 "SSE-KMS, and the job names no ProcessingOutputConfig.KmsKeyId",
                 wp->t.bucket, wp->shown_prefix, w_or(st->put.e.code, st->put.outcome),
                 st->put.e.message[0] ? ", " : "", w_reason(st->put.e.message));
-    nc_snprintf(rem, sizeof(rem),
-                "set ProcessingOutputConfig.KmsKeyId to the KMS key the bucket policy requires "
-                "(the SDK's output_kms_key), so that every upload of the job's outputs asks for "
-                "SSE-KMS; the execution role needs kms:GenerateDataKey and kms:Decrypt on it");
+    fix = "kms_required";
   } else {
     nc_snprintf(
         head, sizeof(head),
@@ -334,22 +330,22 @@ static void w_finish(struct probe *p, struct w_state *st) {
                   why, st->del.e.message[0] ? ", " : "", w_reason(st->del.e.message));
     if (code == NC_OK)
       code = NC_S3_WRITE_MARKER_KEPT;
-    if (!rem[0]) {
-      /* PREFIX/.netcheck/: where every marker of this output goes */
-      const char *dir = strstr(st->key, W_MARKER_DIR "/");
-      int dirlen = dir ? (int)(dir - st->key) + (int)strlen(W_MARKER_DIR "/") : 0;
-      nc_snprintf(rem, sizeof(rem),
-                  "nothing to fix for the job's outputs (the write works): remove the marker "
-                  "(aws s3api delete-object --bucket %s --key %s%s%s), let the role delete what "
-                  "it writes there (s3:DeleteObject%s on arn:%s:s3:::%s/%.*s*), or expire "
-                  "%.*s with a lifecycle rule; --skip s3-write turns the check off",
-                  wp->t.bucket, st->key, st->version_id[0] ? " --version-id " : "", st->version_id,
-                  st->version_id[0] ? " and s3:DeleteObjectVersion" : "", part, wp->t.bucket,
-                  dirlen, st->key, dirlen, st->key);
-    }
   }
-  if (rem[0])
-    probe_remediation(p, "%s", rem);
+  if (fix) {
+    probe_fix(p, NC_S3_WRITE_DENIED, fix, NULL);
+  } else if (code == NC_S3_WRITE_MARKER_KEPT) {
+    /* PREFIX/.netcheck/: where every marker of this output goes */
+    const char *dir = strstr(st->key, W_MARKER_DIR "/");
+    size_t dirlen = dir ? (size_t)(dir - st->key) + strlen(W_MARKER_DIR "/") : 0;
+    char dirs[sizeof(st->key)], version_arg[sizeof(st->version_id) + 16] = "";
+    nc_snprintf(dirs, sizeof(dirs), "%.*s", (int)dirlen, st->key);
+    if (st->version_id[0])
+      nc_snprintf(version_arg, sizeof(version_arg), " --version-id %s", st->version_id);
+    probe_fix(p, NC_S3_WRITE_MARKER_KEPT, NULL,
+              DIAG_FACTS({"bucket", wp->t.bucket}, {"key", st->key}, {"version_arg", version_arg},
+                         {"version_action", st->version_id[0] ? " and s3:DeleteObjectVersion" : ""},
+                         {"partition", part}, {"dir", dirs}));
+  }
   probe_finish(p, verdict, code, st->deleted ? "written_and_deleted" : "written_marker_kept", "%s",
                msg);
 }

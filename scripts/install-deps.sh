@@ -77,8 +77,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Two checkouts installing at once (or unattended-upgrades) must wait for
+  # dpkg's lock, not fail on it: apt waits up to 10 minutes for it.
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # s3rver, the S3 data plane of the emulated VPC, comes from the npm registry,

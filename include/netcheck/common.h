@@ -76,9 +76,6 @@ void nc_redact_url(const char *in, char *out, size_t len);
 /* The value of hexadecimal digit c (either case), or -1. */
 int nc_hex_digit(char c);
 
-/* Drops an incomplete UTF-8 sequence at the end of s (left by a cut). */
-void nc_utf8_trim_tail(char *s);
-
 /* errno of nc_read_file for a path that is not a regular file (Linux has no
  * EFTYPE; nothing else here returns ENOSTR). */
 #define NC_ENOTREG ENOSTR
@@ -96,11 +93,6 @@ const char *nc_read_error(int err);
 /* Natural order of names: runs of digits compare as numbers, so "algo-2"
  * sorts before "algo-10". Ties (leading zeros) fall back to strcmp. */
 int nc_natcmp(const char *a, const char *b);
-
-/* Length (1-4) of the valid UTF-8 sequence at s, NUL-terminated, with its
- * code point in *cp; 0 when the bytes there are not one (bad lead byte,
- * missing continuation, overlong form, surrogate, beyond U+10FFFF). */
-size_t nc_utf8_seq(const unsigned char *s, uint32_t *cp);
 
 /* True for the bidirectional formatting characters (U+061C, U+200E,
  * U+200F, U+202A-U+202E, U+2066-U+2069): they reorder the text around them. */

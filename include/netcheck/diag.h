@@ -62,4 +62,38 @@ const char *diag_summary(enum nc_code code);
 /* Prints docs/diagnoses.md (the same text as every explain page). */
 void diag_markdown(FILE *out);
 
+/* ---- fix templates: the one place a report's `remediation` text lives ----
+ *
+ * Every code has one or more fix templates in the diag table: the default
+ * (variant NULL) and named variants ("inside_vpc", "anonymous", ...) for
+ * the cases a probe tells apart. A template is one sentence with named
+ * slots, "{bucket}", "{region}", ...; a probe passes the facts, and
+ * diag_fix() writes the sentence. "{{" and "}}" stand for braces. */
+struct diag_fact {
+  const char *slot;  /* "bucket" for {bucket} */
+  const char *value; /* NULL counts as missing */
+};
+/* A NULL-terminated list of facts: DIAG_FACTS({"bucket", b}, {"region", r}). */
+#define DIAG_FACTS(...) ((const struct diag_fact[]){__VA_ARGS__, {NULL, NULL}})
+
+/* Writes the fix of code (variant NULL: the default) into out, its slots
+ * filled from facts (NULL-terminated; NULL = none). Returns the number of
+ * slots no fact filled (each is written as "{slot}" and counted by
+ * diag_fix_unfilled), 0 when all were filled, or -1 when the code has no
+ * such template (out is then ""). The output is cut at len on a UTF-8
+ * boundary. */
+int diag_fix(char *out, size_t len, enum nc_code code, const char *variant,
+             const struct diag_fact *facts);
+
+/* The template of code's variant (NULL: default), or NULL. */
+const char *diag_fix_template(enum nc_code code, const char *variant);
+
+/* The i-th variant name of code (the default is "" at i = 0), or NULL past
+ * the last: for tests and the docs. */
+const char *diag_fix_variant(enum nc_code code, int i);
+
+/* Renders since the process started that left a slot unfilled: tests
+ * assert it stays 0 after running a classifier. */
+unsigned diag_fix_unfilled(void);
+
 #endif

@@ -119,8 +119,8 @@ void dns_collect_addrs(const struct dns_server_result *s, int n, struct nc_addrs
 int dns_message(const char *name, const struct dns_server_result *s, int n,
                 const struct dns_eval *ev, const char *cls, int timeout_ms, char *out, size_t len);
 
-/* What to change, in VPC terms, for problem r on name. 0, or 1 when truncated;
- * "" for an answer. */
+/* What to change, in VPC terms, for problem r on name (its fix template in
+ * the diag table). 0, or -1 when a slot stayed unfilled; "" for an answer. */
 int dns_remediation(const char *name, const char *region, enum dns_result r, char *out, size_t len);
 
 /* "inside the VPC: interface endpoint" for "inside_vpc", ... */

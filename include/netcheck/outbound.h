@@ -86,9 +86,9 @@ void outbound_on_timeout(struct probe *p);
 /* probe_ops.cleanup for families using outbound_fetch. */
 void outbound_cleanup(struct probe *p);
 
-/* Advice for DNS, TLS and budget diagnoses, the same whichever family saw
- * them (a sentence or two in VPC terms); NULL for other codes. */
-const char *outbound_advice(enum nc_code code);
+/* True for the DNS, TLS and budget diagnoses, whose fix (the code's default
+ * template in the diag table) is the same whichever family saw them. */
+bool outbound_transport_code(enum nc_code code);
 
 /* Text of the first <tag>...</tag> element in an XML body of len bytes
  * (need not be NUL-terminated), entity-decoded, control characters dropped,

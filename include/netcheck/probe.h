@@ -145,6 +145,16 @@ const struct probe_family *probe_family_find(const char *name);
  * informational: fail and warn -> info). */
 void probe_finish(struct probe *p, enum nc_verdict v, enum nc_code code, const char *outcome,
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Sets the probe's remediation to the fix template of code (variant NULL:
+ * the default) with its slots filled from facts (diag_fix, diag.h): the
+ * one way a family writes a remediation. */
+void probe_fix(struct probe *p, enum nc_code code, const char *variant,
+               const struct diag_fact *facts);
+/* Sets a remediation a pure classifier already rendered with diag_fix
+ * (s3_classify); "" leaves none. */
+void probe_set_fix(struct probe *p, const char *rendered);
+/* The old printf form: only probes/peer.c still uses it (issue 17 moves it
+ * to probe_fix; then this goes). */
 void probe_remediation(struct probe *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Notes that a step of p failed for want of a local resource (err is an

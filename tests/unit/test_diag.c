@@ -292,6 +292,99 @@ static void docs_file_matches_diag_markdown(void **state) {
   free(md);
 }
 
+/* ---- fix templates ---- */
+
+/* The slots of a template ("bucket" for {bucket}), at most max. */
+static int template_slots(const char *t, char names[][32], int max) {
+  int n = 0;
+  while ((t = strchr(t, '{')) != NULL) {
+    if (t[1] == '{') {
+      t += 2;
+      continue;
+    }
+    size_t len = strcspn(t + 1, "{}");
+    assert_int_equal(t[1 + len], '}');
+    assert_true(len > 0 && len < 32);
+    if (n < max) {
+      memcpy(names[n], t + 1, len);
+      names[n][len] = '\0';
+      n++;
+    }
+    t += len + 2;
+  }
+  return n;
+}
+
+static void every_code_has_a_fix_template(void **state) {
+  (void)state;
+  for (int i = 0; i < NC_CODE_COUNT; i++) {
+    const char *t = diag_fix_template((enum nc_code)i, NULL);
+    if (!t)
+      fail_msg("%s has no fix template", diag_name((enum nc_code)i));
+    if (i != NC_OK && !t[0])
+      fail_msg("%s has an empty fix template", diag_name((enum nc_code)i));
+  }
+  assert_string_equal(diag_fix_template(NC_OK, NULL), "");
+  assert_null(diag_fix_template(NC_S3_DENIED, "no-such-variant"));
+  assert_null(diag_fix_template(NC_CODE_COUNT, NULL));
+}
+
+/* Every template of every code, rendered with a fact for each of its slots,
+ * leaves no slot unfilled; rendered with none, it reports each one. */
+static void every_template_renders_with_its_slots_filled(void **state) {
+  (void)state;
+  int templates = 0;
+  for (int i = 0; i < NC_CODE_COUNT; i++) {
+    const char *variant;
+    for (int k = 0; (variant = diag_fix_variant((enum nc_code)i, k)) != NULL; k++) {
+      const char *t = diag_fix_template((enum nc_code)i, variant);
+      char names[16][32];
+      struct diag_fact facts[17];
+      char out[2048];
+      int n = template_slots(t, names, 16);
+      assert_true(n <= 16);
+      for (int f = 0; f < n; f++)
+        facts[f] = (struct diag_fact){names[f], "VALUE"};
+      facts[n] = (struct diag_fact){NULL, NULL};
+      unsigned before = diag_fix_unfilled();
+      if (diag_fix(out, sizeof(out), (enum nc_code)i, variant, facts) != 0)
+        fail_msg("%s/%s left a slot unfilled: %s", diag_name((enum nc_code)i), variant, out);
+      assert_null(strchr(out, '{'));
+      assert_true(strlen(out) < sizeof(out) - 1); /* a template fits a remediation */
+      assert_int_equal(diag_fix_unfilled(), before);
+      if (n > 0) {
+        int missing = diag_fix(out, sizeof(out), (enum nc_code)i, variant, NULL);
+        assert_true(missing > 0);
+        assert_non_null(strchr(out, '{'));
+        assert_int_equal(diag_fix_unfilled(), before + 1);
+      }
+      templates++;
+    }
+  }
+  assert_true(templates > NC_CODE_COUNT);
+}
+
+static void fix_renderer_fills_escapes_and_cuts(void **state) {
+  (void)state;
+  char out[64];
+  /* a code like S3_WRITE_DENIED uses S3_DENIED's variants */
+  assert_non_null(diag_fix_template(NC_S3_WRITE_DENIED, "anonymous"));
+  assert_int_equal(diag_fix(out, sizeof(out), NC_S3_WRONG_REGION, "redirect",
+                            DIAG_FACTS({"region", "eu-west-1"}, {"unused", "x"})),
+                   0);
+  assert_string_equal(out, "S3 gateway and interface endpoints serve only buckets in their ");
+  assert_int_equal(diag_fix(out, sizeof(out), NC_S3_DENIED, "missing", NULL), -1);
+  assert_string_equal(out, "");
+  /* the output is cut at the buffer size */
+  char small[8];
+  assert_int_equal(diag_fix(small, sizeof(small), NC_PEER_NOT_NETCHECK, NULL,
+                            DIAG_FACTS({"port", "1"}, {"peer", "p"})),
+                   0);
+  assert_string_equal(small, "Another");
+  assert_int_equal(diag_fix(small, 1, NC_PEER_NOT_NETCHECK, NULL, NULL), 2);
+  assert_string_equal(small, "");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_code_has_an_upper_case_name),
@@ -309,6 +402,9 @@ int main(void) {
       cmocka_unit_test(clock_page_states_the_thresholds),
       cmocka_unit_test(markdown_has_one_section_per_code_in_enum_order),
       cmocka_unit_test(docs_file_matches_diag_markdown),
+      cmocka_unit_test(every_code_has_a_fix_template),
+      cmocka_unit_test(every_template_renders_with_its_slots_filled),
+      cmocka_unit_test(fix_renderer_fills_escapes_and_cuts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -788,6 +788,12 @@ static void test_dns_probes_need_no_credentials(void **state) {
   free(cfg);
 }
 
+/* Runs last: no remediation above left a slot of its fix template unfilled. */
+static void test_no_fix_left_a_slot_unfilled(void **state) {
+  (void)state;
+  assert_int_equal(diag_fix_unfilled(), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_answer_gives_every_address),
@@ -835,6 +841,7 @@ int main(void) {
       cmocka_unit_test(test_plan_names_leave_dotted_buckets_to_the_regional_name),
       cmocka_unit_test(test_plan_is_empty_when_dns_is_skipped),
       cmocka_unit_test(test_dns_probes_need_no_credentials),
+      cmocka_unit_test(test_no_fix_left_a_slot_unfilled),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -186,9 +186,9 @@ static void test_describe_names_host_address_and_status(void **state) {
 
 static void test_advice_covers_dns_and_tls_codes_only(void **state) {
   (void)state;
-  assert_non_null(outbound_advice(NC_DNS_NXDOMAIN));
-  assert_non_null(outbound_advice(NC_TLS_UNTRUSTED));
-  assert_null(outbound_advice(NC_REPO_NOT_BLOCKED));
+  assert_true(outbound_transport_code(NC_DNS_NXDOMAIN));
+  assert_true(outbound_transport_code(NC_TLS_UNTRUSTED));
+  assert_false(outbound_transport_code(NC_REPO_NOT_BLOCKED));
 }
 
 /* ---- outbound: parsing ---- */

@@ -821,6 +821,13 @@ static void test_remediations_use_the_partition(void **state) {
   assert_non_null(strstr(rem, "cn.com.amazonaws.cn-north-1.s3"));
 }
 
+/* Runs last: no remediation written by the classifier above left a slot of
+ * its fix template unfilled. */
+static void test_no_fix_left_a_slot_unfilled(void **state) {
+  (void)state;
+  assert_int_equal(diag_fix_unfilled(), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_write_denied_by_the_endpoint_policy),
@@ -884,6 +891,7 @@ int main(void) {
       cmocka_unit_test(test_clock_leap_days),
       cmocka_unit_test(test_clock_accepts_leap_second_inside_range),
       cmocka_unit_test(test_clock_rejects_malformed_dates),
+      cmocka_unit_test(test_no_fix_left_a_slot_unfilled),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@
 #include "netcheck/diag.h"
 #include "netcheck/probe.h"
 #include "netcheck/report.h"
+#include "netcheck/utf8.h"
 
 /* The families themselves (probes/families.c lists them). */
 extern const struct probe_family dns_family, s3_family, peer_family;
@@ -203,8 +204,8 @@ static void test_abort_message_is_at_most_200_bytes(void **state) {
   assert_non_null(strstr(line, ": DNS_NXDOMAIN dns:bbb"));
   assert_non_null(strstr(line, "; report s3://nc-"));
   assert_int_equal(strcmp(line + n - 9, "hhhh.json"), 0);
-  for (size_t i = 0; i < n; i += nc_utf8_seq((const unsigned char *)line + i, &cp))
-    assert_true(nc_utf8_seq((const unsigned char *)line + i, &cp) > 0);
+  for (size_t i = 0; i < n; i += utf8_seq((const unsigned char *)line + i, n - i, &cp))
+    assert_true(utf8_seq((const unsigned char *)line + i, n - i, &cp) > 0);
   assert_null(strchr(line, '\n'));
 }
 
