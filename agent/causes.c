@@ -427,10 +427,10 @@ static void mx_missing(struct cs_mx *x) {
     char key[96];
     struct cause *c;
     bool never;
-    if (m->reports[h])
+    if (m->reports[h].root)
       continue;
     for (int p = 0; p < x->n; p++) {
-      if (p == h || !m->reports[p])
+      if (p == h || !m->reports[p].root)
         continue;
       if (x->state[MX_AT(x, p, h)] == LK_OK)
         ok++;
@@ -797,9 +797,9 @@ static void mx_assign_probes(struct cs_mx *x) {
   qsort(names, (size_t)x->n, sizeof(*names), mx_name_cmp);
   for (int h = 0; h < x->n; h++) {
     const cJSON *p;
-    if (!m->reports[h])
+    if (!m->reports[h].root)
       continue;
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(m->reports[h], "probes")) {
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(m->reports[h].root, "probes")) {
       struct mx_name want = {causes_str(p, "target"), -1};
       const struct mx_name *t;
       int ci = -1;
@@ -840,7 +840,7 @@ int causes_of_merge(struct causes *cs, const struct causes_job *m) {
     goto done;
   }
   for (int h = 0; h < x.n; h++) {
-    const cJSON *r = m->reports[h];
+    const cJSON *r = m->reports[h].root;
     x.active[h] = true;
     if (!r)
       continue;

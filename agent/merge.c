@@ -354,13 +354,13 @@ static int mg_host_cmp(const void *a, const void *b) {
 /* The causes of the whole job, from causes.c's view of the merge. 0 or -1. */
 static int mg_causes(struct merge *m) {
   size_t n = (size_t)m->n_hosts, nn = n * n;
-  const cJSON **reports = calloc(n ? n : 1, sizeof *reports);
+  struct causes_report *reports = calloc(n ? n : 1, sizeof *reports);
   struct causes_link *links = calloc(nn ? nn : 1, sizeof *links);
   struct causes_job job = {.hosts = m->hosts, .n_hosts = m->n_hosts};
   int rc = -1;
   if (reports && links) {
     for (size_t h = 0; h < n; h++)
-      reports[h] = m->report_of[h] >= 0 ? m->reports[m->report_of[h]].root : NULL;
+      reports[h].root = m->report_of[h] >= 0 ? m->reports[m->report_of[h]].root : NULL;
     for (size_t i = 0; i < nn; i++)
       links[i] = (struct causes_link){m->cells[i].code, m->cells[i].verdict};
     job.reports = reports;

@@ -92,10 +92,13 @@ struct causes_link {
   const char *code;    /* diagnosis of this direction; NULL = no result */
   const char *verdict; /* pass, fail, warn, skip, missing, no_report */
 };
+struct causes_report {
+  const struct cJSON *root; /* NULL = no report from this host */
+};
 struct causes_job {
   const char **hosts;
   int n_hosts;
-  const struct cJSON *const *reports;
+  const struct causes_report *reports; /* per host */
   const struct causes_link *links;
 };
 
