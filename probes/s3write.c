@@ -258,7 +258,7 @@ static void w_finish_refused(struct probe *p, enum nc_verdict verdict, enum nc_c
 /* Finishes the probe from what happened. */
 static void w_finish(struct probe *p, struct w_state *st) {
   const struct w_plan *wp = p->ctx;
-  char msg[sizeof(p->message)], rem[sizeof(p->remediation)], head[512];
+  char msg[sizeof(p->message)], head[512];
   const char *fix = NULL; /* the variant of the fix below, when there is one */
   enum nc_code code;
   enum nc_verdict verdict;
@@ -271,6 +271,7 @@ static void w_finish(struct probe *p, struct w_state *st) {
   if (!st->written) {
     /* The write was refused, or never got an answer: the diagnosis of the
      * (first) PutObject's answer. */
+    char rem[sizeof(p->remediation)];
     if (st->put.status == 0 && st->put.outcome[0] == '\0')
       nc_strlcpy(st->put.outcome, "timeout", sizeof(st->put.outcome));
     w_view(p, st, &st->put, "PutObject", &v);
