@@ -171,17 +171,6 @@ void probe_set_fix(struct probe *p, const char *rendered) {
   scrub(p->remediation);
 }
 
-void probe_remediation(struct probe *p, const char *fmt, ...) {
-  va_list ap;
-  if (p->state == NC_PROBE_DONE && p->code == NC_LOCAL_RESOURCE)
-    return; /* a family's network advice does not apply */
-  va_start(ap, fmt);
-  vsnprintf(p->remediation, sizeof p->remediation, fmt, ap);
-  va_end(ap);
-  utf8_trim_tail(p->remediation);
-  scrub(p->remediation);
-}
-
 struct cJSON *probe_details(struct probe *p) {
   if (!p->details)
     p->details = cJSON_CreateObject();

@@ -766,3 +766,29 @@ void sigv4_signed_free(struct sigv4_signed *out) {
   out->canonical_request = NULL;
   out->string_to_sign = NULL;
 }
+
+int sigv4_header_lines(const struct sigv4_signed *sig, const struct aws_creds *c,
+                       bool content_sha256, struct sigv4_lines *out) {
+  int n = 0, trunc = 0;
+  memset(out, 0, sizeof(*out));
+  trunc |= nc_snprintf(out->date, sizeof(out->date), "X-Amz-Date: %s", sig->amz_date);
+  out->lines[n++] = out->date;
+  if (content_sha256) {
+    trunc |=
+        nc_snprintf(out->sha, sizeof(out->sha), "X-Amz-Content-SHA256: %s", sig->content_sha256);
+    out->lines[n++] = out->sha;
+  }
+  if (c->session_token[0]) {
+    trunc |=
+        nc_snprintf(out->token, sizeof(out->token), "X-Amz-Security-Token: %s", c->session_token);
+    out->lines[n++] = out->token;
+  }
+  trunc |= nc_snprintf(out->auth, sizeof(out->auth), "Authorization: %s", sig->authorization);
+  out->lines[n++] = out->auth;
+  out->lines[n] = NULL;
+  if (trunc) {
+    explicit_bzero(out, sizeof(*out));
+    return -1;
+  }
+  return 0;
+}

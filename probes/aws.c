@@ -20,6 +20,7 @@
 #include "netcheck/partition.h"
 #include "netcheck/probe.h"
 #include "netcheck/proxy.h"
+#include "netcheck/xml.h"
 
 #define AWS_STS_BODY "Action=GetCallerIdentity&Version=2011-06-15"
 #define AWS_STS_CONTENT_TYPE "application/x-www-form-urlencoded; charset=utf-8"
@@ -73,17 +74,17 @@ void aws_sts_classify(long status, const char *body, size_t len, struct sts_answ
   if (!body)
     len = 0;
   if (status == 200) {
-    if (!outbound_xml_text(body, len, "Arn", out->arn, sizeof out->arn) && out->arn[0]) {
+    if (!xml_text(body, len, "Arn", out->arn, sizeof out->arn) && out->arn[0]) {
       out->verdict = NC_VERDICT_PASS;
-      outbound_xml_text(body, len, "Account", out->account, sizeof out->account);
+      xml_text(body, len, "Account", out->account, sizeof out->account);
     } else {
       nc_strlcpy(out->error_message, "the answer has no <Arn>: not STS?",
                  sizeof out->error_message);
     }
     return;
   }
-  outbound_xml_text(body, len, "Code", out->error_code, sizeof out->error_code);
-  outbound_xml_text(body, len, "Message", out->error_message, sizeof out->error_message);
+  xml_text(body, len, "Code", out->error_code, sizeof out->error_code);
+  xml_text(body, len, "Message", out->error_message, sizeof out->error_message);
   for (size_t i = 0; i < NC_ARRAY_LEN(aws_sts_creds_errors); i++)
     if (!strcmp(out->error_code, aws_sts_creds_errors[i])) {
       out->verdict = NC_VERDICT_FAIL;
@@ -230,12 +231,12 @@ static int aws_sts_send(struct probe *p, const char *url, const struct aws_creds
   struct sigv4_request sr;
   struct sigv4_signed sig;
   struct http_req rq;
-  char h_date[64], h_auth[sizeof sig.authorization + 32];
-  char h_token[sizeof c->session_token + 32];
+  struct sigv4_lines sl;
   int n = 0, rc = -1;
   memset(&sr, 0, sizeof sr);
   memset(&sig, 0, sizeof sig);
   memset(&rq, 0, sizeof rq);
+  memset(&sl, 0, sizeof sl);
   sr.method = "POST";
   sr.path = "/";
   sr.query = "";
@@ -254,20 +255,14 @@ static int aws_sts_send(struct probe *p, const char *url, const struct aws_creds
   rq.body_len = strlen(AWS_STS_BODY);
   rq.body_cap = AWS_STS_BODY_CAP;
   rq.headers[n++] = "Content-Type: " AWS_STS_CONTENT_TYPE;
-  if (nc_snprintf(h_date, sizeof h_date, "X-Amz-Date: %s", sig.amz_date) ||
-      nc_snprintf(h_auth, sizeof h_auth, "Authorization: %s", sig.authorization))
+  if (sigv4_header_lines(&sig, c, false, &sl))
     goto done;
-  rq.headers[n++] = h_date;
-  if (c->session_token[0]) {
-    if (nc_snprintf(h_token, sizeof h_token, "X-Amz-Security-Token: %s", c->session_token))
-      goto done;
-    rq.headers[n++] = h_token;
-  }
-  rq.headers[n++] = h_auth;
+  for (int i = 0; sl.lines[i]; i++)
+    rq.headers[n++] = sl.lines[i];
   rq.headers[n] = NULL;
   rc = outbound_fetch(p, &rq, NC_AWS_ENDPOINT_UNREACHABLE, aws_on_result, NULL);
 done:
-  explicit_bzero(h_token, sizeof h_token);
+  explicit_bzero(&sl, sizeof sl);
   sigv4_signed_free(&sig);
   return rc;
 }

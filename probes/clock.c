@@ -18,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "netcheck/clock.h"
 #include "netcheck/common.h"
 #include "netcheck/http.h"
 #include "netcheck/outbound.h"

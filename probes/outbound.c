@@ -292,52 +292,6 @@ void outbound_cleanup(struct probe *p) {
 
 /* ---- parsing ---- */
 
-static const struct {
-  const char *name;
-  char c;
-} outbound_entities[] = {
-    {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''},
-};
-
-int outbound_xml_text(const char *body, size_t len, const char *tag, char *out, size_t outlen) {
-  char open[OUTBOUND_TAG_MAX + 3], close[OUTBOUND_TAG_MAX + 4];
-  const char *s, *e;
-  size_t n = 0;
-  if (!body || !outlen || nc_snprintf(open, sizeof open, "<%s>", tag) ||
-      nc_snprintf(close, sizeof close, "</%s>", tag))
-    return -1;
-  out[0] = '\0';
-  s = memmem(body, len, open, strlen(open));
-  if (!s)
-    return -1;
-  s += strlen(open);
-  e = memmem(s, len - (size_t)(s - body), close, strlen(close));
-  if (!e)
-    return -1;
-  while (s < e && n + 1 < outlen) {
-    char ch = *s++;
-    if (ch == '&') {
-      size_t k;
-      for (k = 0; k < NC_ARRAY_LEN(outbound_entities); k++) {
-        size_t el = strlen(outbound_entities[k].name);
-        if ((size_t)(e - (s - 1)) >= el && !memcmp(s - 1, outbound_entities[k].name, el)) {
-          ch = outbound_entities[k].c;
-          s += el - 1;
-          break;
-        }
-      }
-    }
-    /* Network text goes into a JSON report and a terminal: printable ASCII only. */
-    if (ch == '\t' || ch == '\n' || ch == '\r')
-      ch = ' ';
-    else if ((unsigned char)ch < 0x20 || (unsigned char)ch > 0x7e)
-      ch = '?';
-    out[n++] = ch;
-  }
-  out[n] = '\0';
-  return 0;
-}
-
 int outbound_url_host(const char *url, char *host, size_t hostlen) {
   const char *s;
   size_t n;

@@ -17,6 +17,7 @@
 #include "netcheck/partition.h"
 #include "netcheck/probe.h"
 #include "netcheck/proxy.h"
+#include "netcheck/xml.h"
 
 #define REPO_BODY_CAP 8192 /* a mirror.list is a few lines */
 #define REPO_URL_MAX 512
@@ -204,7 +205,7 @@ static void repo_on_result(struct probe *p, const struct outbound_obs *o, void *
     nc_strlcpy(host, p->target, sizeof host);
   s3code[0] = '\0';
   if (o->stage == OUTBOUND_ANSWERED && r && r->body &&
-      !outbound_xml_text(r->body, r->body_len, "Code", s3code, sizeof s3code))
+      !xml_text(r->body, r->body_len, "Code", s3code, sizeof s3code))
     cJSON_AddStringToObject(d, "s3_error", s3code);
   repo_judge(p, o, &j);
   outbound_describe(o, host, what, sizeof what);

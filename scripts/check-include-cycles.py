@@ -2,7 +2,8 @@
 """check-include-cycles.py - the module include graph of netcheck has no cycle (make lint-layers).
 
 A module is a .c/.h pair with the same name: agent/engine.c with include/netcheck/engine.h,
-probes/s3.c with include/netcheck/s3.h. A header without a .c (creds_probe.h) or a .c without a
+probes/s3.c with include/netcheck/s3.h; agent/X_int.h, the private header of a module
+split over several files, belongs to X. A header without a .c (creds_probe.h) or a .c without a
 header (probes/families.c) is a module on its own; when agent/ and probes/ both have X.c,
 agent/X.c pairs with X.h and probes/X.c stands alone. There is an edge X -> Y when X.c or X.h
 includes Y.h ("netcheck/Y.h" or "Y.h"). A cycle means two modules know each other both ways
@@ -33,7 +34,9 @@ def files(root, d, ext):
 def modules(root):
     """Maps each file (relative path) to its module name."""
     headers = {stem(h): h for d in HEADER_DIRS for h in files(root, d, ".h")}
-    owner = {h: stem(h) for h in headers.values()}
+    # X_int.h is module X's private header (agent/config_int.h): part of X.
+    owner = {h: stem(h)[:-4] if stem(h).endswith("_int") and stem(h)[:-4] in headers else stem(h)
+             for h in headers.values()}
     sources = [c for d in SOURCE_DIRS for c in files(root, d, ".c")]
     for c in sources:
         s = stem(c)

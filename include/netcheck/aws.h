@@ -105,6 +105,22 @@ struct sigv4_signed {
 int sigv4_sign(const struct sigv4_request *rq, const struct aws_creds *c, struct sigv4_signed *out);
 void sigv4_signed_free(struct sigv4_signed *out);
 
+/* The header lines that carry a signature, as every signed request here
+ * sends them: "X-Amz-Date: ...", "X-Amz-Content-SHA256: ..." when
+ * content_sha256 (S3), "X-Amz-Security-Token: ..." when c has a session
+ * token, then "Authorization: ...". lines is NULL-terminated and points into
+ * the struct, which holds the token: wipe it (explicit_bzero) after use. */
+struct sigv4_lines {
+  char date[48];
+  char sha[96];
+  char token[sizeof(((struct aws_creds *)0)->session_token) + 32];
+  char auth[sizeof(((struct sigv4_signed *)0)->authorization) + 32];
+  const char *lines[5];
+};
+/* 0, or -1 when a line does not fit (out is then wiped). */
+int sigv4_header_lines(const struct sigv4_signed *sig, const struct aws_creds *c,
+                       bool content_sha256, struct sigv4_lines *out);
+
 /* URI-encodes per SigV4 (unreserved A-Za-z0-9-._~ kept, every other byte
  * as %XY in uppercase hex, '%' included); encode_slash false keeps '/'.
  * Returns 0, or -1 when out is too small. */

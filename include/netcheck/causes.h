@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 struct cJSON;
+struct merge;
 
 enum cause_pattern {
   CAUSE_PROBES,        /* probes of one code (DNS: of the resolver) on one host or more */
@@ -85,27 +86,10 @@ void causes_free(struct causes *cs);
  * host names the host (borrowed). 0, or -1 when out of memory. */
 int causes_of_host(struct causes *cs, const char *host, const struct cJSON *probes);
 
-/* What the job's view reads of a merge (merge.c fills it in; causes.c does
- * not know struct merge): the hosts in natural order, each host's report
- * (NULL = none) and the peer matrix, n_hosts x n_hosts, row = from. */
-struct causes_link {
-  const char *code;    /* diagnosis of this direction; NULL = no result */
-  const char *verdict; /* pass, fail, warn, skip, missing, no_report */
-};
-struct causes_report {
-  const struct cJSON *root; /* NULL = no report from this host */
-};
-struct causes_job {
-  const char **hosts;
-  int n_hosts;
-  const struct causes_report *reports; /* per host */
-  const struct causes_link *links;
-};
-
 /* The job's view: every report's failures grouped, merged across hosts by
- * code and target, and the peer matrix of m read by pattern (merge_build
- * calls it). 0, or -1 when out of memory. */
-int causes_of_merge(struct causes *cs, const struct causes_job *m);
+ * code and target, and the peer matrix of m read by pattern. m must have
+ * been built (merge_build). 0, or -1 when out of memory. */
+int causes_of_merge(struct causes *cs, const struct merge *m);
 
 /* "pass", "warn" or "fail": the verdict the causes make. */
 const char *causes_verdict(const struct causes *cs);

@@ -90,11 +90,6 @@ void outbound_cleanup(struct probe *p);
  * template in the diag table) is the same whichever family saw them. */
 bool outbound_transport_code(enum nc_code code);
 
-/* Text of the first <tag>...</tag> element in an XML body of len bytes
- * (need not be NUL-terminated), entity-decoded, control characters dropped,
- * truncated to out's size. Returns 0, or -1 when absent. Pure. */
-int outbound_xml_text(const char *body, size_t len, const char *tag, char *out, size_t outlen);
-
 /* Host part of an http(s) URL ("https://host:443/x" -> "host"). 0 or -1. */
 int outbound_url_host(const char *url, char *host, size_t hostlen);
 

@@ -153,9 +153,6 @@ void probe_fix(struct probe *p, enum nc_code code, const char *variant,
 /* Sets a remediation a pure classifier already rendered with diag_fix
  * (s3_classify); "" leaves none. */
 void probe_set_fix(struct probe *p, const char *rendered);
-/* The old printf form: only probes/peer.c still uses it (issue 17 moves it
- * to probe_fix; then this goes). */
-void probe_remediation(struct probe *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Notes that a step of p failed for want of a local resource (err is an
  * errno for which nc_resource_errno holds; any other err is ignored): the

@@ -1,17 +1,15 @@
 /*
- * s3.h - what the s3, s3-write and clock families share (probes/s3.c,
- * probes/s3write.c, probes/clock.c): S3's XML error bodies, the diagnosis of
- * an S3 answer, the HTTP Date header, where a bucket is reached (struct
- * s3_target) and the signed request headers. Nothing here touches the
- * network, so the unit tests and the fuzz targets call these directly with
- * recorded S3 bodies.
+ * s3.h - what the s3 and s3-write families share (probes/s3answer.c,
+ * probes/s3.c, probes/s3write.c): S3's XML error bodies, the diagnosis of
+ * an S3 answer, where a bucket is reached (struct s3_target) and the signed
+ * request headers. Nothing here touches the network, so the unit tests and
+ * the fuzz targets call these directly with recorded S3 bodies.
  */
 #ifndef NETCHECK_S3_H
 #define NETCHECK_S3_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
 
 #include "netcheck/aws.h"
 #include "netcheck/config.h"
@@ -45,6 +43,9 @@ int s3_parse_error_xml(const char *buf, size_t len, struct s3_error *out);
 /* <KeyCount> of a ListObjectsV2 <ListBucketResult> body, same rules as above.
  * Returns 0 and sets *key_count, or -1 when absent or not a number. */
 int s3_parse_key_count(const char *buf, size_t len, long *key_count);
+
+/* True when s has the shape of a region name ("eu-west-1"). */
+bool s3_region_ok(const char *s);
 
 /* Region named by an S3 endpoint host ("b.s3.eu-west-1.amazonaws.com",
  * "s3-eu-west-1.amazonaws.com", "s3.dualstack.eu-west-1.amazonaws.com").
@@ -137,10 +138,7 @@ void s3_locations_details(struct cJSON *d, const struct nc_config *cfg, const in
 #define S3_MAX_EXTRA_HEADERS 4
 struct s3_signed_headers {
   char host[340];
-  char date[48];
-  char sha[96];
-  char token[sizeof(((struct aws_creds *)0)->session_token) + 32];
-  char auth[1100];
+  struct sigv4_lines sig;                 /* the lines that carry the signature */
   char extra[S3_MAX_EXTRA_HEADERS][2200]; /* "Name: value" (a KMS key ARN is up to 2048) */
   const char *lines[NC_HTTP_MAX_HEADERS + 1];
   bool is_signed;
@@ -150,17 +148,5 @@ struct s3_signed_headers {
 int s3_sign_headers(struct s3_signed_headers *h, const struct aws_creds *c, const char *method,
                     const char *host, const char *path, const char *query, const char *region,
                     const struct sigv4_header *extra, size_t n_extra);
-
-/* ---- clock probe ---- */
-
-#define CLOCK_WARN_SECONDS 60  /* above: warn */
-#define CLOCK_FAIL_SECONDS 300 /* above: CLOCK_SKEW (SigV4 itself refuses 900) */
-
-/* Parses an HTTP Date (RFC 7231 7.1.1.1): the IMF-fixdate
- * "Sun, 06 Nov 1994 08:49:37 GMT", and the obsolete RFC 850 and asctime
- * forms recipients must accept. Locale-independent; surrounding blanks
- * allowed; day names are checked for form, not against the date.
- * Returns 0 and the UTC time in *out, or -1. */
-int clock_parse_http_date(const char *s, time_t *out);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * fuzz.h - what the libFuzzer targets of tests/fuzz/ share: a check that
+ * fuzz.h - what the libFuzzer targets of tests/fuzz/ share: their set-up
+ * (FUZZ_SETUP, FUZZ_SETUP_CONFIG), a check that
  * aborts (libFuzzer reports the abort as a crash and keeps the input), a
  * NUL-terminated copy of the input for the parsers that take C strings, and
  * contract checks on the strings a parser hands back. Built by mk/fuzz.mk.
@@ -18,6 +19,7 @@
 #include "netcheck/config.h"
 #include "netcheck/partition.h"
 #include "netcheck/probe.h"
+#include "netcheck/utf8.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -57,33 +59,9 @@ static inline bool fuzz_terminated(const char *s, size_t cap) { return memchr(s,
 static inline bool fuzz_printable_utf8(const char *s) {
   const unsigned char *p = (const unsigned char *)s;
   while (*p) {
-    size_t n;
-    unsigned long cp;
-    if (*p < 0x20 || *p == 0x7f)
-      return false;
-    if (*p < 0x80) {
-      p++;
-      continue;
-    }
-    if (*p >= 0xc2 && *p <= 0xdf) {
-      n = 2;
-      cp = *p & 0x1fu;
-    } else if (*p >= 0xe0 && *p <= 0xef) {
-      n = 3;
-      cp = *p & 0x0fu;
-    } else if (*p >= 0xf0 && *p <= 0xf4) {
-      n = 4;
-      cp = *p & 0x07u;
-    } else {
-      return false;
-    }
-    for (size_t k = 1; k < n; k++) {
-      if ((p[k] & 0xc0u) != 0x80u)
-        return false;
-      cp = (cp << 6) | (p[k] & 0x3fu);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
+    uint32_t cp;
+    size_t n = utf8_seq(p, SIZE_MAX, &cp);
+    if (n == 0 || cp < 0x20 || cp == 0x7f)
       return false;
     p += n;
   }
@@ -188,5 +166,24 @@ static inline void fuzz_check_plan(const struct nc_config *cfg) {
   }
   plan_free(&pl);
 }
+
+/* The set-up every target shares, as its LLVMFuzzerInitialize: netcheck's
+ * log silenced, then the target's own statements, if any. Used at file
+ * scope without a semicolon: FUZZ_SETUP() or FUZZ_SETUP(stmt; stmt). */
+#define FUZZ_SETUP(...)                                                                            \
+  int LLVMFuzzerInitialize(int *argc, char ***argv) {                                              \
+    (void)argc;                                                                                    \
+    (void)argv;                                                                                    \
+    fuzz_quiet();                                                                                  \
+    __VA_ARGS__;                                                                                   \
+    return 0;                                                                                      \
+  }
+
+/* A target over the configuration parsers: `base` holds the defaults every
+ * input starts from (fuzz_config_defaults), `cfg` the copy an input is
+ * parsed into. */
+#define FUZZ_SETUP_CONFIG()                                                                        \
+  static struct nc_config base, cfg;                                                               \
+  FUZZ_SETUP(fuzz_config_defaults(&base))
 
 #endif

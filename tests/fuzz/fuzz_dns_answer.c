@@ -13,12 +13,7 @@
 
 #include "netcheck/dns.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_quiet();
-  return 0;
-}
+FUZZ_SETUP()
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const int statuses[] = {ARES_SUCCESS,      ARES_ENODATA,  ARES_ENOTFOUND,

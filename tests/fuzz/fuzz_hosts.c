@@ -24,12 +24,7 @@ static void check_addrs(const struct nc_addrs *a, int n) {
     FUZZ_CHECK(strcmp(a->source, "hosts") == 0);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_quiet();
-  return 0;
-}
+FUZZ_SETUP()
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct nc_addrs out;

@@ -1,5 +1,5 @@
 /*
- * fuzz_http_date.c - clock_parse_http_date() (s3.h) on arbitrary Date
+ * fuzz_http_date.c - clock_parse_http_date() (clock.h) on arbitrary Date
  * header values. A date it accepts is a real calendar date: printed back
  * as an IMF-fixdate, it parses to the same time.
  */
@@ -7,14 +7,10 @@
 
 #include <time.h>
 
+#include "netcheck/clock.h"
 #include "netcheck/s3.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_quiet();
-  return 0;
-}
+FUZZ_SETUP()
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   time_t t;

@@ -15,15 +15,13 @@
 
 static FILE *devnull;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_quiet();
+static void open_devnull(void) {
   devnull = fopen("/dev/null", "w");
   if (!devnull)
     abort();
-  return 0;
 }
+
+FUZZ_SETUP(open_devnull())
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct merge m;

@@ -68,6 +68,8 @@ static void feed(const uint8_t *data, size_t size, size_t piece, uint8_t *out,
   }
 }
 
+FUZZ_SETUP()
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct peerproto_frame f;
   struct feed_result whole, split;

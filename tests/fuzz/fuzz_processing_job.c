@@ -9,15 +9,7 @@
 #include "netcheck/dns.h"
 #include "netcheck/report.h"
 
-static struct nc_config base, cfg;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_quiet();
-  fuzz_config_defaults(&base);
-  return 0;
-}
+FUZZ_SETUP_CONFIG()
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char err[256] = "";

@@ -5,7 +5,7 @@
  */
 #include "fuzz.h"
 
-static struct nc_config base, cfg;
+FUZZ_SETUP_CONFIG()
 
 /* config.h: [A-Za-z0-9._-], no leading dot, never empty, at most 64 bytes. */
 static void check_safe_host(const char *in) {
@@ -16,14 +16,6 @@ static void check_safe_host(const char *in) {
   FUZZ_CHECK(out[0] != '.');
   FUZZ_CHECK(strspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n);
   FUZZ_CHECK(strcmp(out, ".") != 0 && strcmp(out, "..") != 0);
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_quiet();
-  fuzz_config_defaults(&base);
-  return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -18,12 +18,7 @@ static void check_field(const char *s, size_t cap) {
 
 #define CHECK_FIELD(f) check_field((f), sizeof(f))
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_quiet();
-  return 0;
-}
+FUZZ_SETUP()
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct s3_error e;

@@ -42,12 +42,7 @@ static bool is_lower_hex(const char *s, size_t n) {
   return true;
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_quiet();
-  return 0;
-}
+FUZZ_SETUP()
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static struct aws_creds c;

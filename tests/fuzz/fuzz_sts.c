@@ -1,26 +1,15 @@
 /*
  * fuzz_sts.c - the STS GetCallerIdentity answer (aws_sts_classify) and the
- * XML text extractor it and the repo probe share (outbound_xml_text) on
- * arbitrary bodies: what they extract goes into the report as printable
- * ASCII.
+ * XML scanner's element lookup it and the repo probe use (xml_text) on
+ * arbitrary bodies: what they extract goes into the report as it is:
+ * printable, valid UTF-8, terminated inside its array.
  */
 #include "fuzz.h"
 
 #include "netcheck/outbound.h"
+#include "netcheck/xml.h"
 
-static bool printable_ascii(const char *s) {
-  for (; *s; s++)
-    if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-      return false;
-  return true;
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_quiet();
-  return 0;
-}
+FUZZ_SETUP()
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const long statuses[] = {200, 400, 403, 500};
@@ -33,13 +22,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FUZZ_TERMINATED(a.account);
   FUZZ_TERMINATED(a.error_code);
   FUZZ_TERMINATED(a.error_message);
-  FUZZ_CHECK(printable_ascii(a.arn) && printable_ascii(a.account));
-  FUZZ_CHECK(printable_ascii(a.error_code) && printable_ascii(a.error_message));
+  FUZZ_CHECK(fuzz_printable_utf8(a.arn) && fuzz_printable_utf8(a.account));
+  FUZZ_CHECK(fuzz_printable_utf8(a.error_code) && fuzz_printable_utf8(a.error_message));
 
   /* A small output buffer: the cut must stay inside it. */
-  if (outbound_xml_text(body, size, "Code", text, sizeof text) == 0) {
+  if (xml_text(body, size, "Code", text, sizeof text) == 0) {
     FUZZ_TERMINATED(text);
-    FUZZ_CHECK(printable_ascii(text));
+    FUZZ_CHECK(fuzz_printable_utf8(text));
   }
   return 0;
 }

@@ -847,6 +847,13 @@ static void test_strangers_holding_every_slot_do_not_keep_a_peer_out(void **stat
   assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Last: every remediation the tests above wrote had all its slots filled
+ * (the PEER_* fix templates of agent/diag.c). */
+static void test_every_fix_slot_was_filled(void **state) {
+  (void)state;
+  assert_int_equal(diag_fix_unfilled(), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_job_hash_is_fnv1a_64),
@@ -885,6 +892,7 @@ int main(void) {
       cmocka_unit_test(test_peer_that_never_connects_back_is_reported_blocked_inbound),
       cmocka_unit_test(test_a_stranger_on_the_port_gets_nothing),
       cmocka_unit_test(test_strangers_holding_every_slot_do_not_keep_a_peer_out),
+      cmocka_unit_test(test_every_fix_slot_was_filled),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

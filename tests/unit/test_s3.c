@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "netcheck/clock.h"
 #include "netcheck/s3.h"
 
 #define FIXTURES "tests/fixtures/s3/"

@@ -1157,6 +1157,30 @@ static void test_creds_clear_wipes_everything(void **state) {
 
 /* ------------------------------------------------------------------ */
 
+/* One builder writes the lines every signed request sends, in one casing
+ * and order: date, payload hash (S3), token, Authorization. */
+static void test_sigv4_header_lines_in_one_order(void **state) {
+  struct sigv4_signed sig;
+  struct aws_creds c;
+  struct sigv4_lines l;
+  (void)state;
+  memset(&sig, 0, sizeof sig);
+  memset(&c, 0, sizeof c);
+  strcpy(sig.amz_date, "20240101T000000Z");
+  strcpy(sig.content_sha256, "UNSIGNED-PAYLOAD");
+  strcpy(sig.authorization, "AWS4-HMAC-SHA256 Credential=x");
+  assert_int_equal(sigv4_header_lines(&sig, &c, false, &l), 0);
+  assert_string_equal(l.lines[0], "X-Amz-Date: 20240101T000000Z");
+  assert_string_equal(l.lines[1], "Authorization: AWS4-HMAC-SHA256 Credential=x");
+  assert_null(l.lines[2]);
+  strcpy(c.session_token, "tok");
+  assert_int_equal(sigv4_header_lines(&sig, &c, true, &l), 0);
+  assert_string_equal(l.lines[1], "X-Amz-Content-SHA256: UNSIGNED-PAYLOAD");
+  assert_string_equal(l.lines[2], "X-Amz-Security-Token: tok");
+  assert_string_equal(l.lines[3], "Authorization: AWS4-HMAC-SHA256 Credential=x");
+  assert_null(l.lines[4]);
+}
+
 int main(void) {
   const char *dir = getenv(SUITE_ENV);
   if (!dir || !dir[0])
@@ -1166,6 +1190,7 @@ int main(void) {
 
   static const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sigv4_suite_has_every_case),
+      cmocka_unit_test(test_sigv4_header_lines_in_one_order),
       cmocka_unit_test(test_sigv4_sha256_hex_known_vectors),
       cmocka_unit_test(test_sigv4_uri_encode_keeps_unreserved),
       cmocka_unit_test(test_sigv4_uri_encode_escapes_everything_else_in_uppercase_hex),
