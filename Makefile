@@ -10,16 +10,22 @@ VERSION      := $(or $(GIT_VERSION),$(BASE_VERSION))
 PREFIX   ?= /usr/local
 CC       ?= cc
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Werror
+# No build path reaches a binary: the same sources give the same bytes in any directory.
+PATH_MAP := -ffile-prefix-map=$(CURDIR)=.
+# The flags every build flavour shares (dynamic, static, asan, fuzz); each adds its own below
+# (mk/sanitize.mk, mk/fuzz.mk).
+COMMON_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -DNC_VERSION='"$(VERSION)"' $(PATH_MAP)
+# Each object (and test binary) records the headers it read in a .d file next to it, so a
+# header change rebuilds exactly what includes it; -MP keeps a deleted header from breaking
+# the build.
+DEP_FLAGS := -MMD -MP
 CFLAGS   ?= -O2 -g
 # Hardening, kept by tests/hardening.sh: stack protector, FORTIFY (it needs
 # an optimised build: left out for -O0), PIE, full RELRO, no executable stack.
 HARDEN_CFLAGS  := -fstack-protector-strong -fPIE \
                   $(if $(filter -O0,$(CFLAGS)),,-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
 HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
-CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -DNC_VERSION='"$(VERSION)"' $(HARDEN_CFLAGS)
-# No build path reaches a binary: the same sources give the same bytes in any directory.
-PATH_MAP := -ffile-prefix-map=$(CURDIR)=.
-CFLAGS   += $(PATH_MAP)
+CFLAGS   += $(COMMON_CFLAGS) $(HARDEN_CFLAGS)
 LIBS     := -lcurl -lcares -lssl -lcrypto -lcjson
 
 SRCS     := $(sort $(wildcard agent/*.c probes/*.c))
@@ -56,10 +62,10 @@ build/version.stamp: FORCE
 build/obj/agent/version.o build/static-obj/agent/version.o build/asan/obj/agent/version.o \
   build/fuzz/obj/agent/version.o: build/version.stamp
 
-build/obj/%.o: %.c $(wildcard include/netcheck/*.h agent/*.h) | $(BUILD_DEPS_STAMP)
+build/obj/%.o: %.c | $(BUILD_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c $< -o $@
+	@$(CC) $(CFLAGS) $(DEP_FLAGS) -c $< -o $@
 
 netcheck: $(OBJS)
 	$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) -o $@ $(OBJS) $(LIBS)
@@ -69,10 +75,9 @@ netcheck: $(OBJS)
 STATIC_CC      := musl-gcc
 # Stack protector and position-independent code (the dependencies too:
 # scripts/static-deps.sh); musl has no _FORTIFY_SOURCE.
-STATIC_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -Os -ffunction-sections -fdata-sections \
+STATIC_CFLAGS  := $(COMMON_CFLAGS) -Os -ffunction-sections -fdata-sections \
                   -fPIE -fstack-protector-strong -fno-asynchronous-unwind-tables -fno-unwind-tables \
-                  -Iinclude -DNC_VERSION='"$(VERSION)"' -DCURL_STATICLIB -DCARES_STATICLIB
-STATIC_CFLAGS  += $(PATH_MAP)
+                  -DCURL_STATICLIB -DCARES_STATICLIB
 STATIC_OBJS    := $(SRCS:%.c=build/static-obj/%.o)
 # static-pie (ASLR for a static binary). Debian's musl-gcc puts its own specs
 # after the caller's arguments, and they have no static-pie: musl's rcrt1.o
@@ -93,9 +98,9 @@ static: $(BUILD_DEPS_STAMP)
 	scripts/static-deps.sh
 	$(MAKE) netcheck-static
 
-build/static-obj/%.o: %.c $(wildcard include/netcheck/*.h agent/*.h) build/static/deps.mk
+build/static-obj/%.o: %.c build/static/deps.mk
 	@mkdir -p $(dir $@)
-	$(STATIC_CC) $(STATIC_CFLAGS) -I$(STATIC_PREFIX)/include -idirafter build/static/kernel-headers -c $< -o $@
+	$(STATIC_CC) $(STATIC_CFLAGS) $(DEP_FLAGS) -I$(STATIC_PREFIX)/include -idirafter build/static/kernel-headers -c $< -o $@
 
 $(STATIC_PIE_SPECS): mk/musl-static-pie.specs.in
 	@mkdir -p $(dir $@)
@@ -118,11 +123,11 @@ netcheck-static: $(STATIC_OBJS) build/static/deps.mk $(STATIC_PIE_SPECS) $(STATI
 # ---- tests ----
 build/tests/%: tests/unit/%.c $(LIB_OBJS) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(DEP_FLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) -lcmocka
 
 build/tests/sigv4_cli: tests/unit/sigv4_cli.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+	$(CC) $(CFLAGS) $(DEP_FLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
 
 unit-test: $(TEST_BINS) build/tests/sigv4_cli netcheck
 	@fail=0; for t in $(TEST_BINS); do echo "== $$t"; $$t || fail=1; done; \
@@ -223,3 +228,8 @@ clean:
 
 # Quality targets (fuzz, sanitizers, lint, bench) live in mk/*.mk.
 -include $(sort $(wildcard mk/*.mk))
+
+# The header dependencies the compiler wrote (DEP_FLAGS), for every build flavour.
+-include $(OBJS:.o=.d) $(STATIC_OBJS:.o=.d) $(TEST_BINS:=.d) build/tests/sigv4_cli.d \
+  $(ASAN_OBJS:.o=.d) $(ASAN_TESTS:=.d) build/asan/tests/sigv4_cli.d \
+  $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d)

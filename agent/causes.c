@@ -24,7 +24,6 @@
 #include "causes_int.h"
 #include "netcheck/common.h"
 #include "netcheck/config.h"
-#include "netcheck/merge.h"
 #include "netcheck/utf8.h"
 
 #define CS_DEFAULT_PORT 7191 /* the peer port when no probe says */

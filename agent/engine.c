@@ -1,15 +1,16 @@
 /*
  * engine.c - the event loop and the probe lifecycle.
  *
- * One epoll set carries every descriptor: c-ares sockets (resolve.c),
- * libcurl sockets (http.c), probes' own sockets and a signalfd for the
- * signals that stop the checks (signals.h). Deadlines are computed, not polled: each turn sleeps
- * until the earliest of the probes' deadlines and wake times, curl's timer, c-ares' retransmits and
- * the requests' own deadlines.
+ * One epoll set carries every descriptor: the backends' (resolve.c: c-ares,
+ * http.c: libcurl), the probes' own sockets and a signalfd for the signals
+ * that stop the checks (signals.h). Deadlines are computed, not polled: each turn sleeps until the
+ * earliest of the probes' deadlines and wake times and the backends' next deadlines (their
+ * requests' own deadlines, curl's timer, c-ares' retransmits). The engine drives the backends
+ * through struct engine_backend only (engine.h): it never names one, and they never touch its
+ * probe or request bookkeeping.
  */
-#include "engine_int.h"
+#include "netcheck/engine.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,11 +20,39 @@
 #include <unistd.h>
 
 #include "netcheck/common.h"
+#include "netcheck/config.h"
+#include "netcheck/probe.h"
 #include "netcheck/signals.h"
 
 #define MAX_EVENTS 64
 
-struct engine *engine_new(const struct nc_config *cfg) {
+enum watch_kind { WATCH_NONE, WATCH_PROBE, WATCH_IO, WATCH_SIGNAL };
+
+struct watch {
+  enum watch_kind kind;
+  uint32_t events;
+  int backend; /* WATCH_IO: index in backends[] */
+  void *owner; /* WATCH_PROBE: the struct probe; WATCH_IO: the backend's */
+};
+
+struct engine {
+  const struct nc_config *cfg;
+  int epfd;
+  int sigfd;
+  struct watch *watches;
+  int n_watches; /* size of watches[], indexed by fd */
+  const struct engine_backend *backends[ENGINE_MAX_BACKENDS];
+  void *state[ENGINE_MAX_BACKENDS];
+  int n_backends;
+  struct plan *plan;
+  int interrupted;
+};
+
+static int watch_fd(struct engine *e, int fd, uint32_t events, enum watch_kind kind, int backend,
+                    void *owner);
+
+struct engine *engine_new(const struct nc_config *cfg,
+                          const struct engine_backend *const *backends) {
   struct engine *e = calloc(1, sizeof *e);
   sigset_t set;
   const char *step;
@@ -35,7 +64,6 @@ struct engine *engine_new(const struct nc_config *cfg) {
   }
   e->cfg = cfg;
   e->sigfd = -1;
-  e->curl_deadline = -1;
   errno = 0;
   step = "epoll_create1";
   e->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -44,11 +72,20 @@ struct engine *engine_new(const struct nc_config *cfg) {
   step = "signalfd";
   sig_stop_set(&set, e->cfg->init);
   e->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (e->sigfd < 0 || engine_watch_kind(e, e->sigfd, EPOLLIN, WATCH_SIGNAL, NULL))
+  if (e->sigfd < 0 || watch_fd(e, e->sigfd, EPOLLIN, WATCH_SIGNAL, -1, NULL))
     goto fail;
-  step = "libcurl";
-  if (http_init(e))
-    goto fail;
+  for (; backends && backends[e->n_backends]; e->n_backends++) {
+    const struct engine_backend *b = backends[e->n_backends];
+    if (e->n_backends == ENGINE_MAX_BACKENDS) {
+      errno = 0;
+      step = "too many backends";
+      goto fail;
+    }
+    step = b->name;
+    e->backends[e->n_backends] = b;
+    if (b->init(e, cfg, &e->state[e->n_backends]))
+      goto fail;
+  }
   return e;
 fail:
   err = errno;
@@ -62,24 +99,22 @@ fail:
 void engine_free(struct engine *e) {
   if (!e)
     return;
-  /* Requests first: their curl handles and c-ares queries refer to the rest. */
-  http_free_all(e);
-  resolve_free_all(e);
-  while (e->reqs)
-    engine_req_free(e, e->reqs);
+  /* Backends first, in the order given: their requests refer to the rest. */
+  for (int i = 0; i < e->n_backends; i++)
+    if (e->state[i])
+      e->backends[i]->fini(e->state[i]);
   if (e->sigfd >= 0)
     close(e->sigfd);
   if (e->epfd >= 0)
     close(e->epfd);
   free(e->watches);
-  creds_clear(&e->creds);
   free(e);
 }
 
 /* ---- descriptors ---- */
 
-int engine_watch_kind(struct engine *e, int fd, uint32_t events, enum watch_kind kind,
-                      void *owner) {
+static int watch_fd(struct engine *e, int fd, uint32_t events, enum watch_kind kind, int backend,
+                    void *owner) {
   struct epoll_event ev;
   int op;
   if (fd < 0)
@@ -112,12 +147,31 @@ int engine_watch_kind(struct engine *e, int fd, uint32_t events, enum watch_kind
   }
   e->watches[fd].kind = kind;
   e->watches[fd].events = events;
+  e->watches[fd].backend = backend;
   e->watches[fd].owner = owner;
   return 0;
 }
 
 int engine_watch(struct engine *e, struct probe *p, int fd, uint32_t events) {
-  return engine_watch_kind(e, fd, events, WATCH_PROBE, p);
+  return watch_fd(e, fd, events, WATCH_PROBE, -1, p);
+}
+
+static int backend_index(const struct engine *e, const struct engine_backend *b) {
+  for (int i = 0; i < e->n_backends; i++)
+    if (e->backends[i] == b)
+      return i;
+  return -1;
+}
+
+int engine_watch_io(struct engine *e, const struct engine_backend *b, int fd, uint32_t events,
+                    void *owner) {
+  int i = backend_index(e, b);
+  return i < 0 ? -1 : watch_fd(e, fd, events, WATCH_IO, i, owner);
+}
+
+void *engine_backend_state(const struct engine *e, const struct engine_backend *b) {
+  int i = backend_index(e, b);
+  return i < 0 ? NULL : e->state[i];
 }
 
 void engine_unwatch(struct engine *e, int fd) {
@@ -128,71 +182,16 @@ void engine_unwatch(struct engine *e, int fd) {
   e->watches[fd].owner = NULL;
 }
 
-/* ---- requests ---- */
+/* ---- probes ---- */
 
-struct req *engine_req_new(struct engine *e, struct probe *p, enum req_kind kind, int timeout_ms) {
-  struct req *r = calloc(1, sizeof *r);
-  int64_t left;
-  if (!r)
-    return NULL;
-  r->kind = kind;
-  r->e = e;
-  r->p = p;
-  r->started_ms = nc_now_ms();
-  left = probe_remaining_ms(p);
-  if (timeout_ms <= 0 || timeout_ms > left)
-    timeout_ms = (int)left;
-  r->deadline_ms = r->started_ms + timeout_ms;
-  r->next = e->reqs;
-  e->reqs = r;
-  return r;
-}
-
-void engine_req_free(struct engine *e, struct req *r) {
-  struct req **pp;
-  for (pp = &e->reqs; *pp; pp = &(*pp)->next)
-    if (*pp == r) {
-      *pp = r->next;
-      break;
-    }
-  if (r->resp.body) {
-    if (r->sensitive)
-      explicit_bzero(r->resp.body, r->body_cap);
-    free(r->resp.body);
-  }
-  if (r->owned && r->owned_free)
-    r->owned_free(r->owned);
-  if (r->sensitive) /* request headers may carry a token too */
-    for (struct curl_slist *h = r->hdrs; h; h = h->next)
-      explicit_bzero(h->data, strlen(h->data));
-  curl_slist_free_all(r->hdrs);
-  curl_slist_free_all(r->resolve_list);
-  free(r->url);
-  free(r);
-}
-
-void engine_probe_finished(struct engine *e, const struct probe *p) {
-  for (struct req *r = e->reqs; r; r = r->next)
-    if (r->p == p && !r->done) {
-      r->cancelled = true;
-      if (r->kind == REQ_HTTP)
-        http_req_cancel(r);
-    }
+/* plan->on_finish: called by probe_finish. */
+static void probe_finished(struct engine *e, const struct probe *p) {
+  for (int i = 0; i < e->n_backends; i++)
+    e->backends[i]->cancel(e->state[i], p);
   /* Descriptors a finished probe forgot to close no longer reach it. */
   for (int fd = 0; fd < e->n_watches; fd++)
     if (e->watches[fd].kind == WATCH_PROBE && e->watches[fd].owner == p)
       engine_unwatch(e, fd);
-}
-
-/* ---- credentials ---- */
-
-const struct aws_creds *engine_creds(const struct engine *e) {
-  return e->have_creds ? &e->creds : NULL;
-}
-
-void engine_set_creds(struct engine *e, const struct aws_creds *c) {
-  e->creds = *c;
-  e->have_creds = true;
 }
 
 int engine_interrupted(const struct engine *e) { return e->interrupted; }
@@ -249,13 +248,8 @@ static int64_t next_deadline(struct engine *e, struct plan *pl, int64_t now) {
     if (p->wake_ms && p->wake_ms < t)
       t = p->wake_ms;
   }
-  for (struct req *r = e->reqs; r; r = r->next)
-    if (!r->done && !r->cancelled && r->deadline_ms < t)
-      t = r->deadline_ms;
-  if (e->curl_deadline >= 0 && e->curl_deadline < t)
-    t = e->curl_deadline;
-  {
-    int64_t d = resolve_next_deadline(e, now);
+  for (int i = 0; i < e->n_backends; i++) {
+    int64_t d = e->backends[i]->next_deadline(e->state[i], now);
     if (d >= 0 && d < t)
       t = d;
   }
@@ -264,25 +258,9 @@ static int64_t next_deadline(struct engine *e, struct plan *pl, int64_t now) {
 
 static void run_timers(struct engine *e, struct plan *pl) {
   int64_t now = nc_now_ms();
-  struct req *r, *next;
-  /* Request deadlines: each request's own budget inside its probe's. */
-  for (r = e->reqs; r; r = next) {
-    next = r->next;
-    if (r->done || r->cancelled || r->deadline_ms > now)
-      continue;
-    /* The timeout handlers call back into the probe, which may finish it and
-     * cancel other requests: restart the scan afterwards. */
-    if (r->kind == REQ_HTTP)
-      http_req_timeout(r);
-    else
-      resolve_req_timeout(r);
-    next = e->reqs; /* callbacks may have changed the list */
-  }
-  if (e->curl_deadline >= 0 && e->curl_deadline <= now) {
-    e->curl_deadline = -1;
-    http_on_timer(e);
-  }
-  resolve_process_timeouts(e);
+  /* Each backend: its requests' own deadlines, its library's timers. */
+  for (int i = 0; i < e->n_backends; i++)
+    e->backends[i]->on_timer(e->state[i], now);
   now = nc_now_ms();
   for (struct probe *p = pl->head; p; p = p->next) {
     if (p->state != NC_PROBE_RUNNING)
@@ -332,6 +310,7 @@ int engine_run(struct engine *e, struct plan *pl) {
   struct epoll_event evs[MAX_EVENTS];
 
   e->plan = pl;
+  pl->on_finish = probe_finished;
   for (struct probe *p = pl->head; p; p = p->next)
     p->eng = e;
   start_ready(e, pl, global_deadline, peer_deadline);
@@ -356,11 +335,8 @@ int engine_run(struct engine *e, struct plan *pl) {
       case WATCH_SIGNAL:
         on_signal(e, pl);
         break;
-      case WATCH_ARES:
-        resolve_on_event(e, w->owner, fd, evs[i].events);
-        break;
-      case WATCH_CURL:
-        http_on_event(e, fd, evs[i].events);
+      case WATCH_IO:
+        e->backends[w->backend]->on_event(e->state[w->backend], w->owner, fd, evs[i].events);
         break;
       case WATCH_PROBE: {
         struct probe *p = w->owner;
@@ -373,12 +349,6 @@ int engine_run(struct engine *e, struct plan *pl) {
       }
     }
     run_timers(e, pl);
-    /* Requests whose probe finished and whose callbacks fired are garbage. */
-    for (struct req *r = e->reqs, *next; r; r = next) {
-      next = r->next;
-      if (r->done)
-        engine_req_free(e, r);
-    }
     start_ready(e, pl, global_deadline, peer_deadline);
   }
   if (e->interrupted)

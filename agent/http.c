@@ -1,13 +1,18 @@
 /*
- * http.c - HTTP(S) through one libcurl multi handle on the engine's loop.
+ * http.c - HTTP(S) through one libcurl multi handle on the engine's loop,
+ * an engine backend (http_backend): the engine hands it curl's socket
+ * events and a timer turn; it keeps its own requests and their deadlines.
  *
  * curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when
  * to call it back (CURLMOPT_TIMERFUNCTION); we never block in curl. Every
  * byte read from the network is capped: headers in total, bodies per
  * request. Names are pinned with CURLOPT_RESOLVE so curl never resolves.
+ * The multi handle and everything shared across transfers (CA file) are set
+ * up in one place, http_setup_multi.
  */
-#include "engine_int.h"
+#include "netcheck/http.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +22,51 @@
 #include <unistd.h>
 
 #include "netcheck/common.h"
-#include "netcheck/diag.h"
+#include "netcheck/config.h"
+#include "netcheck/engine.h"
+#include "netcheck/probe.h"
 #include "netcheck/proxy.h"
 #include "netcheck/version.h"
+
+/* The backend's state for one run. */
+struct http_multi {
+  struct engine *e;
+  const struct nc_config *cfg;
+  CURLM *multi;
+  int64_t curl_deadline; /* -1 = none */
+  char ca_file[1024];    /* the CA bundle every TLS connection uses, "" = curl's default */
+  struct http_xfer *xfers;
+};
+
+/* One request in flight. Freed on the timer turn after it completed (or with
+ * the backend); `cancelled` suppresses the callback once it ran or its probe
+ * finished. */
+struct http_xfer {
+  struct http_multi *m;
+  struct probe *p;
+  bool cancelled, delivered, done;
+  int64_t started_ms;
+  int64_t deadline_ms;
+  http_cb cb;
+  void *arg;
+  void (*arg_free)(void *); /* freed with the request when cb never ran */
+  CURL *easy;
+  struct curl_slist *hdrs, *resolve_list;
+  char *url;
+  size_t body_cap, header_bytes;
+  int64_t tcp_up_ms; /* when curl first waited to read on a connected socket; 0 = not yet */
+  int sock_errno;    /* errno of the last socket() for this request, 0 when it worked */
+  struct http_resp resp;
+  bool sensitive;
+  bool private_path; /* -v logs scheme and host only */
+  struct http_xfer *next;
+};
 
 /* curl 7.88 reports CONNECT_TIME only once TLS is up too: remember when the TCP connection was
  * established (curl then waits to read on a connected socket), so that a TLS handshake that
  * stalls is not mistaken for a TCP connect that timed out. */
 static void note_tcp_up(CURL *easy, curl_socket_t s) {
-  struct req *r = NULL;
+  struct http_xfer *r = NULL;
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
   if (!easy || curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&r) != CURLE_OK || !r ||
@@ -36,17 +77,17 @@ static void note_tcp_up(CURL *easy, curl_socket_t s) {
 }
 
 static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp) {
-  struct engine *e = userp;
+  struct http_multi *m = userp;
   (void)socketp;
   if (what == CURL_POLL_REMOVE) {
-    engine_unwatch(e, s);
+    engine_unwatch(m->e, s);
     return 0;
   }
   if (what & CURL_POLL_IN)
     note_tcp_up(easy, s);
-  if (engine_watch_kind(
-          e, s, ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u),
-          WATCH_CURL, NULL))
+  if (engine_watch_io(
+          m->e, &http_backend, s,
+          ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u), NULL))
     return -1;
   return 0;
 }
@@ -55,7 +96,7 @@ static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *soc
  * descriptors is netcheck's problem, not the route's (curl would only say
  * "couldn't connect"). */
 static curl_socket_t open_socket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *a) {
-  struct req *r = clientp;
+  struct http_xfer *r = clientp;
   int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
   (void)purpose;
   if (fd < 0) {
@@ -71,15 +112,15 @@ static curl_socket_t open_socket_cb(void *clientp, curlsocktype purpose, struct 
  * (Not CURLE_OUT_OF_MEMORY: curl 7.88 also returns it for a server's header
  * over 100 KiB. A CA file OpenSSL could not open for want of a descriptor
  * reads as CURLE_SSL_CACERT_BADFILE: probe_finish's run-wide rule covers it.) */
-static void note_local_failure(struct req *r, CURLcode code) {
+static void note_local_failure(struct http_xfer *r, CURLcode code) {
   if (code != CURLE_OK && nc_resource_errno(r->sock_errno))
     probe_note_errno(r->p, r->sock_errno);
 }
 
-static int timer_cb(CURLM *m, long timeout_ms, void *userp) {
-  struct engine *e = userp;
-  (void)m;
-  e->curl_deadline = timeout_ms < 0 ? -1 : nc_now_ms() + timeout_ms;
+static int timer_cb(CURLM *multi, long timeout_ms, void *userp) {
+  struct http_multi *m = userp;
+  (void)multi;
+  m->curl_deadline = timeout_ms < 0 ? -1 : nc_now_ms() + timeout_ms;
   return 0;
 }
 
@@ -96,19 +137,21 @@ static const char *const ca_bundles[] = {
  * loads the file once and shares the store across transfers (its CA cache
  * needs CAPATH unset); otherwise every TLS connection parses the whole
  * bundle again, on the loop: milliseconds each with a system bundle. */
-static void choose_ca_file(struct engine *e) {
-  if (e->cfg->ca_bundle[0]) {
-    nc_strlcpy(e->ca_file, e->cfg->ca_bundle, sizeof e->ca_file);
+static void choose_ca_file(struct http_multi *m) {
+  if (m->cfg->ca_bundle[0]) {
+    nc_strlcpy(m->ca_file, m->cfg->ca_bundle, sizeof m->ca_file);
     return;
   }
   for (size_t i = 0; i < NC_ARRAY_LEN(ca_bundles); i++)
     if (access(ca_bundles[i], R_OK) == 0) {
-      nc_strlcpy(e->ca_file, ca_bundles[i], sizeof e->ca_file);
+      nc_strlcpy(m->ca_file, ca_bundles[i], sizeof m->ca_file);
       return;
     }
 }
 
-int http_init(struct engine *e) {
+/* Everything curl shares across the run's transfers: the global init, the
+ * CA file, the multi handle and its callbacks (a share handle would go here). */
+static int http_setup_multi(struct http_multi *m) {
   static bool global_done;
   if (!global_done) {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -117,40 +160,78 @@ int http_init(struct engine *e) {
     }
     global_done = true;
   }
-  choose_ca_file(e);
-  e->multi = curl_multi_init(); /* its wakeup socket pair needs two descriptors */
-  if (!e->multi)
+  choose_ca_file(m);
+  m->multi = curl_multi_init(); /* its wakeup socket pair needs two descriptors */
+  if (!m->multi)
     return -1;
-  curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-  curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
-  curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-  curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+  curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+  curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
+  curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+  curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
   return 0;
 }
 
-static void release_easy(struct req *r) {
+static void release_easy(struct http_xfer *r) {
   if (!r->easy)
     return;
-  curl_multi_remove_handle(r->e->multi, r->easy);
+  curl_multi_remove_handle(r->m->multi, r->easy);
   curl_easy_cleanup(r->easy);
   r->easy = NULL;
 }
 
-void http_free_all(struct engine *e) {
-  for (struct req *r = e->reqs; r; r = r->next)
-    if (r->kind == REQ_HTTP) {
-      release_easy(r);
-      r->done = true;
+static void xfer_free(struct http_multi *m, struct http_xfer *r) {
+  struct http_xfer **pp;
+  for (pp = &m->xfers; *pp; pp = &(*pp)->next)
+    if (*pp == r) {
+      *pp = r->next;
+      break;
     }
-  if (e->multi)
-    curl_multi_cleanup(e->multi);
-  e->multi = NULL;
+  if (r->resp.body) {
+    if (r->sensitive)
+      explicit_bzero(r->resp.body, r->body_cap);
+    free(r->resp.body);
+  }
+  if (!r->delivered && r->arg_free)
+    r->arg_free(r->arg);
+  if (r->sensitive) /* request headers may carry a token too */
+    for (struct curl_slist *h = r->hdrs; h; h = h->next)
+      explicit_bzero(h->data, strlen(h->data));
+  curl_slist_free_all(r->hdrs);
+  curl_slist_free_all(r->resolve_list);
+  free(r->url);
+  free(r);
+}
+
+static int http_init(struct engine *e, const struct nc_config *cfg, void **state) {
+  struct http_multi *m = calloc(1, sizeof *m);
+  *state = m;
+  if (!m) {
+    errno = ENOMEM;
+    return -1;
+  }
+  m->e = e;
+  m->cfg = cfg;
+  m->curl_deadline = -1;
+  return http_setup_multi(m);
+}
+
+static void http_fini(void *state) {
+  struct http_multi *m = state;
+  for (struct http_xfer *r = m->xfers; r; r = r->next) {
+    release_easy(r);
+    r->done = true;
+  }
+  if (m->multi)
+    curl_multi_cleanup(m->multi);
+  while (m->xfers)
+    xfer_free(m, m->xfers);
+  free(m);
 }
 
 /* ---- capped readers ---- */
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp) {
-  struct req *r = userp;
+  struct http_xfer *r = userp;
   size_t n = size * nmemb, room = r->body_cap - r->resp.body_len;
   if (!r->resp.body) {
     r->resp.body = malloc(r->body_cap + 1);
@@ -190,7 +271,7 @@ static void header_value(const char *line, size_t n, const char *name, char *out
 }
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
-  struct req *r = userp;
+  struct http_xfer *r = userp;
   size_t n = size * nmemb;
   r->header_bytes += n;
   if (r->header_bytes > NC_HTTP_HEADER_CAP) {
@@ -213,7 +294,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
 
 static double phase_ms(curl_off_t a, curl_off_t b) { return a > 0 ? (double)(a - b) / 1000.0 : -1; }
 
-static void fill_info(struct req *r) {
+static void fill_info(struct http_xfer *r) {
   curl_off_t nl = 0, conn = 0, app = 0, st = 0, tot = 0;
   char *ip = NULL;
   long verify = 0;
@@ -257,7 +338,7 @@ static void log_url(const char *url, bool private_path, char *out, size_t len) {
 static double log_ms(double v) { return v < 0 ? 0 : v; }
 
 /* -v: the connect, TLS, request and answer phases of one request. */
-static void log_answer(const struct req *r, const char *how) {
+static void log_answer(const struct http_xfer *r, const char *how) {
   char url[300];
   if (nc_log_level < NC_LOG_INFO)
     return;
@@ -274,7 +355,18 @@ static void log_answer(const struct req *r, const char *how) {
             log_ms(r->resp.t.total));
 }
 
-static void complete(struct req *r, CURLcode code) {
+/* Runs the callback once, unless the probe finished first. */
+static void deliver(struct http_xfer *r, const char *how) {
+  if (!r->cancelled) {
+    r->cancelled = true;
+    r->delivered = true;
+    log_answer(r, how);
+    r->cb(r->p, &r->resp, r->arg);
+  }
+  r->done = true;
+}
+
+static void complete(struct http_xfer *r, CURLcode code) {
   note_local_failure(r, code);
   r->resp.curl_code = (int)code;
   /* Our own caps stop curl with a write error: the answer itself arrived. */
@@ -284,67 +376,105 @@ static void complete(struct req *r, CURLcode code) {
   }
   fill_info(r);
   release_easy(r);
-  if (!r->cancelled) {
-    r->cancelled = true;
-    log_answer(r, "done");
-    r->cb.http(r->p, &r->resp, r->arg);
-  }
-  r->done = true;
+  deliver(r, "done");
 }
 
-static void check_done(struct engine *e) {
-  CURLMsg *m;
+static void check_done(struct http_multi *m) {
+  CURLMsg *msg;
   int left;
-  while ((m = curl_multi_info_read(e->multi, &left))) {
-    struct req *r = NULL;
-    if (m->msg != CURLMSG_DONE)
+  while ((msg = curl_multi_info_read(m->multi, &left))) {
+    struct http_xfer *r = NULL;
+    if (msg->msg != CURLMSG_DONE)
       continue;
-    curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
     if (r)
-      complete(r, m->data.result);
+      complete(r, msg->data.result);
   }
 }
 
-void http_on_event(struct engine *e, int fd, uint32_t events) {
+static void http_on_event(void *state, void *owner, int fd, uint32_t events) {
+  struct http_multi *m = state;
   int running, flags = 0;
+  (void)owner;
   if (events & EPOLLIN)
     flags |= CURL_CSELECT_IN;
   if (events & EPOLLOUT)
     flags |= CURL_CSELECT_OUT;
   if (events & (EPOLLERR | EPOLLHUP))
     flags |= CURL_CSELECT_ERR;
-  curl_multi_socket_action(e->multi, fd, flags, &running);
-  check_done(e);
+  curl_multi_socket_action(m->multi, fd, flags, &running);
+  check_done(m);
 }
 
-void http_on_timer(struct engine *e) {
-  int running;
-  curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-  check_done(e);
-}
-
-void http_req_cancel(struct req *r) {
-  release_easy(r);
-  r->done = true;
-}
-
-void http_req_timeout(struct req *r) {
+/* A request outlived its own deadline: report a timeout now. */
+static void xfer_timeout(struct http_xfer *r) {
   if (r->easy)
     fill_info(r);
   release_easy(r);
   r->resp.curl_code = CURLE_OPERATION_TIMEDOUT;
   nc_strlcpy(r->resp.error, "request deadline reached", sizeof r->resp.error);
-  if (!r->cancelled) {
-    r->cancelled = true;
-    log_answer(r, "deadline");
-    r->cb.http(r->p, &r->resp, r->arg);
-  }
-  r->done = true;
+  deliver(r, "deadline");
 }
+
+static void http_on_timer(void *state, int64_t now) {
+  struct http_multi *m = state;
+  struct http_xfer *r, *next;
+  /* Requests that completed on an earlier turn are garbage. */
+  for (r = m->xfers; r; r = next) {
+    next = r->next;
+    if (r->done)
+      xfer_free(m, r);
+  }
+  /* Request deadlines: each request's own budget inside its probe's. The
+   * callbacks may finish probes and start requests: rescan afterwards. */
+  for (r = m->xfers; r; r = next) {
+    next = r->next;
+    if (r->done || r->cancelled || r->deadline_ms > now)
+      continue;
+    xfer_timeout(r);
+    next = m->xfers;
+  }
+  if (m->curl_deadline >= 0 && m->curl_deadline <= now) {
+    int running;
+    m->curl_deadline = -1;
+    curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    check_done(m);
+  }
+}
+
+static int64_t http_next_deadline(void *state, int64_t now) {
+  struct http_multi *m = state;
+  int64_t t = m->curl_deadline;
+  (void)now;
+  for (const struct http_xfer *r = m->xfers; r; r = r->next)
+    if (!r->done && !r->cancelled && (t < 0 || r->deadline_ms < t))
+      t = r->deadline_ms;
+  return t;
+}
+
+static void http_cancel(void *state, const struct probe *p) {
+  struct http_multi *m = state;
+  for (struct http_xfer *r = m->xfers; r; r = r->next)
+    if (r->p == p && !r->done) {
+      r->cancelled = true;
+      release_easy(r);
+      r->done = true;
+    }
+}
+
+const struct engine_backend http_backend = {
+    .name = "libcurl",
+    .init = http_init,
+    .on_event = http_on_event,
+    .on_timer = http_on_timer,
+    .next_deadline = http_next_deadline,
+    .cancel = http_cancel,
+    .fini = http_fini,
+};
 
 /* ---- starting requests ---- */
 
-static int url_host_port(const char *url, char *host, size_t hlen, int *port) {
+int http_url_host_port(const char *url, char *host, size_t hlen, int *port) {
   const char *h, *end;
   size_t n;
   *port = 443;
@@ -383,19 +513,26 @@ static int url_host_port(const char *url, char *host, size_t hlen, int *port) {
   return 0;
 }
 
-static struct req *http_start(struct engine *e, struct probe *p, const struct http_req *rq,
-                              http_cb cb, void *arg) {
-  struct req *r;
+int http_request_owned(struct engine *e, struct probe *p, const struct http_req *rq, http_cb cb,
+                       void *arg, void (*arg_free)(void *)) {
+  struct http_multi *m = engine_backend_state(e, &http_backend);
+  struct http_xfer *r;
   CURL *h;
   char host[256];
   int port;
-  if (url_host_port(rq->url, host, sizeof host, &port))
-    return NULL;
+  if (!m || http_url_host_port(rq->url, host, sizeof host, &port))
+    return -1;
   errno = 0; /* a failure below that sets it ran out of memory */
-  r = engine_req_new(e, p, REQ_HTTP, rq->timeout_ms);
+  r = calloc(1, sizeof *r);
   if (!r)
-    return NULL;
-  r->cb.http = cb;
+    return -1;
+  r->m = m;
+  r->p = p;
+  r->started_ms = nc_now_ms();
+  r->deadline_ms = r->started_ms + probe_request_ms(p, rq->timeout_ms);
+  r->next = m->xfers;
+  m->xfers = r;
+  r->cb = cb;
   r->arg = arg;
   r->sensitive = rq->sensitive;
   r->private_path = rq->private_path;
@@ -448,8 +585,8 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
   curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-  if (e->ca_file[0]) {
-    curl_easy_setopt(h, CURLOPT_CAINFO, e->ca_file);
+  if (m->ca_file[0]) {
+    curl_easy_setopt(h, CURLOPT_CAINFO, m->ca_file);
     curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
   }
   if (rq->pin_ip && *rq->pin_ip) {
@@ -488,7 +625,7 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
       curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, rq->body);
     }
   }
-  if (curl_multi_add_handle(e->multi, h) != CURLM_OK)
+  if (curl_multi_add_handle(m->multi, h) != CURLM_OK)
     goto fail;
   if (nc_log_level >= NC_LOG_INFO) {
     char url[300];
@@ -498,147 +635,23 @@ static struct req *http_start(struct engine *e, struct probe *p, const struct ht
             rq->pin_ip && *rq->pin_ip ? rq->pin_ip : host,
             r->resp.proxy[0] ? " through the proxy" : "");
   }
-  return r;
+  r->arg_free = arg_free; /* from here on, the request owns arg */
+  return 0;
 fail:
   if (r->easy) {
     curl_easy_cleanup(r->easy);
     r->easy = NULL;
   }
-  engine_req_free(e, r);
-  return NULL;
-}
-
-int engine_http(struct engine *e, struct probe *p, const struct http_req *rq, http_cb cb,
-                void *arg) {
-  return http_start(e, p, rq, cb, arg) ? 0 : -1;
-}
-
-/* ---- engine_fetch: resolve, then request ---- */
-
-struct fetch_ctx {
-  struct http_req rq;
-  char *strs[NC_HTTP_MAX_HEADERS + 3];
-  fetch_cb cb;
-  void *arg;
-  struct nc_addrs addrs;
-  int64_t dns_started;
-  double dns_ms;
-};
-
-static void fetch_ctx_free(void *v) {
-  struct fetch_ctx *c = v;
-  for (size_t i = 0; i < NC_ARRAY_LEN(c->strs); i++)
-    free(c->strs[i]);
-  free(c);
-}
-
-static void fetch_on_http(struct probe *p, const struct http_resp *resp, void *arg) {
-  struct fetch_ctx *c = arg;
-  struct http_resp r = *resp;
-  r.t.dns = c->dns_ms;
-  if (c->dns_ms > 0)
-    r.t.total = resp->t.total + c->dns_ms;
-  c->cb(p, 0, &c->addrs, &r, c->arg);
-}
-
-static void fetch_on_resolved(struct probe *p, int status, const struct nc_addrs *addrs,
-                              void *arg) {
-  struct req *rr = arg;
-  struct fetch_ctx *c = rr->owned;
-  struct req *hr;
-  const char *pin = NULL;
-  c->dns_ms = (double)(nc_now_ms() - c->dns_started);
-  c->addrs = *addrs;
-  if (status != ARES_SUCCESS) {
-    c->cb(p, status, &c->addrs, NULL, c->arg);
-    return;
-  }
-  /* Prefer IPv4: it is what the job's SDKs reach first in a VPC. */
-  for (int i = 0; i < addrs->n && !pin; i++)
-    if (addrs->a[i].family == AF_INET)
-      pin = addrs->a[i].text;
-  if (!pin)
-    pin = addrs->a[0].text;
-  c->rq.pin_ip = pin;
-  c->rq.timeout_ms = 0; /* what is left of the probe's budget */
-  hr = http_start(rr->e, p, &c->rq, fetch_on_http, c);
-  if (!hr) {
-    struct http_resp fail;
-    probe_note_errno(p, errno);
-    memset(&fail, 0, sizeof fail);
-    fail.curl_code = CURLE_FAILED_INIT;
-    nc_strlcpy(fail.error, "could not start the request", sizeof fail.error);
-    fail.t.dns = c->dns_ms;
-    c->cb(p, 0, &c->addrs, &fail, c->arg);
-    return;
-  }
-  /* The HTTP request owns the context from now on. */
-  rr->owned = NULL;
-  hr->owned = c;
-  hr->owned_free = fetch_ctx_free;
-}
-
-int engine_fetch(struct engine *e, struct probe *p, const struct http_req *rq, fetch_cb cb,
-                 void *arg) {
-  struct fetch_ctx *c = calloc(1, sizeof *c);
-  char host[256];
-  int port, k = 0;
-  struct req *rr;
-  if (!c)
-    return -1;
-  if (url_host_port(rq->url, host, sizeof host, &port))
-    goto fail;
-  c->rq = *rq;
-  c->cb = cb;
-  c->arg = arg;
-  if (!(c->strs[k++] = strdup(rq->url)))
-    goto fail;
-  c->rq.url = c->strs[0];
-  for (int i = 0; i < NC_HTTP_MAX_HEADERS && rq->headers[i]; i++) {
-    if (!(c->strs[k] = strdup(rq->headers[i])))
-      goto fail;
-    c->rq.headers[i] = c->strs[k++];
-  }
-  if (rq->body) {
-    if (!(c->strs[k] = malloc(rq->body_len + 1)))
-      goto fail;
-    memcpy(c->strs[k], rq->body, rq->body_len);
-    c->strs[k][rq->body_len] = '\0';
-    c->rq.body = c->strs[k++];
-  }
-  if (rq->method) {
-    if (!(c->strs[k] = strdup(rq->method)))
-      goto fail;
-    c->rq.method = c->strs[k++];
-  }
-  c->dns_started = nc_now_ms();
-  if (!rq->no_proxy && proxy_for_url(c->rq.url, NULL, 0)) {
-    /* The proxy resolves the name, not the job: connect to the proxy. */
-    struct req *hr = http_start(e, p, &c->rq, fetch_on_http, c);
-    if (!hr)
-      goto fail;
-    nc_strlcpy(c->addrs.source, "proxy", sizeof c->addrs.source);
-    c->dns_ms = -1;
-    hr->owned = c;
-    hr->owned_free = fetch_ctx_free;
-    return 0;
-  }
-  {
-    int dns_ms = rq->timeout_ms;
-    int64_t conn = probe_connect_left_ms(p);
-    if (dns_ms <= 0 || dns_ms > conn)
-      dns_ms = conn > 0 ? (int)conn : 1;
-    rr = resolve_start(e, p, host, dns_ms, fetch_on_resolved, NULL, c, fetch_ctx_free);
-  }
-  if (!rr)
-    goto fail;
-  return 0;
-fail:
-  fetch_ctx_free(c);
+  xfer_free(m, r);
   return -1;
 }
 
-/* ---- transport diagnosis ---- */
+int http_request(struct engine *e, struct probe *p, const struct http_req *rq, http_cb cb,
+                 void *arg) {
+  return http_request_owned(e, p, rq, cb, arg, NULL);
+}
+
+/* ---- results ---- */
 
 bool http_error_is_untrusted(const struct http_resp *r) {
   return r->curl_code == CURLE_PEER_FAILED_VERIFICATION || r->curl_code == CURLE_SSL_CACERT_BADFILE;
@@ -677,42 +690,51 @@ bool http_error_is_no_route(const struct http_resp *r) {
          r->curl_code == CURLE_COULDNT_CONNECT;
 }
 
-int http_transport_code(const struct http_resp *r, int no_route_code, char *outcome, size_t len) {
-  const char *o;
-  int code;
+enum http_result http_classify(const struct http_resp *r) {
   if (r->curl_code == CURLE_OK)
-    return -1;
-  if (http_error_is_untrusted(r)) {
-    o = "tls_untrusted";
-    code = NC_TLS_UNTRUSTED;
-  } else if (http_error_is_tls(r)) {
-    o = "tls_handshake_failed";
-    code = NC_TLS_HANDSHAKE;
-  } else if (r->curl_code == CURLE_COULDNT_CONNECT) {
-    o = strstr(r->error, "refused") ? "connect_refused" : "connect_failed";
-    code = no_route_code;
-  } else if (r->curl_code == CURLE_OPERATION_TIMEDOUT) {
-    if (r->t.connect < 0) {
-      o = "connect_timeout";
-      code = no_route_code;
-    } else if (r->t.tls < 0 && r->t.first_byte < 0) {
-      o = "tls_timeout";
-      code = NC_TIMEOUT_BUDGET;
-    } else {
-      o = "response_timeout";
-      code = NC_TIMEOUT_BUDGET;
-    }
-  } else if (r->headers_truncated) {
-    o = "headers_too_large";
-    code = no_route_code;
-  } else if (r->curl_code == CURLE_COULDNT_RESOLVE_HOST) {
-    o = "dns_failed";
-    code = NC_DNS_NXDOMAIN;
-  } else {
-    o = "bad_response";
-    code = no_route_code;
+    return HTTP_OK;
+  if (http_error_is_untrusted(r))
+    return HTTP_UNTRUSTED;
+  if (http_error_is_tls(r))
+    return HTTP_TLS_FAILED;
+  if (r->curl_code == CURLE_COULDNT_CONNECT)
+    return strstr(r->error, "refused") ? HTTP_REFUSED : HTTP_CONNECT_FAILED;
+  if (r->curl_code == CURLE_OPERATION_TIMEDOUT) {
+    if (r->t.connect < 0)
+      return HTTP_CONNECT_TIMEOUT;
+    return r->t.tls < 0 && r->t.first_byte < 0 ? HTTP_TLS_TIMEOUT : HTTP_RESPONSE_TIMEOUT;
   }
-  if (outcome)
-    nc_strlcpy(outcome, o, len);
-  return code;
+  if (r->headers_truncated)
+    return HTTP_HEADERS_TOO_LARGE;
+  if (r->curl_code == CURLE_COULDNT_RESOLVE_HOST)
+    return HTTP_DNS_FAILED;
+  return HTTP_BAD_RESPONSE;
+}
+
+const char *http_result_name(enum http_result res) {
+  switch (res) {
+  case HTTP_OK:
+    return "ok";
+  case HTTP_UNTRUSTED:
+    return "tls_untrusted";
+  case HTTP_TLS_FAILED:
+    return "tls_handshake_failed";
+  case HTTP_REFUSED:
+    return "connect_refused";
+  case HTTP_CONNECT_FAILED:
+    return "connect_failed";
+  case HTTP_CONNECT_TIMEOUT:
+    return "connect_timeout";
+  case HTTP_TLS_TIMEOUT:
+    return "tls_timeout";
+  case HTTP_RESPONSE_TIMEOUT:
+    return "response_timeout";
+  case HTTP_HEADERS_TOO_LARGE:
+    return "headers_too_large";
+  case HTTP_DNS_FAILED:
+    return "dns_failed";
+  case HTTP_BAD_RESPONSE:
+  default:
+    return "bad_response";
+  }
 }

@@ -20,6 +20,7 @@
 #include "netcheck/config.h"
 #include "netcheck/diag.h"
 #include "netcheck/engine.h"
+#include "netcheck/fetch.h"
 #include "netcheck/merge.h"
 #include "netcheck/partition.h"
 #include "netcheck/probe.h"
@@ -323,7 +324,7 @@ int main(int argc, char **argv) {
 
   run.started_wall_ms = wall_ms();
   t0 = nc_now_ms();
-  e = engine_new(cfg);
+  e = engine_new(cfg, fetch_backends);
   if (e) {
     interrupted = engine_run(e, &pl);
     /* Closes every descriptor of ours before the workload inherits the process. */

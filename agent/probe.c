@@ -17,7 +17,6 @@
 
 #include "netcheck/common.h"
 #include "netcheck/diag.h"
-#include "netcheck/engine.h"
 #include "netcheck/utf8.h"
 
 /* Text from the network ends up in messages: keep it printable, one line. */
@@ -150,8 +149,8 @@ void probe_finish(struct probe *p, enum nc_verdict v, enum nc_code code, const c
   utf8_trim_tail(p->message);
   scrub(p->message);
   p->wake_ms = 0;
-  if (p->eng)
-    engine_probe_finished(p->eng, p);
+  if (p->eng && p->plan && p->plan->on_finish)
+    p->plan->on_finish(p->eng, p);
   if (p->ops->cleanup)
     p->ops->cleanup(p);
 }
@@ -194,6 +193,11 @@ void probe_wake_at(struct probe *p, int64_t at_ms) { p->wake_ms = at_ms; }
 int64_t probe_remaining_ms(const struct probe *p) {
   int64_t left = p->deadline_ms - nc_now_ms();
   return left > 0 ? left : 0;
+}
+
+int probe_request_ms(const struct probe *p, int timeout_ms) {
+  int64_t left = probe_remaining_ms(p);
+  return timeout_ms <= 0 || timeout_ms > left ? (int)left : timeout_ms;
 }
 
 int64_t probe_connect_left_ms(const struct probe *p) {

@@ -1,13 +1,17 @@
 /*
- * resolve.c - DNS through c-ares channels driven by the engine's epoll loop.
+ * resolve.c - DNS through c-ares channels driven by the engine's epoll loop,
+ * an engine backend (resolve_backend): it keeps its channels, its requests
+ * and their deadlines, and the files every lookup consults (resolv.conf,
+ * /etc/hosts), read once per run.
  *
- * The application channel (engine_resolve) behaves like the job's own
+ * The application channel (resolve_name) behaves like the job's own
  * resolver: /etc/hosts, then the nameservers. Diagnostics channels
- * (engine_dns_query) are raw: one per nameserver, responses returned as
+ * (resolve_query) are raw: one per nameserver, responses returned as
  * they came (NOCHECKRESP) so SERVFAIL and REFUSED are seen, not retried.
  */
-#include "engine_int.h"
+#include "netcheck/resolve.h"
 
+#include <ares.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <errno.h>
@@ -24,11 +28,69 @@
 #include <unistd.h>
 
 #include "netcheck/common.h"
-#include "netcheck/diag.h"
+#include "netcheck/engine.h"
+#include "netcheck/probe.h"
 
 #define RESOLV_CONF_MAX (64 * 1024)
 #define CHAN_TIMEOUT_MS 1000
 #define CHAN_TRIES 3
+
+/* The backend's state for one run. */
+struct resolver {
+  struct engine *e;
+  const struct nc_config *cfg;
+  struct dns_chan *chans;
+  struct dns_req *reqs;
+  /* Files every lookup consults, read once per run. */
+  struct resolv_conf resolv;
+  int resolv_state; /* 0 not read, 1 read, -1 unreadable */
+  char *hosts_buf;
+  size_t hosts_len;
+  int hosts_state; /* 0 not read, 1 read, -errno when missing or unreadable */
+};
+
+struct dns_chan {
+  ares_channel ch;
+  char server[64]; /* "" = the configured servers */
+  bool raw;        /* per-server diagnostics channel */
+  /* A private channel for one name whose query failed on a shared channel: c-ares 1.18
+   * (handle_error) fails every query in flight to a server when one TCP answer breaks, so a
+   * query that ends in ARES_ECONNREFUSED is asked once more, alone. Destroyed when idle. */
+  char name[256];
+  int inflight;
+  bool transient, idle;
+  int sock_errno; /* errno of the channel's last socket(), 0 when it worked */
+  struct resolver *rs;
+  struct dns_chan *next;
+};
+
+enum dns_req_kind { REQ_RESOLVE, REQ_QUERY };
+
+/* One lookup in flight. Freed on the timer turn after c-ares is done with
+ * it (or with the backend); `cancelled` suppresses the callback once it ran
+ * or its probe finished. */
+struct dns_req {
+  enum dns_req_kind kind;
+  struct resolver *rs;
+  struct probe *p;
+  bool cancelled, delivered, done;
+  int64_t started_ms;
+  int64_t deadline_ms;
+  union {
+    resolve_cb resolve;
+    dns_query_cb query;
+  } cb;
+  void *arg;
+  void (*arg_free)(void *); /* freed with the request when cb never ran */
+  struct nc_addrs addrs;    /* resolve: source of the answer */
+  /* what was asked, to ask it once more on a private channel */
+  char q_name[256];
+  char q_server[64];
+  int q_type;
+  struct dns_chan *q_private; /* the private channel of the retry, NULL before */
+  struct dns_chan *q_chan;    /* the shared channel the request was asked on */
+  struct dns_req *next;
+};
 
 /* ---- resolv.conf ---- */
 
@@ -92,38 +154,48 @@ int resolv_conf_load(struct resolv_conf *out) {
   return 0;
 }
 
-int engine_nameservers(struct engine *e, char out[][64], int max) {
+static int nameservers(struct resolver *rs, char out[][64], int max) {
   int n = 0;
-  if (e->cfg->n_dns_servers) {
-    for (int i = 0; i < e->cfg->n_dns_servers && n < max; i++)
-      nc_strlcpy(out[n++], e->cfg->dns_servers[i], 64);
+  if (rs->cfg->n_dns_servers) {
+    for (int i = 0; i < rs->cfg->n_dns_servers && n < max; i++)
+      nc_strlcpy(out[n++], rs->cfg->dns_servers[i], 64);
     return n;
   }
-  if (e->resolv_state == 0)
-    e->resolv_state = resolv_conf_load(&e->resolv) ? -1 : 1;
-  for (int i = 0; e->resolv_state > 0 && i < e->resolv.n_nameservers && n < max; i++)
-    nc_strlcpy(out[n++], e->resolv.nameservers[i], 64);
+  if (rs->resolv_state == 0)
+    rs->resolv_state = resolv_conf_load(&rs->resolv) ? -1 : 1;
+  for (int i = 0; rs->resolv_state > 0 && i < rs->resolv.n_nameservers && n < max; i++)
+    nc_strlcpy(out[n++], rs->resolv.nameservers[i], 64);
   return n;
+}
+
+int resolve_nameservers(struct engine *e, char out[][64], int max) {
+  struct resolver *rs = engine_backend_state(e, &resolve_backend);
+  return rs ? nameservers(rs, out, max) : 0;
 }
 
 #define HOSTS_FILE_MAX (1024 * 1024) /* larger than any sane hosts file */
 
-int engine_hosts_file(struct engine *e, const char **buf, size_t *len) {
-  if (e->hosts_state == 0) {
-    if (nc_read_file("/etc/hosts", HOSTS_FILE_MAX, &e->hosts_buf, &e->hosts_len) == 0) {
-      e->hosts_state = 1;
+int resolve_hosts_file(struct engine *e, const char **buf, size_t *len) {
+  struct resolver *rs = engine_backend_state(e, &resolve_backend);
+  if (!rs) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (rs->hosts_state == 0) {
+    if (nc_read_file("/etc/hosts", HOSTS_FILE_MAX, &rs->hosts_buf, &rs->hosts_len) == 0) {
+      rs->hosts_state = 1;
     } else {
-      e->hosts_state = errno ? -errno : -EIO;
+      rs->hosts_state = errno ? -errno : -EIO;
       if (errno != ENOENT)
         NC_WARN("dns: /etc/hosts: %s; names are queried without it", strerror(errno));
     }
   }
-  if (e->hosts_state < 0) {
-    errno = -e->hosts_state;
+  if (rs->hosts_state < 0) {
+    errno = -rs->hosts_state;
     return -1;
   }
-  *buf = e->hosts_buf;
-  *len = e->hosts_len;
+  *buf = rs->hosts_buf;
+  *len = rs->hosts_len;
   return 0;
 }
 
@@ -206,21 +278,21 @@ const char *resolve_addr_class(const struct nc_addr *a) {
   return in_local_net(a) ? "inside_vpc" : "outside";
 }
 
-int resolve_status_code(int st) {
+enum resolve_result resolve_classify(int st) {
   switch (st) {
   case ARES_SUCCESS:
-    return NC_OK;
+    return RESOLVE_OK;
   case ARES_ENOTFOUND:
   case ARES_ENODATA:
   case ARES_ENONAME:
-    return NC_DNS_NXDOMAIN;
+    return RESOLVE_NO_NAME;
   case ARES_ETIMEOUT:
   case ARES_ECONNREFUSED: /* nothing answers at the nameserver's address */
-    return NC_DNS_TIMEOUT;
+    return RESOLVE_TIMEOUT;
   case ARES_EREFUSED:
-    return NC_DNS_REFUSED;
+    return RESOLVE_REFUSED;
   default:
-    return NC_DNS_SERVFAIL;
+    return RESOLVE_FAILED;
   }
 }
 
@@ -229,11 +301,11 @@ int resolve_status_code(int st) {
 static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writable) {
   struct dns_chan *c = data;
   if (!readable && !writable) {
-    engine_unwatch(c->e, fd);
+    engine_unwatch(c->rs->e, fd);
     return;
   }
-  if (engine_watch_kind(c->e, fd, (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0), WATCH_ARES,
-                        c))
+  if (engine_watch_io(c->rs->e, &resolve_backend, fd,
+                      (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0), c))
     NC_WARN("dns: cannot watch socket %d: %s", fd, strerror(errno));
 }
 
@@ -288,13 +360,13 @@ static const struct ares_socket_functions chan_sock_funcs = {chan_socket, chan_c
 /* The request's query ended as c-ares ends one whose socket() failed
  * (ARES_ECONNREFUSED): when its channel's last socket() ran out of
  * descriptors or memory, that is why (probe_note_errno). */
-static void note_chan_failure(struct req *r, int status) {
+static void note_chan_failure(struct dns_req *r, int status) {
   const struct dns_chan *c = r->q_private ? r->q_private : r->q_chan;
   if (status == ARES_ECONNREFUSED && c)
     probe_note_errno(r->p, c->sock_errno);
 }
 
-static struct dns_chan *new_chan(struct engine *e, const char *server, bool raw) {
+static struct dns_chan *new_chan(struct resolver *rs, const char *server, bool raw) {
   struct dns_chan *c;
   struct ares_options o;
   int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS |
@@ -305,7 +377,7 @@ static struct dns_chan *new_chan(struct engine *e, const char *server, bool raw)
   c = calloc(1, sizeof *c);
   if (!c)
     return NULL;
-  c->e = e;
+  c->rs = rs;
   c->raw = raw;
   nc_strlcpy(c->server, server ? server : "", sizeof c->server);
   memset(&o, 0, sizeof o);
@@ -331,7 +403,7 @@ static struct dns_chan *new_chan(struct engine *e, const char *server, bool raw)
      * explicitly: a channel created later, when c-ares cannot open
      * resolv.conf (out of descriptors), would silently ask 127.0.0.1. */
     char ns[NC_MAX_SERVERS][64];
-    int n = engine_nameservers(e, ns, NC_MAX_SERVERS);
+    int n = nameservers(rs, ns, NC_MAX_SERVERS);
     for (int i = 0; i < n; i++) {
       size_t l = strlen(csv);
       nc_snprintf(csv + l, sizeof csv - l, "%s%s", i ? "," : "", ns[i]);
@@ -339,7 +411,7 @@ static struct dns_chan *new_chan(struct engine *e, const char *server, bool raw)
   }
   if (*csv && ares_set_servers_ports_csv(c->ch, csv) != ARES_SUCCESS) {
     /* From resolv.conf (a scoped fe80::1%eth0 is not csv): c-ares read it too. */
-    if (!(server && *server) && !e->cfg->n_dns_servers) {
+    if (!(server && *server) && !rs->cfg->n_dns_servers) {
       NC_DEBUG("dns: nameservers \"%s\" left to c-ares", csv);
     } else {
       NC_WARN("dns: cannot use nameserver \"%s\"", csv);
@@ -348,27 +420,27 @@ static struct dns_chan *new_chan(struct engine *e, const char *server, bool raw)
       return NULL;
     }
   }
-  c->next = e->chans;
-  e->chans = c;
+  c->next = rs->chans;
+  rs->chans = c;
   return c;
 }
 
-static struct dns_chan *get_chan(struct engine *e, const char *server, bool raw) {
-  for (struct dns_chan *c = e->chans; c; c = c->next)
+static struct dns_chan *get_chan(struct resolver *rs, const char *server, bool raw) {
+  for (struct dns_chan *c = rs->chans; c; c = c->next)
     if (!c->transient && c->raw == raw && !strcmp(c->server, server ? server : ""))
       return c;
-  return new_chan(e, server, raw);
+  return new_chan(rs, server, raw);
 }
 
 /* The private channel for name (shared by its A and AAAA queries), created on demand. */
-static struct dns_chan *private_chan(struct engine *e, const char *server, bool raw,
+static struct dns_chan *private_chan(struct resolver *rs, const char *server, bool raw,
                                      const char *name) {
   struct dns_chan *c;
-  for (c = e->chans; c; c = c->next)
+  for (c = rs->chans; c; c = c->next)
     if (c->transient && !c->idle && c->raw == raw && !strcmp(c->server, server) &&
         !strcasecmp(c->name, name))
       return c;
-  c = new_chan(e, server, raw);
+  c = new_chan(rs, server, raw);
   if (c) {
     c->transient = true;
     nc_strlcpy(c->name, name, sizeof c->name);
@@ -376,33 +448,35 @@ static struct dns_chan *private_chan(struct engine *e, const char *server, bool 
   return c;
 }
 
-static void private_done(struct req *r) {
+static void private_done(struct dns_req *r) {
   if (r->q_private && --r->q_private->inflight == 0)
-    r->q_private->idle = true; /* destroyed by resolve_process_timeouts, outside c-ares */
+    r->q_private->idle = true; /* destroyed by resolve_on_timer, outside c-ares */
 }
 
 /* A query that failed with ECONNREFUSED on a shared channel may only have shared the fate of
  * another name's broken TCP answer: ask once more on a private channel. */
-static bool retry_alone(struct req *r, int status) {
+static bool retry_alone(struct dns_req *r, int status) {
   if (status != ARES_ECONNREFUSED || r->cancelled || r->q_private || !r->q_name[0] ||
       r->deadline_ms - nc_now_ms() < 100)
     return false;
-  r->q_private = private_chan(r->e, r->q_server, r->kind == REQ_QUERY, r->q_name);
+  r->q_private = private_chan(r->rs, r->q_server, r->kind == REQ_QUERY, r->q_name);
   if (!r->q_private)
     return false;
   r->q_private->inflight++;
   return true;
 }
 
-void resolve_on_event(struct engine *e, struct dns_chan *c, int fd, uint32_t events) {
-  (void)e;
+static void resolve_on_event(void *state, void *owner, int fd, uint32_t events) {
+  struct dns_chan *c = owner;
+  (void)state;
   ares_process_fd(c->ch, (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) ? fd : ARES_SOCKET_BAD,
                   (events & EPOLLOUT) ? fd : ARES_SOCKET_BAD);
 }
 
-int64_t resolve_next_deadline(struct engine *e, int64_t now) {
+static int64_t resolve_next_deadline(void *state, int64_t now) {
+  struct resolver *rs = state;
   int64_t best = -1;
-  for (struct dns_chan *c = e->chans; c; c = c->next) {
+  for (struct dns_chan *c = rs->chans; c; c = c->next) {
     struct timeval tv, *t = ares_timeout(c->ch, NULL, &tv);
     int64_t d;
     if (!t)
@@ -411,13 +485,47 @@ int64_t resolve_next_deadline(struct engine *e, int64_t now) {
     if (best < 0 || d < best)
       best = d;
   }
+  for (const struct dns_req *r = rs->reqs; r; r = r->next)
+    if (!r->done && !r->cancelled && (best < 0 || r->deadline_ms < best))
+      best = r->deadline_ms;
   return best;
 }
 
-void resolve_process_timeouts(struct engine *e) {
-  for (struct dns_chan *c = e->chans; c; c = c->next)
+static void req_free(struct resolver *rs, struct dns_req *r) {
+  struct dns_req **pp;
+  for (pp = &rs->reqs; *pp; pp = &(*pp)->next)
+    if (*pp == r) {
+      *pp = r->next;
+      break;
+    }
+  if (!r->delivered && r->arg_free)
+    r->arg_free(r->arg);
+  free(r);
+}
+
+static void req_timeout(struct dns_req *r);
+
+static void resolve_on_timer(void *state, int64_t now) {
+  struct resolver *rs = state;
+  struct dns_req *r, *next;
+  /* Requests c-ares is done with, whose callbacks ran or were muted, are garbage. */
+  for (r = rs->reqs; r; r = next) {
+    next = r->next;
+    if (r->done)
+      req_free(rs, r);
+  }
+  /* Request deadlines: each request's own budget inside its probe's. The
+   * callbacks may finish probes and start requests: rescan afterwards. */
+  for (r = rs->reqs; r; r = next) {
+    next = r->next;
+    if (r->done || r->cancelled || r->deadline_ms > now)
+      continue;
+    req_timeout(r);
+    next = rs->reqs;
+  }
+  for (struct dns_chan *c = rs->chans; c; c = c->next)
     ares_process_fd(c->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-  for (struct dns_chan **pp = &e->chans; *pp;) {
+  for (struct dns_chan **pp = &rs->chans; *pp;) {
     struct dns_chan *c = *pp;
     if (c->transient && c->idle) {
       *pp = c->next;
@@ -429,19 +537,51 @@ void resolve_process_timeouts(struct engine *e) {
   }
 }
 
-void resolve_free_all(struct engine *e) {
-  free(e->hosts_buf);
-  e->hosts_buf = NULL;
-  e->hosts_state = 0;
-  while (e->chans) {
-    struct dns_chan *c = e->chans;
-    e->chans = c->next;
+static void resolve_cancel(void *state, const struct probe *p) {
+  struct resolver *rs = state;
+  /* The c-ares query stays in flight until c-ares is done with it; its callback is muted. */
+  for (struct dns_req *r = rs->reqs; r; r = r->next)
+    if (r->p == p && !r->done)
+      r->cancelled = true;
+}
+
+static int resolve_init(struct engine *e, const struct nc_config *cfg, void **state) {
+  struct resolver *rs = calloc(1, sizeof *rs);
+  *state = rs;
+  if (!rs) {
+    errno = ENOMEM;
+    return -1;
+  }
+  rs->e = e;
+  rs->cfg = cfg;
+  return 0;
+}
+
+static void resolve_fini(void *state) {
+  struct resolver *rs = state;
+  free(rs->hosts_buf);
+  while (rs->chans) {
+    struct dns_chan *c = rs->chans;
+    rs->chans = c->next;
     ares_destroy(c->ch); /* fires pending callbacks with ARES_EDESTRUCTION */
     free(c);
   }
+  while (rs->reqs)
+    req_free(rs, rs->reqs);
+  free(rs);
 }
 
-/* ---- engine_resolve ---- */
+const struct engine_backend resolve_backend = {
+    .name = "c-ares",
+    .init = resolve_init,
+    .on_event = resolve_on_event,
+    .on_timer = resolve_on_timer,
+    .next_deadline = resolve_next_deadline,
+    .cancel = resolve_cancel,
+    .fini = resolve_fini,
+};
+
+/* ---- resolve_name ---- */
 
 static void addrs_from_ai(const struct ares_addrinfo *ai, struct nc_addrs *out) {
   for (const struct ares_addrinfo_node *n = ai ? ai->nodes : NULL; n && out->n < NC_MAX_ADDRS;
@@ -469,7 +609,7 @@ static void addrs_from_ai(const struct ares_addrinfo *ai, struct nc_addrs *out) 
 }
 
 /* -v: the resolve phase of a probe (names and addresses are no secrets). */
-static void log_resolved(const struct req *r, int status, const struct nc_addrs *addrs) {
+static void log_resolved(const struct dns_req *r, int status, const struct nc_addrs *addrs) {
   char list[200] = "";
   size_t n = 0;
   if (nc_log_level < NC_LOG_INFO)
@@ -483,7 +623,7 @@ static void log_resolved(const struct req *r, int status, const struct nc_addrs 
 }
 
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai) {
-  struct req *r = arg;
+  struct dns_req *r = arg;
   struct nc_addrs addrs;
   (void)timeouts;
   note_chan_failure(r, status);
@@ -508,6 +648,7 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
     status = ARES_ENODATA;
   if (!r->cancelled && status != ARES_EDESTRUCTION) {
     r->cancelled = true;
+    r->delivered = true;
     log_resolved(r, status, &addrs);
     r->cb.resolve(r->p, status, &addrs, r->arg);
   }
@@ -527,20 +668,35 @@ static bool in_hosts_file(struct dns_chan *c, const char *name) {
   return false;
 }
 
-struct req *resolve_start(struct engine *e, struct probe *p, const char *name, int timeout_ms,
-                          resolve_cb cb, void *arg, void *owned, void (*owned_free)(void *)) {
-  struct dns_chan *c = get_chan(e, NULL, false);
-  struct ares_addrinfo_hints hints;
-  struct req *r;
-  if (!c)
-    return NULL;
-  r = engine_req_new(e, p, REQ_RESOLVE, timeout_ms);
+static struct dns_req *req_new(struct resolver *rs, struct probe *p, enum dns_req_kind kind,
+                               int timeout_ms) {
+  struct dns_req *r = calloc(1, sizeof *r);
   if (!r)
     return NULL;
+  r->kind = kind;
+  r->rs = rs;
+  r->p = p;
+  r->started_ms = nc_now_ms();
+  r->deadline_ms = r->started_ms + probe_request_ms(p, timeout_ms);
+  r->next = rs->reqs;
+  rs->reqs = r;
+  return r;
+}
+
+int resolve_name_owned(struct engine *e, struct probe *p, const char *name, int timeout_ms,
+                       resolve_cb cb, void *arg, void (*arg_free)(void *)) {
+  struct resolver *rs = engine_backend_state(e, &resolve_backend);
+  struct dns_chan *c = rs ? get_chan(rs, NULL, false) : NULL;
+  struct ares_addrinfo_hints hints;
+  struct dns_req *r;
+  if (!c)
+    return -1;
+  r = req_new(rs, p, REQ_RESOLVE, timeout_ms);
+  if (!r)
+    return -1;
   r->cb.resolve = cb;
-  r->arg = arg ? arg : r;
-  r->owned = owned;
-  r->owned_free = owned_free;
+  r->arg = arg;
+  r->arg_free = arg_free;
   nc_strlcpy(r->addrs.source, in_hosts_file(c, name) ? "hosts" : "dns", sizeof r->addrs.source);
   nc_strlcpy(r->q_name, name, sizeof r->q_name);
   r->q_chan = c;
@@ -548,18 +704,18 @@ struct req *resolve_start(struct engine *e, struct probe *p, const char *name, i
   hints.ai_family = AF_UNSPEC;
   hints.ai_flags = ARES_AI_NOSORT;
   ares_getaddrinfo(c->ch, name, NULL, &hints, on_addrinfo, r);
-  return r;
+  return 0;
 }
 
-int engine_resolve(struct engine *e, struct probe *p, const char *name, int timeout_ms,
-                   resolve_cb cb, void *arg) {
-  return resolve_start(e, p, name, timeout_ms, cb, arg, NULL, NULL) ? 0 : -1;
+int resolve_name(struct engine *e, struct probe *p, const char *name, int timeout_ms, resolve_cb cb,
+                 void *arg) {
+  return resolve_name_owned(e, p, name, timeout_ms, cb, arg, NULL);
 }
 
-/* ---- engine_dns_query ---- */
+/* ---- resolve_query ---- */
 
 static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, int alen) {
-  struct req *r = arg;
+  struct dns_req *r = arg;
   (void)timeouts;
   note_chan_failure(r, status);
   private_done(r);
@@ -569,6 +725,7 @@ static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, i
   }
   if (!r->cancelled && status != ARES_EDESTRUCTION) {
     r->cancelled = true;
+    r->delivered = true;
     NC_INFO("%s: query %s %s%s%s: %s, %d bytes in %lld ms", r->p ? r->p->id : "-",
             r->q_type == ns_t_aaaa ? "AAAA" : "A", r->q_name, r->q_server[0] ? " @" : "",
             r->q_server, status == ARES_SUCCESS ? "answered" : ares_strerror(status),
@@ -578,13 +735,14 @@ static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, i
   r->done = true;
 }
 
-int engine_dns_query(struct engine *e, struct probe *p, const char *server, const char *name,
-                     int type, int timeout_ms, dns_query_cb cb, void *arg) {
-  struct dns_chan *c = get_chan(e, server, true);
-  struct req *r;
+int resolve_query(struct engine *e, struct probe *p, const char *server, const char *name, int type,
+                  int timeout_ms, dns_query_cb cb, void *arg) {
+  struct resolver *rs = engine_backend_state(e, &resolve_backend);
+  struct dns_chan *c = rs ? get_chan(rs, server, true) : NULL;
+  struct dns_req *r;
   if (!c)
     return -1;
-  r = engine_req_new(e, p, REQ_QUERY, timeout_ms);
+  r = req_new(rs, p, REQ_QUERY, timeout_ms);
   if (!r)
     return -1;
   r->cb.query = cb;
@@ -599,9 +757,10 @@ int engine_dns_query(struct engine *e, struct probe *p, const char *server, cons
 
 /* A request outlived its own deadline: report a timeout now. The c-ares
  * query stays in flight until c-ares gives up; its callback is muted. */
-void resolve_req_timeout(struct req *r) {
+static void req_timeout(struct dns_req *r) {
   struct nc_addrs none;
   r->cancelled = true;
+  r->delivered = true;
   memset(&none, 0, sizeof none);
   NC_INFO("%s: %s %s: no answer before the deadline", r->p ? r->p->id : "-",
           r->kind == REQ_RESOLVE ? "resolve" : "query", r->q_name);

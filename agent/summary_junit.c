@@ -14,7 +14,10 @@
 #include <time.h>
 
 #include "netcheck/common.h"
+#include "netcheck/config.h"
 #include "netcheck/diag.h"
+#include "netcheck/probe.h"
+#include "netcheck/report.h"
 #include "netcheck/utf8.h"
 #include "netcheck/version.h"
 

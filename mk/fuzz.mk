@@ -11,8 +11,7 @@ FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_SANITIZE      := -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_CFLAGS        := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer $(WARN) -Iinclude \
-                      -DNC_VERSION='"$(VERSION)"' $(FUZZ_SANITIZE)
+FUZZ_CFLAGS        := $(COMMON_CFLAGS) -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE)
 FUZZ_SRCS          := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_ALL           := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
 FUZZ_TARGETS       ?= $(FUZZ_ALL)
@@ -27,13 +26,13 @@ fuzz-check-cc:
 
 # -fsanitize=fuzzer-no-link instruments the library code for coverage;
 # only the targets link libFuzzer's main().
-build/fuzz/obj/%.o: %.c $(wildcard include/netcheck/*.h agent/*.h) | $(DEPS_STAMP) fuzz-check-cc
+build/fuzz/obj/%.o: %.c | $(DEPS_STAMP) fuzz-check-cc
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEP_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEP_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LIBS)
 
 # Keep the objects: make would delete them as intermediates of the pattern rules.
 .SECONDARY: $(FUZZ_OBJS)

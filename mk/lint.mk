@@ -1,6 +1,7 @@
-# Static checks (docs/design.md, "Code style"): clang-format, cppcheck, clang-tidy and the banned
-# functions. `make lint` runs all four and fails if any fails; each also runs
-# alone (lint-format, lint-cppcheck, lint-tidy, lint-banned).
+# Static checks (docs/design.md, "Code style"): clang-format, cppcheck, clang-tidy, the banned
+# functions and the layers (the module include graph has no cycle: docs/design.md, "Layers").
+# `make lint` runs all five and fails if any fails; each also runs
+# alone (lint-format, lint-cppcheck, lint-tidy, lint-banned, lint-layers).
 # `make format` rewrites the files in place with the checked-in .clang-format.
 # Needs clang-format, clang-tidy and cppcheck (Debian bookworm: LLVM 14, cppcheck 2.10).
 
@@ -17,11 +18,11 @@ CPPCHECK_DIRS:= agent probes tests/unit tests/fuzz
 # has a default in common.h).
 LINT_CFLAGS  := -std=c11 -D_GNU_SOURCE -Iinclude
 
-.PHONY: lint lint-format lint-cppcheck lint-tidy lint-banned format
+.PHONY: lint lint-format lint-cppcheck lint-tidy lint-banned lint-layers format
 
 lint:
 	@fail=""; \
-	for t in lint-format lint-cppcheck lint-tidy lint-banned; do \
+	for t in lint-format lint-cppcheck lint-tidy lint-banned lint-layers; do \
 	  echo "== $$t"; $(MAKE) --no-print-directory $$t || fail="$$fail $$t"; \
 	done; \
 	if [ -n "$$fail" ]; then echo "lint: FAILED:$$fail"; exit 1; fi; echo "lint: clean"
@@ -47,3 +48,7 @@ lint-tidy:
 
 lint-banned:
 	scripts/check-banned.sh agent probes tests/fuzz
+
+# A module is a .c/.h pair; X -> Y when X.c or X.h includes Y.h. Fails naming each cycle.
+lint-layers:
+	scripts/check-include-cycles.py

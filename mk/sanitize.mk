@@ -11,8 +11,7 @@
 
 ASAN_CC      ?= $(CC)
 ASAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-ASAN_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Iinclude -DNC_VERSION='"$(VERSION)"' \
-                $(ASAN_FLAGS)
+ASAN_CFLAGS  := $(COMMON_CFLAGS) -O1 -g $(ASAN_FLAGS)
 ASAN_OBJS    := $(SRCS:%.c=build/asan/obj/%.o)
 ASAN_LIB_OBJS:= $(filter-out build/asan/obj/agent/main.o,$(ASAN_OBJS))
 ASAN_TESTS   := $(TESTS:tests/unit/%.c=build/asan/tests/%)
@@ -21,9 +20,9 @@ ASAN_ENV     := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_check
 
 .PHONY: asan asan-build asan-unit asan-cli asan-vpc valgrind valgrind-vpc
 
-build/asan/obj/%.o: %.c $(wildcard include/netcheck/*.h agent/*.h) | $(DEPS_STAMP)
+build/asan/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(ASAN_CC) $(ASAN_CFLAGS) -c $< -o $@
+	$(ASAN_CC) $(ASAN_CFLAGS) $(DEP_FLAGS) -c $< -o $@
 
 build/asan/netcheck: $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
@@ -31,11 +30,11 @@ build/asan/netcheck: $(ASAN_OBJS)
 
 build/asan/tests/sigv4_cli: tests/unit/sigv4_cli.c $(ASAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LIBS)
+	$(ASAN_CC) $(ASAN_CFLAGS) $(DEP_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LIBS)
 
 build/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LIBS) -lcmocka
+	$(ASAN_CC) $(ASAN_CFLAGS) $(DEP_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LIBS) -lcmocka
 
 asan-build: build/asan/netcheck build/asan/tests/sigv4_cli $(ASAN_TESTS)
 

@@ -14,6 +14,7 @@
 
 #include "netcheck/aws.h"
 #include "netcheck/common.h"
+#include "netcheck/creds_probe.h"
 #include "netcheck/engine.h"
 #include "netcheck/outbound.h"
 #include "netcheck/partition.h"
@@ -267,7 +268,8 @@ done:
 }
 
 static int aws_start(struct probe *p) {
-  const struct aws_creds *c = (p->ops->flags & NC_PROBE_NEEDS_CREDS) ? engine_creds(p->eng) : NULL;
+  const struct aws_creds *c =
+      (p->ops->flags & NC_PROBE_NEEDS_CREDS) ? creds_probe_found(p->plan) : NULL;
   char url[AWS_URL_MAX];
   struct http_req rq;
   if (nc_snprintf(url, sizeof url, "https://%s/", p->target))

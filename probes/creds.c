@@ -2,7 +2,7 @@
  * creds.c - the creds probe family: finds the credentials the job's SDKs
  * would use, in their order (environment keys, then the container
  * credentials endpoint), proves that they can be had, and hands them to the
- * engine (engine_set_creds) for the probes flagged NC_PROBE_NEEDS_CREDS,
+ * plan (creds_probe_found) for the probes flagged NC_PROBE_NEEDS_CREDS,
  * which the engine starts only after this probe finished.
  *
  * Exactly one probe is planned: `creds:env`, `creds:container` or
@@ -23,6 +23,7 @@
 #include "netcheck/engine.h"
 #include "netcheck/http.h"
 #include "netcheck/probe.h"
+#include "netcheck/transport.h"
 
 #define CREDS_ENV_KEY_ID "AWS_ACCESS_KEY_ID"
 #define CREDS_ENV_SECRET "AWS_SECRET_ACCESS_KEY"
@@ -230,11 +231,35 @@ static void creds_add_string(cJSON *d, const char *key, const char *value) {
     cJSON_AddNullToObject(d, key);
 }
 
-/* Hands c to the engine and reports what is safe to report; prefix gets the
- * access key id's prefix for the message. */
+const struct probe_family creds_family;
+
+/* The credentials found live in the plan (the creds family's state), wiped
+ * when the plan is freed. */
+static void creds_free_state(void *state) {
+  struct aws_creds *c = state;
+  creds_clear(c);
+  free(c);
+}
+
+const struct aws_creds *creds_probe_found(const struct plan *pl) {
+  return pl ? plan_family_state_get(pl, &creds_family) : NULL;
+}
+
+/* Keeps c for the probes that sign; 0 or -1 (out of memory). */
+static int creds_keep(struct plan *pl, const struct aws_creds *c) {
+  void **slot = plan_family_state(pl, &creds_family);
+  if (!*slot && !(*slot = malloc(sizeof *c)))
+    return -1;
+  memcpy(*slot, c, sizeof *c);
+  return 0;
+}
+
+/* Keeps c for the probes that sign and reports what is safe to report;
+ * prefix gets the access key id's prefix for the message. */
 static void creds_accept(struct probe *p, const struct aws_creds *c, char *prefix, size_t len) {
   cJSON *d = probe_details(p);
-  engine_set_creds(p->eng, c);
+  if (creds_keep(p->plan, c))
+    probe_note_errno(p, ENOMEM);
   creds_probe_key_prefix(c->access_key_id, prefix, len);
   if (d) {
     cJSON_AddStringToObject(d, "access_key_id_prefix", prefix);
@@ -293,7 +318,7 @@ static void creds_on_response(struct probe *p, const struct http_resp *r, void *
     char outcome[64];
     creds_probe_failure_reason(r, reason, sizeof reason);
     /* When the transport failed, outcome names how; else the status does. */
-    if (http_transport_code(r, NC_CREDS_UNAVAILABLE, outcome, sizeof outcome) < 0) {
+    if (transport_http_code(r, NC_CREDS_UNAVAILABLE, outcome, sizeof outcome) < 0) {
       if (r->body_truncated)
         nc_strlcpy(outcome, "body_too_large", sizeof outcome);
       else
@@ -406,7 +431,7 @@ static int creds_container_start(struct probe *p) {
    * the Authorization token) would cross a network in clear. */
   rq.no_proxy = true;
   rq.timeout_ms = p->timeout_ms < CREDS_HTTP_TIMEOUT_MS ? p->timeout_ms : CREDS_HTTP_TIMEOUT_MS;
-  rc = engine_http(p->eng, p, &rq, creds_on_response, NULL);
+  rc = http_request(p->eng, p, &rq, creds_on_response, NULL);
   explicit_bzero(auth, sizeof auth); /* the engine copied it */
   return rc ? -1 : 0;
 }
@@ -430,8 +455,6 @@ static void creds_cleanup(struct probe *p) {
   free(p->priv);
   p->priv = NULL;
 }
-
-const struct probe_family creds_family;
 
 /* They are what the NC_PROBE_NEEDS_CREDS probes wait for. */
 static const struct probe_ops creds_env_ops = {.family = &creds_family,
@@ -480,4 +503,5 @@ const struct probe_family creds_family = {
     .expect = NC_EXPECT_REACHABLE,
     .tier_note = "informational when the job has no credentials",
     .plan = creds_plan,
+    .free_state = creds_free_state,
 };

@@ -833,7 +833,7 @@ static bool dns_try_hosts(struct probe *p) {
   size_t len = 0;
   const char *cls;
   memset(&found, 0, sizeof found);
-  if (engine_hosts_file(p->eng, &buf, &len))
+  if (resolve_hosts_file(p->eng, &buf, &len))
     return false; /* missing (fine) or unreadable (the engine warned once) */
   dns_hosts_lookup(buf, len, p->target, &found);
   if (found.n == 0)
@@ -860,7 +860,7 @@ static int dns_start(struct probe *p) {
   st->started_ms = nc_now_ms();
   if (dns_try_hosts(p))
     return 0;
-  n = engine_nameservers(p->eng, servers, NC_MAX_SERVERS);
+  n = resolve_nameservers(p->eng, servers, NC_MAX_SERVERS);
   if (n <= 0) {
     char msg[sizeof p->message];
     struct dns_eval ev;
@@ -890,8 +890,8 @@ static int dns_start(struct probe *p) {
       qs[k]->result = DNS_RES_PENDING;
       st->pending++;
       /* c-ares retries inside the probe's whole budget. */
-      if (engine_dns_query(p->eng, p, s->server, p->target, qs[k]->type, p->timeout_ms,
-                           dns_on_answer, qs[k])) {
+      if (resolve_query(p->eng, p, s->server, p->target, qs[k]->type, p->timeout_ms, dns_on_answer,
+                        qs[k])) {
         qs[k]->result = DNS_RES_ERROR;
         st->pending--;
       } else {

@@ -14,8 +14,10 @@
 #include <strings.h>
 
 #include "netcheck/common.h"
+#include "netcheck/fetch.h"
 #include "netcheck/http.h"
 #include "netcheck/resolve.h"
+#include "netcheck/transport.h"
 
 #define OUTBOUND_URL_MAX 1024
 #define OUTBOUND_TAG_MAX 64
@@ -52,7 +54,7 @@ void outbound_observe(int dns_status, const struct nc_addrs *addrs, const struct
   o->addrs = addrs;
   o->resp = r;
   if (dns_status != 0 || !r) {
-    code = dns_status ? resolve_status_code(dns_status) : NC_DNS_SERVFAIL;
+    code = dns_status ? transport_dns_code(dns_status) : NC_DNS_SERVFAIL;
     /* c-ares 1.18 ends a lookup whose servers all answered REFUSED or
      * SERVFAIL with the same status as one where none listened: the dns
      * probe of the name, which asks each server itself, tells which. */
@@ -76,7 +78,7 @@ void outbound_observe(int dns_status, const struct nc_addrs *addrs, const struct
     nc_strlcpy(o->outcome, "connected", sizeof o->outcome);
     return;
   }
-  code = http_transport_code(r, no_route_code, o->outcome, sizeof o->outcome);
+  code = transport_http_code(r, no_route_code, o->outcome, sizeof o->outcome);
   if (code < 0 || code == NC_OK) {
     /* The transport claims success yet no status came: treat it as no answer. */
     code = no_route_code;
@@ -261,7 +263,7 @@ int outbound_fetch(struct probe *p, const struct http_req *rq, enum nc_code no_r
   }
   c->requested = true;
   c->started_ms = nc_now_ms();
-  if (engine_fetch(p->eng, p, &req, outbound_on_fetch, c)) {
+  if (fetch_request(p->eng, p, &req, outbound_on_fetch, c)) {
     c->requested = false;
     return -1;
   }

@@ -122,7 +122,7 @@ void peer_attempt(struct peer_state *st) {
   peer_phase(st, PEER_PH_RESOLVING, PEER_RESOLVE_MS);
   st->t0_us = peer_now_us();
   /* The engine clips the query to what is left of the probe's deadline. */
-  if (engine_resolve(p->eng, p, p->target, PEER_RESOLVE_MS, peer_on_resolved, st) != 0)
+  if (resolve_name(p->eng, p, p->target, PEER_RESOLVE_MS, peer_on_resolved, st) != 0)
     peer_attempt_end(st, PEER_OUT_DNS, false, "the resolver could not start a query");
 }
 

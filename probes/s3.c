@@ -20,7 +20,9 @@
 
 #include "netcheck/aws.h"
 #include "netcheck/common.h"
+#include "netcheck/creds_probe.h"
 #include "netcheck/engine.h"
+#include "netcheck/fetch.h"
 #include "netcheck/http.h"
 #include "netcheck/outbound.h"
 #include "netcheck/partition.h"
@@ -73,7 +75,7 @@ struct s3_state {
   char head_request_id[128];
   struct nc_timings t;
 
-  struct s3_signed_headers sig; /* engine_http copies the lines */
+  struct s3_signed_headers sig; /* http_request copies the lines */
 };
 
 static void s3_add_string(cJSON *o, const char *name, const char *value) {
@@ -155,7 +157,7 @@ int s3_sign_headers(struct s3_signed_headers *h, const struct aws_creds *c, cons
 static int s3_headers(struct s3_state *st, struct probe *p, const char *method, const char *query,
                       struct http_req *rq) {
   const struct s3_bucket_plan *bp = p->ctx;
-  const struct aws_creds *c = st->is_signed ? engine_creds(p->eng) : NULL;
+  const struct aws_creds *c = st->is_signed ? creds_probe_found(p->plan) : NULL;
   if (s3_sign_headers(&st->sig, c, method, st->host, st->path, query, bp->t.region, NULL, 0))
     return -1;
   st->is_signed = st->sig.is_signed;
@@ -454,7 +456,7 @@ static int s3_start_list(struct probe *p, struct s3_state *st) {
   if (rq.pin_ip[0] == '\0' || s3_headers(st, p, "GET", st->list_query, &rq) != 0)
     return -1;
   st->phase = S3_PHASE_LIST;
-  return engine_http(p->eng, p, &rq, s3_on_list, NULL);
+  return http_request(p->eng, p, &rq, s3_on_list, NULL);
 }
 
 static int s3_start_head(struct probe *p, struct s3_state *st, const char *pin);
@@ -534,7 +536,7 @@ static void s3_on_fetch(struct probe *p, int dns_status, const struct nc_addrs *
     st->addrs = *addrs;
     st->have_addrs = true;
   }
-  /* curl names no address when the connection failed: engine_fetch pinned
+  /* curl names no address when the connection failed: fetch_request pinned
    * the first IPv4 address, else the first (agent/http.c) */
   if (r && !r->primary_ip[0] && st->have_addrs) {
     const char *pin = st->addrs.a[0].text;
@@ -546,8 +548,8 @@ static void s3_on_fetch(struct probe *p, int dns_status, const struct nc_addrs *
   s3_on_head_answer(p, dns_status, r);
 }
 
-/* The HEAD: through engine_fetch (resolve, then pin) the first time, pinned
- * to pin with engine_http when retrying another address. */
+/* The HEAD: through fetch_request (resolve, then pin) the first time, pinned
+ * to pin with http_request when retrying another address. */
 static int s3_start_head(struct probe *p, struct s3_state *st, const char *pin) {
   struct http_req rq;
   memset(&rq, 0, sizeof(rq));
@@ -561,9 +563,9 @@ static int s3_start_head(struct probe *p, struct s3_state *st, const char *pin) 
     return -1;
   st->phase = S3_PHASE_HEAD;
   if (pin == NULL)
-    return engine_fetch(p->eng, p, &rq, s3_on_fetch, NULL);
+    return fetch_request(p->eng, p, &rq, s3_on_fetch, NULL);
   s3_note_address(st, pin);
-  return engine_http(p->eng, p, &rq, s3_on_head_http, NULL);
+  return http_request(p->eng, p, &rq, s3_on_head_http, NULL);
 }
 
 /* Host, path and URLs for the bucket. Dotted names cannot use the
@@ -606,7 +608,7 @@ static int s3_start(struct probe *p) {
   }
   if (s3_build_target(st, t) != 0)
     return -1;
-  const struct aws_creds *c = engine_creds(p->eng);
+  const struct aws_creds *c = creds_probe_found(p->plan);
   st->is_signed = c != NULL && c->access_key_id[0];
   return s3_start_head(p, st, NULL);
 }

@@ -31,7 +31,9 @@
 
 #include "netcheck/aws.h"
 #include "netcheck/common.h"
+#include "netcheck/creds_probe.h"
 #include "netcheck/engine.h"
+#include "netcheck/fetch.h"
 #include "netcheck/http.h"
 #include "netcheck/outbound.h"
 #include "netcheck/partition.h"
@@ -494,7 +496,7 @@ static void w_on_fetch(struct probe *p, int dns_status, const struct nc_addrs *a
   if (addrs && addrs->n > 0) {
     st->addrs = *addrs;
     st->have_addrs = true;
-    /* curl names no address when the connection failed: engine_fetch
+    /* curl names no address when the connection failed: fetch_request
      * pinned the first IPv4 address, else the first (agent/http.c) */
     nc_strlcpy(st->addr, addrs->a[0].text, sizeof(st->addr));
     for (int i = addrs->n - 1; i >= 0; i--)
@@ -509,7 +511,7 @@ static void w_on_fetch(struct probe *p, int dns_status, const struct nc_addrs *a
 static int w_send(struct probe *p, struct w_state *st, const char *method, const char *query,
                   http_cb cb) {
   const struct s3_target *t = &((const struct w_plan *)p->ctx)->t;
-  const struct aws_creds *c = engine_creds(p->eng);
+  const struct aws_creds *c = creds_probe_found(p->plan);
   struct sigv4_header extra[S3_MAX_EXTRA_HEADERS];
   size_t n = 0;
   struct http_req rq;
@@ -544,14 +546,14 @@ static int w_send(struct probe *p, struct w_state *st, const char *method, const
   for (int i = 0; i < NC_HTTP_MAX_HEADERS; i++)
     rq.headers[i] = st->sig.lines[i];
   if (st->phase == W_PUT)
-    return engine_fetch(p->eng, p, &rq, w_on_fetch, NULL);
+    return fetch_request(p->eng, p, &rq, w_on_fetch, NULL);
   rq.pin_ip = st->addr;
-  return engine_http(p->eng, p, &rq, cb, NULL);
+  return http_request(p->eng, p, &rq, cb, NULL);
 }
 
 static int w_start(struct probe *p) {
   const struct w_plan *wp = p->ctx;
-  const struct aws_creds *c = engine_creds(p->eng);
+  const struct aws_creds *c = creds_probe_found(p->plan);
   struct w_state *st;
   char enc[3 * W_KEY_MAX + 1];
   if (c == NULL || !c->access_key_id[0]) {

@@ -13,6 +13,15 @@
 
 #define NC_NAME "netcheck"
 
+/* Sizes of names every layer shares: a DNS name, a path or S3 key. */
+#define NC_HOST_MAX 256
+#define NC_PATH_MAX 1024
+
+/* Phase timings of one network exchange in milliseconds; negative = not measured. */
+struct nc_timings {
+  double dns, connect, tls, first_byte, total;
+};
+
 /* Exit codes: part of the command-line contract (docs/design.md). */
 #define NC_EXIT_OK 0       /* every expectation met */
 #define NC_EXIT_FAIL 1     /* an expectation failed */

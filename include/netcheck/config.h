@@ -11,14 +11,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "netcheck/common.h" /* NC_HOST_MAX, NC_PATH_MAX */
+
 #define NC_MAX_BUCKETS 32   /* distinct buckets the s3 family probes */
 #define NC_MAX_LOCATIONS 64 /* S3 locations read from the job, --config and flags */
 #define NC_MAX_HOSTS 512
 #define NC_MAX_OUTPUTS 32
 #define NC_MAX_SERVERS 8
 #define NC_MAX_TARGETS 16
-#define NC_HOST_MAX 256
-#define NC_PATH_MAX 1024
 
 #define NC_MAX_EXPECTATIONS 64
 #define NC_MAX_SKIPS 32

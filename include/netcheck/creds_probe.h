@@ -12,6 +12,13 @@
 
 #include "netcheck/http.h"
 
+struct aws_creds;
+struct plan;
+
+/* The credentials the creds probe found in this plan, NULL = anonymous (or
+ * not found yet: the probes flagged NC_PROBE_NEEDS_CREDS start after it). */
+const struct aws_creds *creds_probe_found(const struct plan *pl);
+
 const char *creds_probe_source(void);
 bool creds_probe_plain_host_allowed(const char *s);
 int creds_probe_container_url(const char *relative, const char *full, char *url, size_t len,

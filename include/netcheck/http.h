@@ -1,6 +1,7 @@
 /*
- * http.h - HTTP(S) requests through the engine's libcurl multi handle.
- * Names are resolved by the caller (engine_resolve) and pinned with
+ * http.h - HTTP(S) requests through one libcurl multi handle, an engine
+ * backend (http_backend, engine.h). Names are resolved by the caller
+ * (resolve_name, or fetch_request: fetch.h) and pinned with
  * CURLOPT_RESOLVE, so DNS is timed and diagnosed on its own; a request that
  * the environment sends through a proxy (proxy.h) is not resolved locally.
  * TLS always verifies. Headers and bodies read from the network are capped.
@@ -12,8 +13,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "netcheck/probe.h"
-#include "netcheck/resolve.h"
+#include "netcheck/common.h" /* struct nc_timings */
+
+struct engine;
+struct engine_backend;
+struct probe;
 
 #define NC_HTTP_MAX_HEADERS 12
 #define NC_HTTP_DEFAULT_BODY_CAP (64 * 1024)
@@ -62,25 +66,41 @@ struct http_resp {
 
 typedef void (*http_cb)(struct probe *p, const struct http_resp *r, void *arg);
 
+/* The engine backend: the multi handle and the requests in flight. */
+extern const struct engine_backend http_backend;
+
 /* Starts a request; cb runs once, on the loop, unless p finishes first.
  * All strings are copied. 0 or -1. */
-int engine_http(struct engine *e, struct probe *p, const struct http_req *rq, http_cb cb,
-                void *arg);
-
-/* Resolve-then-request, the step most probes share: resolves the URL's host
- * with engine_resolve() (timed into r->t.dns), pins the first address and
- * runs the request. On a DNS failure cb gets dns_status != 0 and r == NULL.
- * addrs lists every address the name resolved to. */
-typedef void (*fetch_cb)(struct probe *p, int dns_status, const struct nc_addrs *addrs,
-                         const struct http_resp *r, void *arg);
-int engine_fetch(struct engine *e, struct probe *p, const struct http_req *rq, fetch_cb cb,
+int http_request(struct engine *e, struct probe *p, const struct http_req *rq, http_cb cb,
                  void *arg);
+/* The same, and arg belongs to the request: arg_free(arg) runs when the
+ * request is freed if cb never ran (p finished first, or the engine was
+ * freed); once cb runs, arg is the caller's again. On -1 arg stays the
+ * caller's. */
+int http_request_owned(struct engine *e, struct probe *p, const struct http_req *rq, http_cb cb,
+                       void *arg, void (*arg_free)(void *));
 
-/* Transport-level diagnosis shared by every HTTPS probe: TLS_UNTRUSTED,
- * TLS_HANDSHAKE, no_route_code for timeouts/unreachable, TIMEOUT_BUDGET;
- * -1 when the transport worked (an HTTP status arrived). outcome gets a
- * wire-level word ("connect_timeout", "tls_untrusted", ...). */
-int http_transport_code(const struct http_resp *r, int no_route_code, char *outcome, size_t len);
+/* The host and port of an http:// or https:// URL (443 or 80 unless it names one). 0 or -1. */
+int http_url_host_port(const char *url, char *host, size_t hlen, int *port);
+
+/* What became of a request, as the transport sees it (the diagnosis is
+ * transport.h's). */
+enum http_result {
+  HTTP_OK,               /* an answer arrived (curl reported no error) */
+  HTTP_UNTRUSTED,        /* the certificate was not trusted */
+  HTTP_TLS_FAILED,       /* the TLS handshake failed */
+  HTTP_REFUSED,          /* the connection was refused */
+  HTTP_CONNECT_FAILED,   /* no connection for another reason */
+  HTTP_CONNECT_TIMEOUT,  /* no TCP connection in time */
+  HTTP_TLS_TIMEOUT,      /* connected; TLS did not complete in time */
+  HTTP_RESPONSE_TIMEOUT, /* connected; the answer did not complete in time */
+  HTTP_HEADERS_TOO_LARGE,
+  HTTP_DNS_FAILED, /* curl could not resolve (a request through a proxy) */
+  HTTP_BAD_RESPONSE
+};
+enum http_result http_classify(const struct http_resp *r);
+/* The wire-level word of a result: "connect_timeout", "tls_untrusted", ... */
+const char *http_result_name(enum http_result res);
 
 /* True when the curl code means the certificate was not trusted. */
 bool http_error_is_untrusted(const struct http_resp *r);

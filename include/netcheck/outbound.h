@@ -1,6 +1,6 @@
 /*
  * outbound.h - the step the repo, egress and aws probe families share:
- * resolve a URL's host, make one HTTP(S) request through engine_fetch(), and
+ * resolve a URL's host, make one HTTP(S) request through fetch_request(), and
  * reduce what happened to an observation (how far the request got, with the
  * DNS or transport diagnosis) that each family then judges against its
  * expectation. Also the pure classifiers of those three families, exported
@@ -20,7 +20,7 @@
 /* How far a request got. */
 enum outbound_stage {
   OUTBOUND_DNS_FAILED, /* the name did not resolve; code is a DNS_* code */
-  OUTBOUND_NO_CONNECT, /* no connection or no answer in time; code from http_transport_code */
+  OUTBOUND_NO_CONNECT, /* no connection or no answer in time; code from transport_http_code */
   OUTBOUND_TLS_FAILED, /* TCP connected, TLS failed; code TLS_UNTRUSTED or TLS_HANDSHAKE */
   OUTBOUND_CONNECTED,  /* connect_only request: TCP and TLS handshake succeeded */
   OUTBOUND_ANSWERED    /* an HTTP status arrived */
@@ -46,7 +46,7 @@ struct outbound_judgement {
 
 typedef void (*outbound_cb)(struct probe *p, const struct outbound_obs *o, void *arg);
 
-/* Reduces engine_fetch()'s result to an observation. Pure. no_route_code is
+/* Reduces fetch_request()'s result to an observation. Pure. no_route_code is
  * the family's code for "no connection" (S3_NO_ROUTE, AWS_ENDPOINT_UNREACHABLE). */
 void outbound_observe(int dns_status, const struct nc_addrs *addrs, const struct http_resp *r,
                       bool connect_only, enum nc_code no_route_code, struct outbound_obs *o);
@@ -70,7 +70,7 @@ void outbound_judge(const struct probe *p, const struct outbound_obs *o, enum nc
  * (1234 bytes)", "no connection to HOST at IP (connect_timeout)", ... */
 void outbound_describe(const struct outbound_obs *o, const char *host, char *out, size_t len);
 
-/* Starts rq through engine_fetch() for p and calls cb once with the
+/* Starts rq through fetch_request() for p and calls cb once with the
  * observation (or, from outbound_on_timeout, with a budget observation).
  * Records timings and the common details (url, addresses, address_class,
  * primary_ip, http_status, bytes, error). rq->timeout_ms 0 = a little less

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "netcheck/config.h"
+#include "netcheck/common.h"
 
 /* The region when nothing names one (a guess: netcheck says so). */
 #define NC_DEFAULT_REGION "us-east-1"

@@ -22,7 +22,8 @@
  * result with probe_finish() exactly once, judged against its expectation;
  * probe_finish() then lowers a miss by tier (policy: warn, informational:
  * info). The engine releases in-flight DNS and HTTP work of a finished
- * probe and calls cleanup(). A probe never blocks.
+ * probe (plan->on_finish, set by engine_run: probe.c does not know the
+ * engine) and calls cleanup(). A probe never blocks.
  */
 #ifndef NETCHECK_PROBE_H
 #define NETCHECK_PROBE_H
@@ -48,11 +49,6 @@ enum nc_verdict {
 
 /* How a probe that misses its expectation is reported; strongest first. */
 enum nc_tier { NC_TIER_REQUIRED, NC_TIER_POLICY, NC_TIER_INFORMATIONAL };
-
-/* Phase timings in milliseconds; negative = not measured. */
-struct nc_timings {
-  double dns, connect, tls, first_byte, total;
-};
 
 enum nc_probe_state { NC_PROBE_PLANNED, NC_PROBE_WAITING, NC_PROBE_RUNNING, NC_PROBE_DONE };
 
@@ -174,6 +170,9 @@ void probe_wake_at(struct probe *p, int64_t at_ms);
 
 /* Milliseconds left before the probe's deadline (>= 0). */
 int64_t probe_remaining_ms(const struct probe *p);
+/* A request's budget: timeout_ms, at most what is left of the probe's (all of it when
+ * timeout_ms <= 0). The backends (http.c, resolve.c) time their requests with it. */
+int probe_request_ms(const struct probe *p, int timeout_ms);
 /* Milliseconds left to resolve and connect (the connect budget of a policy
  * or informational probe; else what is left of the whole budget). */
 int64_t probe_connect_left_ms(const struct probe *p);
@@ -204,6 +203,9 @@ struct plan {
   struct plan_problem problems[NC_MAX_PLAN_PROBLEMS];
   int n_problems;
   void *family_state[NC_MAX_FAMILIES]; /* see plan_family_state */
+  /* Called by probe_finish, before cleanup(): the engine that runs the plan
+   * (engine_run sets it) drops the probe's in-flight requests. NULL = none. */
+  void (*on_finish)(struct engine *e, const struct probe *p);
 };
 
 /* What a family says about one probe it plans. */

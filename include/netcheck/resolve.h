@@ -1,19 +1,24 @@
 /*
- * resolve.h - DNS through the engine's c-ares channels.
+ * resolve.h - DNS through c-ares channels, an engine backend
+ * (resolve_backend, engine.h).
  *
- * engine_resolve(): what an application would get (/etc/hosts, then the
+ * resolve_name(): what an application would get (/etc/hosts, then the
  * configured nameservers), for probes that need addresses.
- * engine_dns_query(): one raw query against one nameserver, for the dns
+ * resolve_query(): one raw query against one nameserver, for the dns
  * probe's diagnostics (rcode, answers, latency).
  * Callbacks run on the loop; none runs after its probe finished.
+ * resolv.conf and /etc/hosts are read once per run and kept here.
  */
 #ifndef NETCHECK_RESOLVE_H
 #define NETCHECK_RESOLVE_H
 
 #include <stddef.h>
 
-#include "netcheck/config.h"
-#include "netcheck/probe.h"
+#include "netcheck/config.h" /* NC_MAX_SERVERS */
+
+struct engine;
+struct engine_backend;
+struct probe;
 
 #define NC_MAX_ADDRS 16
 
@@ -34,21 +39,30 @@ typedef void (*resolve_cb)(struct probe *p, int status, const struct nc_addrs *a
 typedef void (*dns_query_cb)(struct probe *p, int status, const unsigned char *abuf, int alen,
                              double latency_ms, void *arg);
 
+/* The engine backend: the channels, the requests in flight, the files read. */
+extern const struct engine_backend resolve_backend;
+
 /* Resolves name to IPv4 and IPv6 addresses within timeout_ms. 0 or -1. */
-int engine_resolve(struct engine *e, struct probe *p, const char *name, int timeout_ms,
-                   resolve_cb cb, void *arg);
+int resolve_name(struct engine *e, struct probe *p, const char *name, int timeout_ms, resolve_cb cb,
+                 void *arg);
+/* The same, and arg belongs to the request from before the lookup starts
+ * (c-ares may answer from /etc/hosts inside this call): arg_free(arg) runs
+ * when the request is freed if cb never ran; once cb runs, arg is the
+ * caller's again. On -1 arg stays the caller's. */
+int resolve_name_owned(struct engine *e, struct probe *p, const char *name, int timeout_ms,
+                       resolve_cb cb, void *arg, void (*arg_free)(void *));
 
 /* One query (type: ns_t_a / ns_t_aaaa) for name against server ("IP" or
  * "IP:PORT"; NULL = the configured servers), tries bounded by timeout_ms. */
-int engine_dns_query(struct engine *e, struct probe *p, const char *server, const char *name,
-                     int type, int timeout_ms, dns_query_cb cb, void *arg);
+int resolve_query(struct engine *e, struct probe *p, const char *server, const char *name, int type,
+                  int timeout_ms, dns_query_cb cb, void *arg);
 
-/* /etc/hosts as read once per run (owned by the engine): 0 with buf/len set,
- * or -1 with errno when it is missing or unreadable (warned once). */
-int engine_hosts_file(struct engine *e, const char **buf, size_t *len);
+/* /etc/hosts as read once per run: 0 with buf/len set, or -1 with errno
+ * when it is missing or unreadable (warned once). */
+int resolve_hosts_file(struct engine *e, const char **buf, size_t *len);
 
 /* The nameservers in use (from --dns-server or resolv.conf), as "IP:PORT". */
-int engine_nameservers(struct engine *e, char out[][64], int max);
+int resolve_nameservers(struct engine *e, char out[][64], int max);
 
 /* resolv.conf as the env probe reports it and the engine uses it. */
 struct resolv_conf {
@@ -69,7 +83,15 @@ int resolv_conf_load(struct resolv_conf *out);
  * "loopback". local_nets are the container's own interface subnets. */
 const char *resolve_addr_class(const struct nc_addr *a);
 
-/* Converts ARES status to a DNS diagnosis code (OK for ARES_SUCCESS). */
-int resolve_status_code(int ares_status);
+/* What became of a lookup, as the transport sees it (the diagnosis is transport.h's). */
+enum resolve_result {
+  RESOLVE_OK,
+  RESOLVE_NO_NAME, /* NXDOMAIN, or no address of the asked type */
+  RESOLVE_TIMEOUT, /* no answer, or nothing answers at the nameserver's address */
+  RESOLVE_REFUSED,
+  RESOLVE_FAILED /* SERVFAIL and every other failure */
+};
+/* Reduces an ARES_* status (the callbacks' status) to the transport's result. */
+enum resolve_result resolve_classify(int ares_status);
 
 #endif

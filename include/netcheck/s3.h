@@ -66,8 +66,8 @@ struct s3_response_view {
   const char *kms_key; /* the SSE-KMS key the request named, "" = none or S3's own */
   bool sse_kms;        /* the request asked for SSE-KMS */
   /* Transport: an nc_code when no HTTP answer arrived (a DNS_* code from
-   * resolve_status_code, or S3_NO_ROUTE / TLS_UNTRUSTED / TLS_HANDSHAKE /
-   * TIMEOUT_BUDGET from http_transport_code), -1 when one did. */
+   * transport_dns_code, or S3_NO_ROUTE / TLS_UNTRUSTED / TLS_HANDSHAKE /
+   * TIMEOUT_BUDGET from transport_http_code), -1 when one did. */
   int transport;
   const char *outcome;         /* wire word ("connect_timeout", "http_403") */
   const char *transport_error; /* curl's text, for the message */

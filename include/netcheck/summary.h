@@ -17,9 +17,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "netcheck/config.h"
-#include "netcheck/probe.h"
-#include "netcheck/report.h"
+/* Declared only: report.c includes this header, so it must not include report.h back. */
+struct nc_config;
+struct plan;
+struct report_run;
 
 /* Prints the whole JUnit XML document (UTF-8, with an XML declaration). */
 void report_print_junit(FILE *out, const struct nc_config *cfg, const struct plan *pl,

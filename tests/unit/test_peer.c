@@ -31,6 +31,7 @@
 #include "netcheck/config.h"
 #include "netcheck/diag.h"
 #include "netcheck/engine.h"
+#include "netcheck/fetch.h"
 #include "netcheck/peerproto.h"
 #include "netcheck/probe.h"
 
@@ -436,7 +437,7 @@ static struct run run_peer_phase(const char *self, const char *peer, int port, i
   memset(&r, 0, sizeof r);
   assert_int_equal(probe_family_find("peer")->plan(&pl, cfg), 0);
   assert_int_equal(pl.count, 1);
-  e = engine_new(cfg);
+  e = engine_new(cfg, fetch_backends);
   assert_non_null(e);
   engine_run(e, &pl);
   r.ms = nc_now_ms() - t0;
