@@ -326,7 +326,8 @@ if os.path.exists(SCALE_SUMMARY):
         budget(f"{hosts.group(1) if hosts else '?'}-host mesh: every host confirms all peers <= 1 s after the last "
                "host starts (tests/vpc/scale.sh, not run by make bench)",
                bool(full) and float(m.group(1)) <= 1.0, f"{float(m.group(1)):.2f} s"
-               + ("" if full else " (not all confirmed)"), "1 s", os.path.relpath(SCALE_SUMMARY))
+               + ("" if full else " (not all confirmed)"), "1 s",
+               "from the last scale.sh summary; its run and the machine's load: tests/vpc/SCALE.md")
 else:
     budget("100-host mesh: every host confirms all peers <= 1 s after the last host starts", False,
            "not measured", "1 s", "run tests/vpc/scale.sh first (its summary.txt is read)")
