@@ -1,9 +1,9 @@
 /*
- * dns.h - the dns probe family (probes/dns.c): which names are probed, and
- * the pure steps of a probe (classifying one raw answer, looking a name up in
- * a hosts file, judging all servers' answers, wording the result), exposed so
- * tests/unit/test_dns.c can prove them without an engine. Only probes/dns.c
- * and its tests include this header.
+ * dns.h - the dns probe family: which names are probed (probes/dns.c), and
+ * the pure steps of a probe (probes/dns_answer.c: classifying one raw answer,
+ * looking a name up in a hosts file, judging all servers' answers, wording
+ * the result), exposed so tests/unit/test_dns.c can prove them without an
+ * engine. Only probes/dns*.c and its tests include this header.
  */
 #ifndef NETCHECK_DNS_H
 #define NETCHECK_DNS_H
