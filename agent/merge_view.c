@@ -75,6 +75,20 @@ static void mg_job_info(const struct merge *m, struct mg_job *j) {
   }
 }
 
+/* What the text and HTML views open with: the job, the counts and the
+ * verdict. */
+struct mg_head {
+  struct mg_job ji;
+  struct mg_counts c;
+  const char *verdict;
+};
+
+static void mg_head_init(const struct merge *m, struct mg_head *h) {
+  mg_count(m, &h->c);
+  mg_job_info(m, &h->ji);
+  h->verdict = causes_verdict(&m->causes);
+}
+
 /* "2024-05-01 10:00:00 to 10:00:17 UTC" from two ISO 8601 UTC timestamps
  * (the date again when it differs); the raw strings when they are not. */
 static void mg_time_range(const struct mg_job *j, char *out, size_t len) {
@@ -456,19 +470,16 @@ static void mg_print_compact(const struct merge *m, FILE *out, bool color, int c
 
 void merge_print_text(const struct merge *m, FILE *out, bool color, int columns) {
   const struct causes *cs = &m->causes;
-  const char *verdict = causes_verdict(cs);
-  struct mg_counts c;
-  struct mg_job ji;
+  struct mg_head h;
 
-  mg_count(m, &c);
-  mg_job_info(m, &ji);
+  mg_head_init(m, &h);
   fputs("netcheck merge: job ", out);
-  mg_put_term(out, *ji.name ? ji.name : "(unnamed)");
+  mg_put_term(out, *h.ji.name ? h.ji.name : "(unnamed)");
   fputs(": ", out);
-  mg_print_meta(m, &ji, out, mg_put_term, ", ");
-  fprintf(out, "\n%sverdict %s%s: ", color ? mg_colour(verdict) : "", verdict,
+  mg_print_meta(m, &h.ji, out, mg_put_term, ", ");
+  fprintf(out, "\n%sverdict %s%s: ", color ? mg_colour(h.verdict) : "", h.verdict,
           color ? MG_RESET : "");
-  mg_print_tally(m, cs, &c, out);
+  mg_print_tally(m, cs, &h.c, out);
   fputc('\n', out);
   for (int i = 0; i < cs->n; i++) {
     char prefix[16];
@@ -642,25 +653,22 @@ static void mg_html_problems(const struct merge *m, FILE *out, int rows) {
 
 void merge_print_html(const struct merge *m, FILE *out) {
   const struct causes *cs = &m->causes;
-  const char *verdict = causes_verdict(cs);
-  struct mg_counts c;
-  struct mg_job ji;
+  struct mg_head h;
 
-  mg_count(m, &c);
-  mg_job_info(m, &ji);
+  mg_head_init(m, &h);
   fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
         "style-src 'unsafe-inline'\">\n<title>netcheck: ",
         out);
-  merge_html_escape(out, *ji.name ? ji.name : "job");
+  merge_html_escape(out, *h.ji.name ? h.ji.name : "job");
   fputs("</title>\n<style>", out);
   fputs(mg_css, out);
   fputs("</style></head><body>\n<h1>netcheck: ", out);
-  merge_html_escape(out, *ji.name ? ji.name : "(unnamed job)");
+  merge_html_escape(out, *h.ji.name ? h.ji.name : "(unnamed job)");
   fputs("</h1>\n<p class=\"meta\">", out);
-  mg_print_meta(m, &ji, out, merge_html_escape, " &middot; ");
-  fprintf(out, "</p>\n<p class=\"verdict %s\">verdict %s: ", mg_class(verdict), verdict);
-  mg_print_tally(m, cs, &c, out);
+  mg_print_meta(m, &h.ji, out, merge_html_escape, " &middot; ");
+  fprintf(out, "</p>\n<p class=\"verdict %s\">verdict %s: ", mg_class(h.verdict), h.verdict);
+  mg_print_tally(m, cs, &h.c, out);
   fputs("</p>\n<h2>Causes, most important first</h2>\n", out);
   if (cs->n) {
     fputs("<ol class=\"causes\">\n", out);
@@ -676,8 +684,8 @@ void merge_print_html(const struct merge *m, FILE *out) {
     mg_html_matrix(m, out);
   }
   fputs("<h2>Failures and warnings</h2>\n", out);
-  if (c.probes_failed + c.probes_warned)
-    mg_html_problems(m, out, c.probes_failed + c.probes_warned);
+  if (h.c.probes_failed + h.c.probes_warned)
+    mg_html_problems(m, out, h.c.probes_failed + h.c.probes_warned);
   else
     fputs("<p>None.</p>\n", out);
   fputs("</body></html>\n", out);

@@ -334,43 +334,40 @@ static void s3_finish_view(struct probe *p, const struct s3_response_view *v,
   probe_finish(p, verdict, code, v->outcome && *v->outcome ? v->outcome : "error", "%s", full);
 }
 
-/* Finishes with what the HEAD said: the GET did not answer (why), or was
- * not needed (why NULL). */
-static void s3_finish_head_only(struct probe *p, struct s3_state *st, const char *why) {
+/* Finishes with HeadBucket's answer alone: outcome "http_STATUS" and tail,
+ * suffix after the message; a 2xx HEAD is a warning, not a clean pass, when
+ * warn_ok says something else went wrong. */
+static void s3_finish_head(struct probe *p, struct s3_state *st, const char *tail,
+                           const char *suffix, bool warn_ok) {
   struct s3_response_view v;
   char outcome[32];
-  char suffix[160] = "";
   const char *breg = s3_region_ok(st->head_region) ? st->head_region : "";
   s3_view_init(p, st, &v, "HeadBucket");
-  nc_snprintf(outcome, sizeof(outcome), "http_%ld", st->head_status);
+  nc_snprintf(outcome, sizeof(outcome), "http_%ld%s", st->head_status, tail);
   v.outcome = outcome;
   v.status = st->head_status;
   v.bucket_region = breg;
-  if (why)
-    nc_snprintf(suffix, sizeof(suffix), "; ListObjectsV2 got no answer (%s)", why);
   s3_details(p, st, NULL, NULL, -1, breg);
-  /* the bucket answers but listing did not: not a clean pass */
   const enum nc_verdict warn = NC_VERDICT_WARN;
   bool head_ok = st->head_status >= 200 && st->head_status < 300;
-  s3_finish_view(p, &v, why && head_ok ? &warn : NULL, suffix);
+  s3_finish_view(p, &v, warn_ok && head_ok ? &warn : NULL, suffix);
+}
+
+/* Finishes with what the HEAD said: the GET did not answer (why), or was
+ * not needed (why NULL). */
+static void s3_finish_head_only(struct probe *p, struct s3_state *st, const char *why) {
+  char suffix[160] = "";
+  if (why)
+    nc_snprintf(suffix, sizeof(suffix), "; ListObjectsV2 got no answer (%s)", why);
+  /* the bucket answers but listing did not: not a clean pass */
+  s3_finish_head(p, st, "", suffix, why != NULL);
 }
 
 /* HeadBucket's status arrived but the rest of the answer was unusable (why). */
 static void s3_finish_unusable(struct probe *p, struct s3_state *st, const char *why) {
-  struct s3_response_view v;
-  char outcome[32];
   char suffix[200];
-  const char *breg = s3_region_ok(st->head_region) ? st->head_region : "";
-  s3_view_init(p, st, &v, "HeadBucket");
-  nc_snprintf(outcome, sizeof(outcome), "http_%ld_unusable", st->head_status);
-  v.outcome = outcome;
-  v.status = st->head_status;
-  v.bucket_region = breg;
   nc_snprintf(suffix, sizeof(suffix), ", but no S3 client can use that answer: %s", why);
-  s3_details(p, st, NULL, NULL, -1, breg);
-  const enum nc_verdict warn = NC_VERDICT_WARN;
-  bool head_ok = st->head_status >= 200 && st->head_status < 300;
-  s3_finish_view(p, &v, head_ok ? &warn : NULL, suffix);
+  s3_finish_head(p, st, "_unusable", suffix, true);
 }
 
 static void s3_unusable_why(const struct http_resp *r, char *out, size_t len) {
@@ -652,6 +649,18 @@ static const struct probe_ops s3_ops = {
     .cleanup = s3_cleanup,
 };
 
+int s3_plan_add(struct plan *pl, const struct nc_config *cfg, const struct probe_ops *ops,
+                const char *id, const char *target, const char *name, void *ctx) {
+  struct probe_spec spec = {.id = id,
+                            .target = target,
+                            .name = name,
+                            .tier = NC_TIER_REQUIRED,
+                            .expect = NC_EXPECT_REACHABLE,
+                            .ctx = ctx,
+                            .ctx_free = free};
+  return plan_add(pl, cfg, ops, &spec) == NULL ? -1 : 0;
+}
+
 /* Roles whose prefix the ListObjectsV2 lists first: what the job reads. */
 static bool s3_role_reads(const char *role) { return strcmp(role, NC_ROLE_OUTPUT) != 0; }
 
@@ -699,14 +708,8 @@ static int s3_plan(struct plan *pl, const struct nc_config *cfg) {
     }
     nc_snprintf(id, sizeof(id), "s3:%s", l->bucket);
     nc_snprintf(url, sizeof(url), "https://%s%s", bp->t.host, bp->t.path);
-    struct probe_spec spec = {.id = id,
-                              .target = url,
-                              .name = partition_bucket_name_ok(l->bucket) ? bp->t.host : NULL,
-                              .tier = NC_TIER_REQUIRED,
-                              .expect = NC_EXPECT_REACHABLE,
-                              .ctx = bp,
-                              .ctx_free = free};
-    if (plan_add(pl, cfg, &s3_ops, &spec) == NULL)
+    if (s3_plan_add(pl, cfg, &s3_ops, id, url,
+                    partition_bucket_name_ok(l->bucket) ? bp->t.host : NULL, bp) != 0)
       return -1;
   }
   return 0;

@@ -638,14 +638,7 @@ static int w_plan(struct plan *pl, const struct nc_config *cfg) {
     nc_redact_url(l->prefix, wp->shown_prefix, sizeof(wp->shown_prefix));
     nc_snprintf(id, sizeof(id), "s3-write:%s/%s", l->bucket, wp->shown_prefix);
     nc_snprintf(target, sizeof(target), "s3://%s/%s", l->bucket, wp->shown_prefix);
-    struct probe_spec spec = {.id = id,
-                              .target = target,
-                              .name = wp->t.host,
-                              .tier = NC_TIER_REQUIRED,
-                              .expect = NC_EXPECT_REACHABLE,
-                              .ctx = wp,
-                              .ctx_free = free};
-    if (plan_add(pl, cfg, &w_ops, &spec) == NULL)
+    if (s3_plan_add(pl, cfg, &w_ops, id, target, wp->t.host, wp) != 0)
       return -1;
   }
   return 0;

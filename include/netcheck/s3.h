@@ -115,6 +115,15 @@ struct s3_target {
 int s3_target_init(struct s3_target *t, const struct nc_config *cfg, const char *bucket,
                    const char *prefix, const char *region);
 
+struct plan;
+struct probe_ops;
+
+/* Adds one probe of the s3 families to pl: required, its target expected
+ * reachable, ctx freed with free(). name is the host the dns family
+ * probes for it (NULL for none). 0, or -1 when the plan is full. */
+int s3_plan_add(struct plan *pl, const struct nc_config *cfg, const struct probe_ops *ops,
+                const char *id, const char *target, const char *name, void *ctx);
+
 /* Frees p->priv, a state of size bytes that holds signed headers
  * (credentials): wiped first. */
 void s3_state_free(struct probe *p, size_t size);
