@@ -56,7 +56,6 @@ static void fetch_on_http(struct probe *p, const struct http_resp *resp, void *a
 static void fetch_on_resolved(struct probe *p, int status, const struct nc_addrs *addrs,
                               void *arg) {
   struct fetch_ctx *c = arg;
-  const char *pin = NULL;
   c->dns_ms = (double)(nc_now_ms() - c->dns_started);
   c->addrs = *addrs;
   if (status != ARES_SUCCESS) {
@@ -64,13 +63,7 @@ static void fetch_on_resolved(struct probe *p, int status, const struct nc_addrs
     fetch_ctx_free(c);
     return;
   }
-  /* Prefer IPv4: it is what the job's SDKs reach first in a VPC. */
-  for (int i = 0; i < addrs->n && !pin; i++)
-    if (addrs->a[i].family == AF_INET)
-      pin = addrs->a[i].text;
-  if (!pin)
-    pin = addrs->a[0].text;
-  c->rq.pin_ip = pin;
+  c->rq.pin_ip = fetch_pin(addrs);
   c->rq.timeout_ms = 0; /* what is left of the probe's budget */
   if (http_request_owned(c->e, p, &c->rq, fetch_on_http, c, fetch_ctx_free)) {
     struct http_resp fail;
@@ -82,6 +75,14 @@ static void fetch_on_resolved(struct probe *p, int status, const struct nc_addrs
     c->cb(p, 0, &c->addrs, &fail, c->arg);
     fetch_ctx_free(c);
   }
+}
+
+/* Prefer IPv4: it is what the job's SDKs reach first in a VPC. */
+const char *fetch_pin(const struct nc_addrs *addrs) {
+  for (int i = 0; i < addrs->n; i++)
+    if (addrs->a[i].family == AF_INET)
+      return addrs->a[i].text;
+  return addrs->a[0].text;
 }
 
 int fetch_request(struct engine *e, struct probe *p, const struct http_req *rq, fetch_cb cb,

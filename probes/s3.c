@@ -533,15 +533,10 @@ static void s3_on_fetch(struct probe *p, int dns_status, const struct nc_addrs *
     st->addrs = *addrs;
     st->have_addrs = true;
   }
-  /* curl names no address when the connection failed: fetch_request pinned
-   * the first IPv4 address, else the first (agent/http.c) */
-  if (r && !r->primary_ip[0] && st->have_addrs) {
-    const char *pin = st->addrs.a[0].text;
-    for (int i = st->addrs.n - 1; i >= 0; i--)
-      if (st->addrs.a[i].family == AF_INET)
-        pin = st->addrs.a[i].text;
-    s3_note_address(st, pin);
-  }
+  /* curl names no address when the connection failed: name the one
+   * fetch_request pinned */
+  if (r && !r->primary_ip[0] && st->have_addrs)
+    s3_note_address(st, fetch_pin(&st->addrs));
   s3_on_head_answer(p, dns_status, r);
 }
 

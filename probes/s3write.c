@@ -496,12 +496,9 @@ static void w_on_fetch(struct probe *p, int dns_status, const struct nc_addrs *a
   if (addrs && addrs->n > 0) {
     st->addrs = *addrs;
     st->have_addrs = true;
-    /* curl names no address when the connection failed: fetch_request
-     * pinned the first IPv4 address, else the first (agent/http.c) */
-    nc_strlcpy(st->addr, addrs->a[0].text, sizeof(st->addr));
-    for (int i = addrs->n - 1; i >= 0; i--)
-      if (addrs->a[i].family == AF_INET)
-        nc_strlcpy(st->addr, addrs->a[i].text, sizeof(st->addr));
+    /* curl names no address when the connection failed: name the one
+     * fetch_request pinned */
+    nc_strlcpy(st->addr, fetch_pin(addrs), sizeof(st->addr));
   }
   w_on_put(p, dns_status, r);
 }

@@ -27,4 +27,8 @@ typedef void (*fetch_cb)(struct probe *p, int dns_status, const struct nc_addrs 
 int fetch_request(struct engine *e, struct probe *p, const struct http_req *rq, fetch_cb cb,
                   void *arg);
 
+/* The address fetch_request pins among addrs: the first IPv4 one, else the
+ * first. Probes name it when curl names none (the connection failed). */
+const char *fetch_pin(const struct nc_addrs *addrs);
+
 #endif
