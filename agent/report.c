@@ -623,7 +623,7 @@ void report_print_summary(FILE *out, const struct nc_config *cfg, const struct p
     return;
   }
   if (cfg->summary == NC_SUMMARY_JUNIT) {
-    report_print_junit(out, cfg, pl, run);
+    summary_junit_print(out, cfg, pl, run);
     return;
   }
   colour = use_colour(out);

@@ -110,7 +110,7 @@ static void add_tokens(char (*arr)[256], int *n, int max, const char *s, size_t 
   }
 }
 
-void resolv_conf_parse(const char *buf, size_t len, struct resolv_conf *out) {
+void resolve_conf_parse(const char *buf, size_t len, struct resolv_conf *out) {
   const char *p = buf, *end = buf + len;
   memset(out, 0, sizeof *out);
   while (p < end) {
@@ -142,14 +142,14 @@ void resolv_conf_parse(const char *buf, size_t len, struct resolv_conf *out) {
   }
 }
 
-int resolv_conf_load(struct resolv_conf *out) {
+int resolve_conf_load(struct resolv_conf *out) {
   const char *path = getenv("NETCHECK_RESOLV_CONF");
   char *buf;
   size_t len;
   memset(out, 0, sizeof *out);
   if (nc_read_file(path && *path ? path : "/etc/resolv.conf", RESOLV_CONF_MAX, &buf, &len))
     return -1;
-  resolv_conf_parse(buf, len, out);
+  resolve_conf_parse(buf, len, out);
   free(buf);
   return 0;
 }
@@ -162,7 +162,7 @@ static int nameservers(struct resolver *rs, char out[][64], int max) {
     return n;
   }
   if (rs->resolv_state == 0)
-    rs->resolv_state = resolv_conf_load(&rs->resolv) ? -1 : 1;
+    rs->resolv_state = resolve_conf_load(&rs->resolv) ? -1 : 1;
   for (int i = 0; rs->resolv_state > 0 && i < rs->resolv.n_nameservers && n < max; i++)
     nc_strlcpy(out[n++], rs->resolv.nameservers[i], 64);
   return n;

@@ -154,8 +154,8 @@ static void testcase(FILE *out, const struct probe *p) {
   }
 }
 
-void report_print_junit(FILE *out, const struct nc_config *cfg, const struct plan *pl,
-                        const struct report_run *run) {
+void summary_junit_print(FILE *out, const struct nc_config *cfg, const struct plan *pl,
+                         const struct report_run *run) {
   struct report_counts c;
   char host[80], ts[32], n[32];
   int tests = 0;

@@ -787,7 +787,7 @@ w(f"""1. **The CA bundle is read and parsed again for every TLS connection** (ag
    engine-level table keyed by name, filled by the first resolution and waited on by the others.
 3. **/etc/hosts and /etc/resolv.conf are read and parsed per probe**: `dns_try_hosts`
    (probes/dns.c) reads /etc/hosts for each of the 14 dns probes, `engine_nameservers` ->
-   `resolv_conf_load` (agent/resolve.c) reads resolv.conf for each, and c-ares 1.18's
+   `resolve_conf_load` (agent/resolve.c) reads resolv.conf for each, and c-ares 1.18's
    `ares_getaddrinfo` (lookups "fb") reads /etc/hosts again per lookup: {opens.get('/etc/hosts', 0)} opens of
    /etc/hosts and {opens.get('/etc/resolv.conf', 0)} of /etc/resolv.conf in one run. Cheap each, but
    syscalls on the loop thread for nothing. Fix: read both once in `engine_new` and keep the parsed

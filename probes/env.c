@@ -155,7 +155,7 @@ static void add_routes(cJSON *env) {
 
 static void add_resolv(cJSON *env, struct resolv_conf *rc, int *ok) {
   cJSON *r = cJSON_AddObjectToObject(env, "resolv"), *a;
-  *ok = resolv_conf_load(rc) == 0;
+  *ok = resolve_conf_load(rc) == 0;
   a = cJSON_AddArrayToObject(r, "nameservers");
   for (int i = 0; i < rc->n_nameservers; i++)
     cJSON_AddItemToArray(a, cJSON_CreateString(rc->nameservers[i]));

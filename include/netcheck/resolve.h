@@ -75,9 +75,9 @@ struct resolv_conf {
 };
 
 /* Parses resolv.conf text (capped, hostile-safe). Always succeeds. */
-void resolv_conf_parse(const char *buf, size_t len, struct resolv_conf *out);
+void resolve_conf_parse(const char *buf, size_t len, struct resolv_conf *out);
 /* Reads and parses /etc/resolv.conf (or $NETCHECK_RESOLV_CONF); -1 if unreadable. */
-int resolv_conf_load(struct resolv_conf *out);
+int resolve_conf_load(struct resolv_conf *out);
 
 /* Address class (docs/design.md, "Address classes"): "inside_vpc", "link_local", "outside",
  * "loopback". local_nets are the container's own interface subnets. */

@@ -1,7 +1,7 @@
 /*
  * summary.h - machine-readable end-of-run summaries beyond text and JSON.
  *
- * report_print_junit() prints the run as JUnit XML (`--summary junit`) for CI
+ * summary_junit_print() prints the run as JUnit XML (`--summary junit`) for CI
  * pipelines: one <testsuite name="netcheck"> with one <testcase> per probe,
  * classname "netcheck.FAMILY" and name the probe id; a failed probe carries
  * <failure message="CODE: message" type="CODE">remediation</failure>, a
@@ -23,8 +23,8 @@ struct plan;
 struct report_run;
 
 /* Prints the whole JUnit XML document (UTF-8, with an XML declaration). */
-void report_print_junit(FILE *out, const struct nc_config *cfg, const struct plan *pl,
-                        const struct report_run *run);
+void summary_junit_print(FILE *out, const struct nc_config *cfg, const struct plan *pl,
+                         const struct report_run *run);
 
 /* Writes s escaped for XML 1.0 character data, or for an attribute value
  * in double or single quotes when attr is true (then tab, newline and

@@ -481,7 +481,7 @@ reserved=$(grep -nE '(python3",? *"?|COPY [^ ]+ )/opt/ml/' README.md Dockerfile 
 err=$(ncx --summary junit --report none --peer-wait 1 --timeout 2 2>&1 >/dev/null); rc=$?
 sed -n '/^<?xml/,/^<\/testsuite>/p' <<<"$err" >"$T/junit.xml"
 if [ ! -s "$T/junit.xml" ]; then
-  bad "--summary junit" "no XML on stderr (report_print_summary does not call report_print_junit yet?): $(head -c 300 <<<"$err")"
+  bad "--summary junit" "no XML on stderr (report_print_summary does not call summary_junit_print yet?): $(head -c 300 <<<"$err")"
 else
   "$PY" - "$T/junit.xml" >"$T/out" 2>&1 <<'PY'
 import sys, xml.etree.ElementTree as ET

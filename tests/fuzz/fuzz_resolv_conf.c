@@ -1,5 +1,5 @@
 /*
- * fuzz_resolv_conf.c - resolv_conf_parse() on arbitrary resolv.conf text
+ * fuzz_resolv_conf.c - resolve_conf_parse() on arbitrary resolv.conf text
  * (resolve.h: "capped, hostile-safe, always succeeds").
  */
 #include "fuzz.h"
@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct resolv_conf rc;
 
   memset(&rc, 0x5a, sizeof rc); /* the parser must initialise everything */
-  resolv_conf_parse((const char *)data, size, &rc);
+  resolve_conf_parse((const char *)data, size, &rc);
   FUZZ_CHECK(rc.n_nameservers >= 0 && rc.n_nameservers <= NC_MAX_SERVERS);
   FUZZ_CHECK(rc.n_search >= 0 && rc.n_search <= (int)NC_ARRAY_LEN(rc.search));
   FUZZ_CHECK(rc.n_options >= 0 && rc.n_options <= (int)NC_ARRAY_LEN(rc.options));

@@ -119,7 +119,7 @@ static char *render(struct fixture *f) {
   size_t len = 0;
   FILE *out = open_memstream(&buf, &len);
   assert_non_null(out);
-  report_print_junit(out, &f->cfg, &f->pl, &f->run);
+  summary_junit_print(out, &f->cfg, &f->pl, &f->run);
   assert_int_equal(fclose(out), 0);
   assert_non_null(buf);
   assert_int_equal(strlen(buf), len); /* no NUL inside */
