@@ -437,7 +437,7 @@ w(f"| netcheck | {nc_total:.0f} probes | every family but env and clock: creds (
   "s3 (2 buckets: signed HEAD then ListObjectsV2), repo (5: AL1 repo. and packages., AL2 amazonlinux. "
   "and the amazonlinux-2-repos bucket, AL2023), egress (pypi.org), aws (sts with signed "
   "GetCallerIdentity, plus logs, monitoring, api.ecr, api.sagemaker: DNS+TCP+TLS), peer (HELLO, "
-  "RTT, 1 MiB bulk, barrier), a JSON report written atomically |")
+  "RTT, 64 KiB bulk, barrier), a JSON report written atomically |")
 w("| shell (b), (c) | 11 | 3 dig, 2 `aws s3api head-bucket` (signed), 3 curl (repos, 403 expected), "
   "`aws sts get-caller-identity` (signed), 1 curl (pypi.org), `nc -z` to the peer; no report |")
 w("| blackbox_exporter (d) | 11 | 3 dns probes, 2 unsigned HEAD (403 counts as reachable: it cannot "
@@ -531,7 +531,7 @@ w(f"All together (the healthy row above): {ms(nc_wall_h)} ms, {ms(med([r['cpu_ms
      f"{ms(med([r['cpu_ms'] for r in nopeer]))} ms CPU. " if nopeer else "")
   + "Each family run includes creds (the signed S3 and STS requests need the credentials); the "
   "dns family alone has a single name to resolve, since its names come from the other families. "
-  "The peer family includes HELLO, RTT, a 1 MiB bulk transfer and the start barrier with algo-2.")
+  "The peer family includes HELLO, RTT, a 64 KiB bulk transfer and the start barrier with algo-2.")
 w("")
 if workload:
     w("## Time to the workload (netcheck's default flags)")

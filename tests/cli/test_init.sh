@@ -149,7 +149,9 @@ else bad "forwarding" "the recorder did not start"; abandon; fi
 
 # TERM and INT are the workload's to handle: netcheck neither exits on them
 # nor escalates.
-if pid1_bg -- sh -c 'trap "" TERM INT; exec sleep 30' && await "/proc/$(child_of "$NCPID")"; then
+# The workload says it is ready once its traps are set: a signal before that
+# would kill it (a race on a loaded machine, not a finding).
+if pid1_bg -- sh -c "trap '' TERM INT; touch $T/ignoring; exec sleep 30" && await "$T/ignoring"; then
   kill -TERM "$NCPID"
   kill -INT "$NCPID"
   sleep 1
