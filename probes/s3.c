@@ -458,17 +458,22 @@ static int s3_start_list(struct probe *p, struct s3_state *st) {
 
 static int s3_start_head(struct probe *p, struct s3_state *st, const char *pin);
 
+void s3_observe(int dns_status, const struct nc_addrs *addrs, const struct http_resp *r,
+                struct outbound_obs *o) {
+  outbound_observe(dns_status, addrs, r, false, NC_S3_NO_ROUTE, o);
+  if (o->stage == OUTBOUND_ANSWERED && r && http_answer_timed_out(r)) {
+    /* a status line is not an answer: the head never completed */
+    o->stage = OUTBOUND_NO_CONNECT;
+    o->code = NC_TIMEOUT_BUDGET;
+    nc_strlcpy(o->outcome, "response_timeout", sizeof(o->outcome));
+  }
+}
+
 /* The HEAD's outcome (dns_status != 0: its name did not resolve). */
 static void s3_on_head_answer(struct probe *p, int dns_status, const struct http_resp *r) {
   struct s3_state *st = p->priv;
   struct outbound_obs o;
-  outbound_observe(dns_status, st->have_addrs ? &st->addrs : NULL, r, false, NC_S3_NO_ROUTE, &o);
-  if (o.stage == OUTBOUND_ANSWERED && r && http_answer_timed_out(r)) {
-    /* a status line is not an answer: the head never completed */
-    o.stage = OUTBOUND_NO_CONNECT;
-    o.code = NC_TIMEOUT_BUDGET;
-    nc_strlcpy(o.outcome, "response_timeout", sizeof(o.outcome));
-  }
+  s3_observe(dns_status, st->have_addrs ? &st->addrs : NULL, r, &o);
   if (r) {
     s3_note_address(st, r->primary_ip);
     if (st->n_tried <= 1)

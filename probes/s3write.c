@@ -432,12 +432,7 @@ static void w_on_put_http(struct probe *p, const struct http_resp *r, void *arg)
 static void w_on_put(struct probe *p, int dns_status, const struct http_resp *r) {
   struct w_state *st = p->priv;
   struct outbound_obs o;
-  outbound_observe(dns_status, st->have_addrs ? &st->addrs : NULL, r, false, NC_S3_NO_ROUTE, &o);
-  if (o.stage == OUTBOUND_ANSWERED && r && http_answer_timed_out(r)) {
-    o.stage = OUTBOUND_NO_CONNECT;
-    o.code = NC_TIMEOUT_BUDGET;
-    nc_strlcpy(o.outcome, "response_timeout", sizeof(o.outcome));
-  }
+  s3_observe(dns_status, st->have_addrs ? &st->addrs : NULL, r, &o);
   if (r) {
     if (r->primary_ip[0])
       nc_strlcpy(st->addr, r->primary_ip, sizeof(st->addr));

@@ -115,8 +115,16 @@ struct s3_target {
 int s3_target_init(struct s3_target *t, const struct nc_config *cfg, const char *bucket,
                    const char *prefix, const char *region);
 
+struct nc_addrs;
+struct outbound_obs;
 struct plan;
 struct probe_ops;
+
+/* outbound_observe() for an S3 request (NC_S3_NO_ROUTE when there is no
+ * route), where a response whose head timed out counts as no connection:
+ * a status line is not an answer. */
+void s3_observe(int dns_status, const struct nc_addrs *addrs, const struct http_resp *r,
+                struct outbound_obs *o);
 
 /* Adds one probe of the s3 families to pl: required, its target expected
  * reachable, ctx freed with free(). name is the host the dns family
