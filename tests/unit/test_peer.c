@@ -402,9 +402,25 @@ static void test_no_peer_phase_without_a_current_host(void **state) {
 #define SELF "127.0.0.1"
 #define PEER "127.0.0.2"
 
+/* A port for one test: below the kernel's ephemeral range (32768-60999), so an
+ * outgoing connection elsewhere on the machine never holds it, spread by PID
+ * so that parallel runs differ, and one that nothing is bound to right now
+ * (another test run may hold a port of this PID's slot). */
 static int test_port(void) {
   static int k;
-  return 20000 + (int)(getpid() % 2000) * 16 + (k++ % 16);
+  for (int tries = 0; tries < 64; tries++) {
+    int port = 20000 + (int)(getpid() % 750) * 16 + (k++ % 16);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (fd < 0)
+      return port;
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    bool free_now = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    if (free_now)
+      return port;
+  }
+  return 20000 + (int)(getpid() % 750) * 16;
 }
 
 struct run {
