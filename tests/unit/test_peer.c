@@ -589,6 +589,18 @@ static void test_peer_that_never_starts_is_refused(void **state) {
   assert_true(r.ms >= 1400);
 }
 
+/* Our peer phase (1.5 s) against a fake peer of this mode (3 s) on a fresh
+ * port, which it leaves in *port_out unless that is NULL. */
+static struct run run_against_fake(enum fake mode, int *port_out) {
+  int port = test_port();
+  pid_t pid = fake_peer(mode, port, 3000);
+  struct run r = run_peer_phase(SELF, PEER, port, 1500);
+  reap(pid);
+  if (port_out)
+    *port_out = port;
+  return r;
+}
+
 static void test_name_that_never_resolves_is_peer_dns(void **state) {
   struct run r = run_peer_phase(SELF, "nc-no-such-peer.invalid", test_port(), 1500);
   (void)state;
@@ -599,22 +611,16 @@ static void test_name_that_never_resolves_is_peer_dns(void **state) {
 }
 
 static void test_garbage_answer_is_not_netcheck(void **state) {
-  int port = test_port();
-  pid_t pid = fake_peer(FAKE_GARBAGE, port, 3000);
-  struct run r = run_peer_phase(SELF, PEER, port, 1500);
+  struct run r = run_against_fake(FAKE_GARBAGE, NULL);
   (void)state;
-  reap(pid);
   assert_int_equal(r.code, NC_PEER_NOT_NETCHECK);
   assert_string_equal(r.outbound, "not_netcheck");
   assert_non_null(strstr(r.message, "invalid frame"));
 }
 
 static void test_silent_listener_is_not_netcheck(void **state) {
-  int port = test_port();
-  pid_t pid = fake_peer(FAKE_SILENT, port, 3000);
-  struct run r = run_peer_phase(SELF, PEER, port, 1500);
+  struct run r = run_against_fake(FAKE_SILENT, NULL);
   (void)state;
-  reap(pid);
   assert_int_equal(r.code, NC_PEER_NOT_NETCHECK);
 }
 
@@ -622,11 +628,8 @@ static void test_silent_listener_is_not_netcheck(void **state) {
  * netcheck never answers: late (an overloaded host), not a black hole,
  * however long it takes. */
 static void test_peer_that_stops_reading_the_bulk_is_late_not_a_black_hole(void **state) {
-  int port = test_port();
-  pid_t pid = fake_peer(FAKE_BLACKHOLE, port, 3000);
-  struct run r = run_peer_phase(SELF, PEER, port, 1500);
+  struct run r = run_against_fake(FAKE_BLACKHOLE, NULL);
   (void)state;
-  reap(pid);
   assert_int_equal(r.code, NC_TIMEOUT_BUDGET);
   assert_string_equal(r.outcome, "bulk_unanswered");
   assert_string_equal(r.outbound, "late");
@@ -638,11 +641,8 @@ static void test_peer_that_stops_reading_the_bulk_is_late_not_a_black_hole(void 
  * nothing of the bulk acknowledged: still the black-hole signature (small
  * frames passed, the bulk did not), not a broken session or a blocked port. */
 static void test_listener_closing_during_the_bulk_is_a_pmtu_black_hole(void **state) {
-  int port = test_port();
-  pid_t pid = fake_peer(FAKE_CLOSE_AT_BULK, port, 3000);
-  struct run r = run_peer_phase(SELF, PEER, port, 1500);
+  struct run r = run_against_fake(FAKE_CLOSE_AT_BULK, NULL);
   (void)state;
-  reap(pid);
   assert_int_equal(r.code, NC_PEER_PMTU_BLACKHOLE);
   assert_string_equal(r.outcome, "bulk_stalled");
   assert_string_equal(r.outbound, "stalled");
@@ -746,11 +746,9 @@ static void test_resolved_from_says_where_the_address_came_from(void **state) {
 }
 
 static void test_peer_that_never_connects_back_is_reported_blocked_inbound(void **state) {
-  int port = test_port();
-  pid_t pid = fake_peer(FAKE_SERVE_ONLY, port, 3000);
-  struct run r = run_peer_phase(SELF, PEER, port, 1500);
+  int port;
+  struct run r = run_against_fake(FAKE_SERVE_ONLY, &port);
   (void)state;
-  reap(pid);
   assert_int_equal(r.verdict, NC_VERDICT_FAIL);
   assert_int_equal(r.code, NC_PEER_BLOCKED);
   assert_string_equal(r.outcome, "inbound_missing");
