@@ -1,10 +1,13 @@
 /*
  * plan_fixture.h - the hand-built plan that test_junit.c and test_summary.c
  * render: a config, a plan and a run, and add() to put one finished probe in
- * the plan (no probe runs). Include after <cmocka.h>.
+ * the plan (no probe runs), and the cmocka teardown that frees the fixture.
+ * Include after <cmocka.h>.
  */
 #ifndef NC_TEST_PLAN_FIXTURE_H
 #define NC_TEST_PLAN_FIXTURE_H
+
+#include <stdlib.h>
 
 #include "netcheck/common.h"
 #include "netcheck/config.h"
@@ -35,6 +38,14 @@ static struct probe *add(struct fixture *f, const struct probe_ops *ops, const c
   nc_strlcpy(p->remediation, remediation, sizeof p->remediation);
   p->t.total = total_ms;
   return p;
+}
+
+/* cmocka teardown of a fixture a setup allocated into *state. */
+static int teardown(void **state) {
+  struct fixture *f = *state;
+  plan_free(&f->pl);
+  free(f);
+  return 0;
 }
 
 #endif

@@ -83,13 +83,6 @@ static int setup(void **state) {
   return 0;
 }
 
-static int teardown(void **state) {
-  struct fixture *f = *state;
-  plan_free(&f->pl);
-  free(f);
-  return 0;
-}
-
 static char *render(struct fixture *f) {
   char *buf = NULL;
   size_t len = 0;
