@@ -25,6 +25,7 @@
 #include "netcheck/probe.h"
 #include "netcheck/report.h"
 #include "netcheck/summary.h"
+#include "plan_fixture.h"
 
 #define PYTHON "/usr/bin/python3"
 
@@ -35,12 +36,6 @@ static const struct probe_ops ops_s3 = {.family = &s3_family};
 static const struct probe_ops ops_repo = {.family = &repo_family};
 static const struct probe_ops ops_egress = {.family = &egress_family};
 static const struct probe_ops ops_peer = {.family = &peer_family};
-
-struct fixture {
-  struct nc_config cfg;
-  struct plan pl;
-  struct report_run run;
-};
 
 /* A message with every kind of trouble netcheck can meet in network text. */
 #define HOSTILE_MESSAGE                                                                            \
@@ -64,25 +59,6 @@ struct fixture {
   "TCP to 52.216.0.10:443 timed out & <b>\"q\"</b> 'a' " R R "[31m bell" R " del" R " bad" R R     \
   "( ok \xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80 sur" R R R " nc" R " c1" R " tab\there nl\nend"
 
-static struct probe *add(struct fixture *f, const struct probe_ops *ops, const char *id,
-                         const char *target, enum nc_verdict v, enum nc_code code,
-                         const char *message, const char *remediation, double total_ms) {
-  struct probe_spec spec = {.id = id,
-                            .target = target,
-                            .tier = NC_TIER_REQUIRED,
-                            .expect = NC_EXPECT_REACHABLE,
-                            .timeout_ms = 1000};
-  struct probe *p = plan_add(&f->pl, &f->cfg, ops, &spec);
-  assert_non_null(p);
-  p->verdict = v;
-  p->code = code;
-  p->state = NC_PROBE_DONE;
-  strncpy(p->message, message, sizeof p->message - 1);
-  strncpy(p->remediation, remediation, sizeof p->remediation - 1);
-  p->t.total = total_ms;
-  return p;
-}
-
 static int setup(void **state) {
   struct fixture *f = calloc(1, sizeof *f);
   assert_non_null(f);
@@ -104,13 +80,6 @@ static int setup(void **state) {
       "skipped: --skip egress", "", -1);
   add(f, &ops_peer, "peer:algo-2\x01<x>", "algo-2", NC_VERDICT_PASS, NC_OK, "", "", 3.25);
   *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  struct fixture *f = *state;
-  plan_free(&f->pl);
-  free(f);
   return 0;
 }
 

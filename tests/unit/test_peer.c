@@ -43,6 +43,20 @@ static size_t hello(uint8_t *buf, const char *name) {
   return peerproto_encode_hello(buf, PEERPROTO_HELLO_MAX, PEERPROTO_HELLO, JOB_HASH, name);
 }
 
+/* Decodes one whole frame of this type and value (and sender's name unless
+ * name is NULL) at buf; returns the bytes it used. */
+static size_t assert_frame(const uint8_t *buf, size_t n, uint8_t type, uint64_t value,
+                           const char *name) {
+  struct peerproto_frame f;
+  size_t used = 0;
+  assert_int_equal(peerproto_decode(buf, n, &f, &used), PEERPROTO_OK);
+  assert_int_equal(f.type, type);
+  assert_true(f.value == value);
+  if (name)
+    assert_string_equal(f.name, name);
+  return used;
+}
+
 static void test_job_hash_is_fnv1a_64(void **state) {
   (void)state;
   assert_true(peerproto_job_hash("") == 0xcbf29ce484222325ULL);
@@ -52,28 +66,19 @@ static void test_job_hash_is_fnv1a_64(void **state) {
 
 static void test_hello_round_trip_carries_job_hash_and_host_name(void **state) {
   uint8_t buf[PEERPROTO_HELLO_MAX];
-  struct peerproto_frame f;
-  size_t used = 0, n = hello(buf, "algo-2");
+  size_t n = hello(buf, "algo-2");
   (void)state;
   assert_int_equal(n, PEERPROTO_HDR + PEERPROTO_HELLO_FIXED + 6);
   assert_memory_equal(buf + PEERPROTO_HDR, "NCPR", 4);
-  assert_int_equal(peerproto_decode(buf, n, &f, &used), PEERPROTO_OK);
-  assert_int_equal(used, n);
-  assert_int_equal(f.type, PEERPROTO_HELLO);
-  assert_true(f.value == JOB_HASH);
-  assert_string_equal(f.name, "algo-2");
+  assert_int_equal(assert_frame(buf, n, PEERPROTO_HELLO, JOB_HASH, "algo-2"), n);
 }
 
 static void test_u64_frames_round_trip(void **state) {
   uint8_t buf[PEERPROTO_U64_FRAME];
-  struct peerproto_frame f;
-  size_t used;
   (void)state;
   assert_int_equal(peerproto_encode_u64(buf, sizeof buf, PEERPROTO_BULK_ACK, 65536),
                    PEERPROTO_U64_FRAME);
-  assert_int_equal(peerproto_decode(buf, sizeof buf, &f, &used), PEERPROTO_OK);
-  assert_int_equal(f.type, PEERPROTO_BULK_ACK);
-  assert_true(f.value == 65536);
+  assert_frame(buf, sizeof buf, PEERPROTO_BULK_ACK, 65536, NULL);
 }
 
 static void test_every_truncation_of_a_valid_frame_needs_more(void **state) {
@@ -194,17 +199,12 @@ static void session_start(struct session *s) {
 static void test_listener_answers_hello_of_its_job_with_hello_ack(void **state) {
   uint8_t buf[PEERPROTO_HELLO_MAX];
   struct session s;
-  struct peerproto_frame f;
-  size_t used;
   (void)state;
   memset(&s, 0, sizeof s);
   peerproto_srv_init(&s.srv, JOB_HASH, "algo-1");
   assert_int_equal(feed(&s, buf, hello(buf, "algo-2")), PEERPROTO_EV_HELLO);
   assert_string_equal(s.srv.peer, "algo-2");
-  assert_int_equal(peerproto_decode(s.out, s.outlen, &f, &used), PEERPROTO_OK);
-  assert_int_equal(f.type, PEERPROTO_HELLO_ACK);
-  assert_true(f.value == JOB_HASH);
-  assert_string_equal(f.name, "algo-1");
+  assert_frame(s.out, s.outlen, PEERPROTO_HELLO_ACK, JOB_HASH, "algo-1");
 }
 
 static void test_listener_answers_nothing_to_another_job(void **state) {
@@ -246,8 +246,7 @@ static void test_listener_echoes_pings_and_acks_the_whole_bulk(void **state) {
   uint8_t *stream = malloc(PEERPROTO_BULK_BYTES + 4096);
   size_t n = 0, frames = PEERPROTO_BULK_BYTES / PEERPROTO_MAX_PAYLOAD;
   int ev = 0;
-  struct peerproto_frame f;
-  size_t used, off = 0;
+  size_t off = 0;
   (void)state;
   assert_non_null(stream);
   session_start(&s);
@@ -264,14 +263,9 @@ static void test_listener_echoes_pings_and_acks_the_whole_bulk(void **state) {
   assert_int_equal(ev, PEERPROTO_EV_BULK_DONE);
   assert_true(s.srv.bulk_bytes == PEERPROTO_BULK_BYTES);
   for (uint64_t t = 7; t < 10; t++) {
-    assert_int_equal(peerproto_decode(s.out + off, s.outlen - off, &f, &used), PEERPROTO_OK);
-    assert_int_equal(f.type, PEERPROTO_PONG);
-    assert_true(f.value == t);
-    off += used;
+    off += assert_frame(s.out + off, s.outlen - off, PEERPROTO_PONG, t, NULL);
   }
-  assert_int_equal(peerproto_decode(s.out + off, s.outlen - off, &f, &used), PEERPROTO_OK);
-  assert_int_equal(f.type, PEERPROTO_BULK_ACK);
-  assert_true(f.value == PEERPROTO_BULK_BYTES);
+  assert_frame(s.out + off, s.outlen - off, PEERPROTO_BULK_ACK, PEERPROTO_BULK_BYTES, NULL);
   /* Nothing may follow the last bulk frame. */
   assert_int_equal(feed(&s, stream, 1), PEERPROTO_ERR_ORDER);
   free(stream);
@@ -358,13 +352,18 @@ static struct nc_config *config_new(const char *self, const char *const *hosts, 
   return cfg;
 }
 
+/* The peer family plans its probes for cfg into an empty plan. */
+static void plan_peers(struct plan *pl, const struct nc_config *cfg) {
+  memset(pl, 0, sizeof *pl);
+  assert_int_equal(probe_family_find("peer")->plan(pl, cfg), 0);
+}
+
 static void test_single_host_job_has_no_peer_phase(void **state) {
   const char *hosts[] = {"algo-1"};
   struct nc_config *cfg = config_new("algo-1", hosts, 1);
   struct plan pl;
   (void)state;
-  memset(&pl, 0, sizeof pl);
-  assert_int_equal(probe_family_find("peer")->plan(&pl, cfg), 0);
+  plan_peers(&pl, cfg);
   assert_int_equal(pl.count, 0);
   free(cfg);
 }
@@ -374,8 +373,7 @@ static void test_plan_has_one_probe_per_other_host(void **state) {
   struct nc_config *cfg = config_new("algo-1", hosts, 5);
   struct plan pl;
   (void)state;
-  memset(&pl, 0, sizeof pl);
-  assert_int_equal(probe_family_find("peer")->plan(&pl, cfg), 0);
+  plan_peers(&pl, cfg);
   assert_int_equal(pl.count, 2);
   assert_string_equal(pl.head->id, "peer:algo-2");
   assert_string_equal(pl.head->target, "algo-2");
@@ -391,8 +389,7 @@ static void test_no_peer_phase_without_a_current_host(void **state) {
   struct nc_config *cfg = config_new("", hosts, 2);
   struct plan pl;
   (void)state;
-  memset(&pl, 0, sizeof pl);
-  assert_int_equal(probe_family_find("peer")->plan(&pl, cfg), 0);
+  plan_peers(&pl, cfg);
   assert_int_equal(pl.count, 0);
   free(cfg);
 }
@@ -608,6 +605,18 @@ static void test_peer_that_never_starts_is_refused(void **state) {
   assert_true(r.ms >= 1400);
 }
 
+/* Our peer phase (1.5 s) against a fake peer of this mode (3 s) on a fresh
+ * port, which it leaves in *port_out unless that is NULL. */
+static struct run run_against_fake(enum fake mode, int *port_out) {
+  int port = test_port();
+  pid_t pid = fake_peer(mode, port, 3000);
+  struct run r = run_peer_phase(SELF, PEER, port, 1500);
+  reap(pid);
+  if (port_out)
+    *port_out = port;
+  return r;
+}
+
 static void test_name_that_never_resolves_is_peer_dns(void **state) {
   struct run r = run_peer_phase(SELF, "nc-no-such-peer.invalid", test_port(), 1500);
   (void)state;
@@ -618,22 +627,16 @@ static void test_name_that_never_resolves_is_peer_dns(void **state) {
 }
 
 static void test_garbage_answer_is_not_netcheck(void **state) {
-  int port = test_port();
-  pid_t pid = fake_peer(FAKE_GARBAGE, port, 3000);
-  struct run r = run_peer_phase(SELF, PEER, port, 1500);
+  struct run r = run_against_fake(FAKE_GARBAGE, NULL);
   (void)state;
-  reap(pid);
   assert_int_equal(r.code, NC_PEER_NOT_NETCHECK);
   assert_string_equal(r.outbound, "not_netcheck");
   assert_non_null(strstr(r.message, "invalid frame"));
 }
 
 static void test_silent_listener_is_not_netcheck(void **state) {
-  int port = test_port();
-  pid_t pid = fake_peer(FAKE_SILENT, port, 3000);
-  struct run r = run_peer_phase(SELF, PEER, port, 1500);
+  struct run r = run_against_fake(FAKE_SILENT, NULL);
   (void)state;
-  reap(pid);
   assert_int_equal(r.code, NC_PEER_NOT_NETCHECK);
 }
 
@@ -641,11 +644,8 @@ static void test_silent_listener_is_not_netcheck(void **state) {
  * netcheck never answers: late (an overloaded host), not a black hole,
  * however long it takes. */
 static void test_peer_that_stops_reading_the_bulk_is_late_not_a_black_hole(void **state) {
-  int port = test_port();
-  pid_t pid = fake_peer(FAKE_BLACKHOLE, port, 3000);
-  struct run r = run_peer_phase(SELF, PEER, port, 1500);
+  struct run r = run_against_fake(FAKE_BLACKHOLE, NULL);
   (void)state;
-  reap(pid);
   assert_int_equal(r.code, NC_TIMEOUT_BUDGET);
   assert_string_equal(r.outcome, "bulk_unanswered");
   assert_string_equal(r.outbound, "late");
@@ -657,11 +657,8 @@ static void test_peer_that_stops_reading_the_bulk_is_late_not_a_black_hole(void 
  * nothing of the bulk acknowledged: still the black-hole signature (small
  * frames passed, the bulk did not), not a broken session or a blocked port. */
 static void test_listener_closing_during_the_bulk_is_a_pmtu_black_hole(void **state) {
-  int port = test_port();
-  pid_t pid = fake_peer(FAKE_CLOSE_AT_BULK, port, 3000);
-  struct run r = run_peer_phase(SELF, PEER, port, 1500);
+  struct run r = run_against_fake(FAKE_CLOSE_AT_BULK, NULL);
   (void)state;
-  reap(pid);
   assert_int_equal(r.code, NC_PEER_PMTU_BLACKHOLE);
   assert_string_equal(r.outcome, "bulk_stalled");
   assert_string_equal(r.outbound, "stalled");
@@ -765,11 +762,9 @@ static void test_resolved_from_says_where_the_address_came_from(void **state) {
 }
 
 static void test_peer_that_never_connects_back_is_reported_blocked_inbound(void **state) {
-  int port = test_port();
-  pid_t pid = fake_peer(FAKE_SERVE_ONLY, port, 3000);
-  struct run r = run_peer_phase(SELF, PEER, port, 1500);
+  int port;
+  struct run r = run_against_fake(FAKE_SERVE_ONLY, &port);
   (void)state;
-  reap(pid);
   assert_int_equal(r.verdict, NC_VERDICT_FAIL);
   assert_int_equal(r.code, NC_PEER_BLOCKED);
   assert_string_equal(r.outcome, "inbound_missing");

@@ -25,6 +25,7 @@
 #include "netcheck/probe.h"
 #include "netcheck/report.h"
 #include "netcheck/utf8.h"
+#include "plan_fixture.h"
 
 /* The families themselves (probes/families.c lists them). */
 extern const struct probe_family dns_family, s3_family, peer_family;
@@ -33,31 +34,6 @@ static const struct probe_ops ops_s3 = {.family = &s3_family};
 static const struct probe_ops ops_peer = {.family = &peer_family};
 
 #define OUT_DIR "/opt/ml/processing/netcheck"
-
-struct fixture {
-  struct nc_config cfg;
-  struct plan pl;
-  struct report_run run;
-};
-
-static struct probe *add(struct fixture *f, const struct probe_ops *ops, const char *id,
-                         const char *target, enum nc_verdict v, enum nc_code code,
-                         const char *message, const char *remediation) {
-  struct probe_spec spec = {.id = id,
-                            .target = target,
-                            .tier = NC_TIER_REQUIRED,
-                            .expect = NC_EXPECT_REACHABLE,
-                            .timeout_ms = 1000};
-  struct probe *p = plan_add(&f->pl, &f->cfg, ops, &spec);
-  assert_non_null(p);
-  p->verdict = v;
-  p->code = code;
-  p->state = NC_PROBE_DONE;
-  nc_strlcpy(p->message, message, sizeof p->message);
-  nc_strlcpy(p->remediation, remediation, sizeof p->remediation);
-  p->t.total = 10;
-  return p;
-}
 
 static int setup(void **state) {
   struct fixture *f = calloc(1, sizeof *f);
@@ -88,21 +64,15 @@ static int setup(void **state) {
     nc_snprintf(msg, sizeof msg, "%s did not resolve: nameserver 10.0.0.53 answered NXDOMAIN",
                 names[i]);
     add(f, &ops_dns, id, names[i], NC_VERDICT_FAIL, NC_DNS_NXDOMAIN, msg,
-        "the VPC's resolver cannot resolve AWS names: use the AmazonProvidedDNS");
+        "the VPC's resolver cannot resolve AWS names: use the AmazonProvidedDNS", 10);
   }
   add(f, &ops_s3, "s3:nc-in", "nc-in", NC_VERDICT_FAIL, NC_DNS_NXDOMAIN,
-      "nc-in.s3.us-east-1.amazonaws.com did not resolve (DNS_NXDOMAIN)", "keep the VPC resolver");
+      "nc-in.s3.us-east-1.amazonaws.com did not resolve (DNS_NXDOMAIN)", "keep the VPC resolver",
+      10);
   add(f, &ops_peer, "peer:algo-2", "algo-2", NC_VERDICT_FAIL, NC_PEER_REFUSED,
-      "algo-2 is up but nothing listens on port 7191", "Run netcheck on every host");
-  add(f, &ops_peer, "peer:algo-3", "algo-3", NC_VERDICT_PASS, NC_OK, "ok", "");
+      "algo-2 is up but nothing listens on port 7191", "Run netcheck on every host", 10);
+  add(f, &ops_peer, "peer:algo-3", "algo-3", NC_VERDICT_PASS, NC_OK, "ok", "", 10);
   *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  struct fixture *f = *state;
-  plan_free(&f->pl);
-  free(f);
   return 0;
 }
 
