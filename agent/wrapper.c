@@ -200,6 +200,18 @@ int wrapper_init_reexec(char **argv) {
     nargv[2] = "--";
     memcpy(nargv + 3, argv, (n + 1) * sizeof *nargv);
     fflush(NULL);
+    /* The path /proc/self/exe names, when it still names one: under a
+     * program loader such as valgrind, /proc/self/exe itself is the loader,
+     * while readlink tells the program. A binary deleted or replaced since
+     * it started leaves "(deleted)": then /proc/self/exe, which still
+     * reaches it. */
+    char self[NC_PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len > 0) {
+      self[len] = '\0';
+      if (self[0] == '/' && !strstr(self, " (deleted)") && access(self, X_OK) == 0)
+        execv(self, nargv);
+    }
     execv("/proc/self/exe", nargv);
     NC_DEBUG("--init: cannot re-execute netcheck as the supervisor (%s): supervising in place",
              strerror(errno));
