@@ -58,6 +58,9 @@ abandon() { [ -n "$BG" ] && kill -KILL -- "-$BG" 2>/dev/null; [ -n "$BG" ] && fi
 await() { for _ in $(seq 500); do [ -e "$1" ] && return 0; sleep 0.01; done; return 1; }
 # The workload: netcheck's only child.
 child_of() { pgrep -P "$1" | head -1; }
+# await_child: until netcheck (NCPID) has started the workload (after the
+# checks and the re-exec as the supervisor, so not at once).
+await_child() { for _ in $(seq 500); do [ -n "$(child_of "$NCPID")" ] && return 0; sleep 0.01; done; return 1; }
 state_of() { awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 
 # ---- exit status ----
@@ -97,7 +100,7 @@ err=$(pid1 -- "$T" 2>&1); rc=$?
 # ---- signals ----
 for sig in TERM INT HUP QUIT USR1 USR2 ALRM; do
   n=$(kill -l "$sig")
-  if pid1_bg -- sleep 30 && await "/proc/$(child_of "$NCPID")"; then
+  if pid1_bg -- sleep 30 && await_child; then
     t0=$(now_ms)
     kill -s "$sig" "$NCPID"
     finish
@@ -182,7 +185,7 @@ if pid1_bg -- sh "$T/group.sh" && await "$T/gc-ready"; then
 else bad "process group" "netcheck did not start"; abandon; fi
 
 # ---- job control ----
-if pid1_bg -- sleep 30 && await "/proc/$(child_of "$NCPID")"; then
+if pid1_bg -- sleep 30 && await_child; then
   w=$(child_of "$NCPID")
   states=""
   for sig in TSTP CONT TTOU CONT TTIN CONT; do
