@@ -611,7 +611,7 @@ if init_med:
 if scale_runs:
     w(f"## The peer mesh at {scale_runs[0]['hosts']} hosts")
     w("")
-    w(f"tests/vpc/scale.sh {scale_runs[0]['hosts']} with ./netcheck-static, {len(scale_runs)} runs, each in "
+    w(f"tests/vpc/scale.sh {scale_runs[0]['hosts']} with ./netcheck-static, {len(scale_runs)} run{'s' if len(scale_runs) != 1 else ''}, each in "
       "its own emulated VPC: every host runs every family as in a real job (the S3/AWS stand-ins, "
       "the resolver and the router are shared by all hosts, on this machine's 2 cores), started "
       "staggered over 5 s. Time to full confirmation = the latest end of a host's peer phase minus "
