@@ -171,7 +171,8 @@ if os.path.exists(sf):
         m = re.search(r"connect\((\d+), \{sa_family=AF_INET, sin_port=htons\((\d+)\)", line)
         if m:
             dns_fds[m.group(1)] = m.group(2) == "53"
-        m = re.search(r'sendto\((\d+), "(.*?)"', line)
+        # c-ares sends on its connected UDP socket: send() or writev() (sendto, sendmsg)
+        m = re.search(r'send(?:to|msg)\((\d+), ', line)
         if m and dns_fds.get(m.group(1)):
             dns_queries += 1
 
