@@ -28,6 +28,11 @@
 #include "netcheck/proxy.h"
 #include "netcheck/version.h"
 
+/* curl's read buffer per request (its minimum is 1 KiB, default 16 KiB) and send buffer (its
+ * minimum, 16 KiB; default 64 KiB). */
+#define NC_HTTP_READ_BUFFER 4096L
+#define NC_HTTP_SEND_BUFFER 16384L
+
 /* The backend's state for one run. */
 struct http_multi {
   struct engine *e;
@@ -581,6 +586,12 @@ int http_request_owned(struct engine *e, struct probe *p, const struct http_req 
     }
   }
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->body_cap * 4);
+  /* Small buffers: the answers are capped (a few KiB), the requests are headers and at most a
+   * small body. curl's defaults are 16 KiB to read and 64 KiB to send, each per request in
+   * flight; the send buffer is allocated for every HTTPS request (curl copies the request
+   * into it). */
+  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, NC_HTTP_READ_BUFFER);
+  curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, NC_HTTP_SEND_BUFFER);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
