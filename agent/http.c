@@ -155,7 +155,9 @@ static void choose_ca_file(struct http_multi *m) {
 }
 
 /* Everything curl shares across the run's transfers: the global init, the
- * CA file, the multi handle and its callbacks (a share handle would go here). */
+ * CA file, the multi handle and its callbacks. A share handle for TLS sessions would go
+ * here: measured, it resumed no session in a healthy run (no probe connects twice to one
+ * host one after the other; the S3 bucket check and the output write run at the same time). */
 static int http_setup_multi(struct http_multi *m) {
   static bool global_done;
   if (!global_done) {
@@ -559,10 +561,10 @@ int http_request_owned(struct engine *e, struct probe *p, const struct http_req 
   curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L); /* S3 keys may hold "//" or "/../" */
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!rq->keep_alive) { /* fresh connections keep every probe's timings honest */
-    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
-  }
+  /* Fresh connections keep every probe's timings honest: only a probe's later request may use
+   * a connection kept by its first one. */
+  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, rq->reuse ? 0L : 1L);
+  curl_easy_setopt(h, CURLOPT_FORBID_REUSE, rq->keep_alive ? 0L : 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, nc_user_agent);
   {
     /* The connect phase (TCP, TLS) of a policy or informational probe has
