@@ -1,35 +1,34 @@
 /*
  * cabundle.c - a CA bundle as an X509_STORE that decodes certificates on demand (cabundle.h).
  *
- * The file is read once: each PEM "CERTIFICATE" block is base64-decoded, its DER walked to the
- * subject (Certificate, TBSCertificate, then version, serial, signature, issuer, validity), and
- * the subject's hash kept (X509_NAME_hash_ex: canonical, as OpenSSL's hashed directories use).
- * A lookup method (get_by_subject) decodes the certificates whose subject hash matches, keeps
- * those whose subject equals the name asked for (X509_NAME_cmp), and adds them to the store, where
- * the next verification finds them without asking again.
+ * The file is read once: each PEM "CERTIFICATE" block is base64-decoded and its DER walked to the
+ * subject (Certificate, TBSCertificate, then version, serial, signature, issuer, validity), whose
+ * bytes are kept. A lookup method (get_by_subject) decodes the certificates whose subject has the
+ * DER of the name asked for, and adds them to the store, where the next verification finds them
+ * without asking again. A name no subject matches byte for byte (another string type, other
+ * case or spaces) is compared as OpenSSL compares names (X509_NAME_hash_ex and X509_NAME_cmp:
+ * canonical); the canonical hashes are computed then, once, for every certificate.
  */
 #include "netcheck/cabundle.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/asn1.h>
-#include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#define BUNDLE_MAX (64L * 1024 * 1024) /* a bundle larger than this is not a CA bundle */
+#include "netcheck/common.h"
+
+#define BUNDLE_MAX ((size_t)64 * 1024 * 1024) /* a bundle larger than this is not a CA bundle */
 
 static const char pem_begin[] = "-----BEGIN CERTIFICATE-----";
 static const char pem_end[] = "-----END CERTIFICATE-----";
 
 struct ca_entry {
-  unsigned long subject_hash;
-  size_t off, len; /* the DER in der */
+  size_t off, len;           /* the certificate's DER in der */
+  size_t subj_off, subj_len; /* its subject's DER in der */
+  unsigned long canon_hash;  /* X509_NAME_hash_ex of the subject, once have_canon */
   bool decoded;
 };
 
@@ -38,6 +37,7 @@ struct ca_index {
   size_t der_len;
   struct ca_entry *e;
   size_t n, decoded;
+  bool have_canon;
 };
 
 static void index_free(struct ca_index *ix) {
@@ -46,34 +46,6 @@ static void index_free(struct ca_index *ix) {
   free(ix->der);
   free(ix->e);
   free(ix);
-}
-
-/* The whole file, NUL-terminated; NULL when it cannot be read. */
-static char *read_file(const char *path, size_t *len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  char *buf = NULL;
-  size_t got = 0;
-  if (fd < 0)
-    return NULL;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > BUNDLE_MAX)
-    goto done;
-  buf = malloc((size_t)st.st_size + 1);
-  if (!buf)
-    goto done;
-  while (got < (size_t)st.st_size) {
-    ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      break;
-    got += (size_t)r;
-  }
-  buf[got] = '\0';
-  *len = got;
-done:
-  close(fd);
-  return buf;
 }
 
 /* Skips one DER element at *p (before end); its start and total length in *start, *total. */
@@ -98,12 +70,12 @@ static bool der_next(const unsigned char **p, const unsigned char *end, int want
   return true;
 }
 
-/* The subject's hash of one DER certificate; false when it is not a certificate's shape. */
-static bool der_subject_hash(const unsigned char *der, size_t len, unsigned long *hash) {
+/* The subject of one DER certificate (its offset and length); false when it is not a
+ * certificate's shape. */
+static bool der_subject(const unsigned char *der, size_t len, size_t *off, size_t *slen) {
   const unsigned char *p = der, *end = der + len, *q, *subj = NULL;
   long l = 0, sl = 0;
-  int tag, cls, ret, ok = 0;
-  X509_NAME *name;
+  int tag, cls, ret;
   /* Certificate SEQUENCE, then into TBSCertificate SEQUENCE */
   ret = ASN1_get_object(&p, &l, &tag, &cls, end - p);
   if ((ret & 0x80) || !(ret & V_ASN1_CONSTRUCTED) || tag != V_ASN1_SEQUENCE || l > end - p)
@@ -126,55 +98,94 @@ static bool der_subject_hash(const unsigned char *der, size_t len, unsigned long
       !der_next(&p, end, V_ASN1_SEQUENCE, NULL, NULL) || /* validity */
       !der_next(&p, end, V_ASN1_SEQUENCE, &subj, &sl))   /* subject */
     return false;
-  q = subj;
-  name = d2i_X509_NAME(NULL, &q, sl);
-  if (!name)
-    return false;
-  *hash = X509_NAME_hash_ex(name, NULL, NULL, &ok);
-  X509_NAME_free(name);
-  return ok != 0;
+  *off = (size_t)(subj - der);
+  *slen = (size_t)sl;
+  return true;
+}
+
+/* Base64 (RFC 4648, with the line breaks and spaces of PEM) into out; its length, or -1. out
+ * has room for n * 3 / 4 bytes. (EVP_DecodeUpdate costs as much again as the rest of the
+ * index.) */
+static long b64_decode(const char *in, size_t n, unsigned char *out) {
+  static signed char val[256];
+  static bool init;
+  unsigned long acc = 0;
+  long len = 0;
+  int bits = 0, pad = 0;
+  if (!init) {
+    const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    memset(val, -1, sizeof val);
+    for (int i = 0; a[i]; i++)
+      val[(unsigned char)a[i]] = (signed char)i;
+    init = true;
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)in[i];
+    if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
+      continue;
+    if (c == '=') {
+      pad++;
+      continue;
+    }
+    if (val[c] < 0 || pad) /* not base64, or data after the padding */
+      return -1;
+    acc = (acc << 6) | (unsigned long)val[c];
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[len++] = (unsigned char)(acc >> bits);
+    }
+  }
+  if (pad > 2 || (pad && bits == 0))
+    return -1;
+  return len;
 }
 
 /* Appends the DER of one base64 block to ix->der. */
 static bool add_block(struct ca_index *ix, const char *b64, size_t n, size_t *cap_e) {
-  EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
-  int out = 0, fin = 0;
-  bool ok = false;
-  size_t off = ix->der_len;
-  unsigned long hash = 0;
-  if (!ctx || n > INT32_MAX)
-    goto done;
-  EVP_DecodeInit(ctx);
+  size_t off = ix->der_len, subj_off = 0, subj_len = 0;
   /* ix->der has room for the whole file's base64 decoded (3/4 of it, and more) */
-  if (EVP_DecodeUpdate(ctx, ix->der + off, &out, (const unsigned char *)b64, (int)n) < 0 ||
-      EVP_DecodeFinal(ctx, ix->der + off + out, &fin) != 1 || out + fin <= 0)
-    goto done;
-  if (!der_subject_hash(ix->der + off, (size_t)(out + fin), &hash))
-    goto done;
+  long len = b64_decode(b64, n, ix->der + off);
+  if (len <= 0 || !der_subject(ix->der + off, (size_t)len, &subj_off, &subj_len))
+    return false;
   if (ix->n == *cap_e) {
     size_t cap = *cap_e ? *cap_e * 2 : 64;
     struct ca_entry *e = realloc(ix->e, cap * sizeof *e);
     if (!e)
-      goto done;
+      return false;
     ix->e = e;
     *cap_e = cap;
   }
-  ix->e[ix->n++] = (struct ca_entry){hash, off, (size_t)(out + fin), false};
-  ix->der_len += (size_t)(out + fin);
-  ok = true;
-done:
-  EVP_ENCODE_CTX_free(ctx);
-  return ok;
+  ix->e[ix->n++] = (struct ca_entry){off, (size_t)len, off + subj_off, subj_len, 0, false};
+  ix->der_len += (size_t)len;
+  return true;
+}
+
+/* The canonical hash of every subject, for the names no subject matches byte for byte. */
+static void index_canon(struct ca_index *ix) {
+  for (size_t i = 0; i < ix->n; i++) {
+    struct ca_entry *e = &ix->e[i];
+    const unsigned char *p = ix->der + e->subj_off;
+    X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)e->subj_len);
+    int ok = 0;
+    e->canon_hash = name ? X509_NAME_hash_ex(name, NULL, NULL, &ok) : 0;
+    if (!ok)
+      e->canon_hash = 0;
+    X509_NAME_free(name);
+  }
+  ix->have_canon = true;
 }
 
 /* Every block of the file; NULL unless each one is a well-formed certificate and one at least. */
 static struct ca_index *index_load(const char *path) {
   size_t len = 0, cap_e = 0;
-  char *text = read_file(path, &len);
+  char *text = NULL;
   const char *s, *b;
   struct ca_index *ix;
-  if (!text)
+  if (nc_read_file(path, BUNDLE_MAX, &text, &len) != 0 || len == 0) {
+    free(text);
     return NULL;
+  }
   ix = calloc(1, sizeof *ix);
   if (!ix || !(ix->der = malloc(len / 4 * 3 + 4)))
     goto fail;
@@ -202,37 +213,52 @@ fail:
 
 static int ex_index = -1;
 
+/* Decodes entry e and adds it to the store when its subject is name; 1 when it did. */
+static int add_match(struct ca_index *ix, struct ca_entry *e, X509_STORE *store,
+                     const X509_NAME *name, X509_OBJECT *ret, int found) {
+  const unsigned char *p = ix->der + e->off;
+  X509 *x = d2i_X509(NULL, &p, (long)e->len);
+  int added = 0;
+  if (!x)
+    return 0;
+  if (X509_NAME_cmp(X509_get_subject_name(x), name) == 0) {
+    e->decoded = true;
+    ix->decoded++;
+    (void)X509_STORE_add_cert(store, x); /* a duplicate is fine */
+    if (found || X509_OBJECT_set1_X509(ret, x))
+      added = 1;
+  }
+  X509_free(x);
+  return added;
+}
+
 static int lookup_by_subject(X509_LOOKUP *lu, X509_LOOKUP_TYPE type, const X509_NAME *name,
                              X509_OBJECT *ret) {
   struct ca_index *ix = X509_LOOKUP_get_method_data(lu);
   X509_STORE *store = X509_LOOKUP_get_store(lu);
+  const unsigned char *der = NULL;
+  size_t der_len = 0;
   unsigned long hash;
   int ok = 0, found = 0;
-  if (!ix || !store || type != X509_LU_X509 || !name)
-    return 0;
-  hash = X509_NAME_hash_ex(name, NULL, NULL, &ok);
-  if (!ok)
+  if (!ix || !store || type != X509_LU_X509 || !name ||
+      !X509_NAME_get0_der(name, &der, &der_len))
     return 0;
   for (size_t i = 0; i < ix->n; i++) {
     struct ca_entry *e = &ix->e[i];
-    const unsigned char *p = ix->der + e->off;
-    X509 *x;
-    if (e->subject_hash != hash || e->decoded)
-      continue;
-    x = d2i_X509(NULL, &p, (long)e->len);
-    if (!x)
-      continue;
-    e->decoded = true;
-    ix->decoded++;
-    if (X509_NAME_cmp(X509_get_subject_name(x), name) == 0) {
-      (void)X509_STORE_add_cert(store, x); /* a duplicate is fine */
-      if (!found && X509_OBJECT_set1_X509(ret, x))
-        found = 1;
-    } else {
-      e->decoded = false; /* a hash collision: not this name's */
-      ix->decoded--;
-    }
-    X509_free(x);
+    if (!e->decoded && e->subj_len == der_len && memcmp(ix->der + e->subj_off, der, der_len) == 0)
+      found |= add_match(ix, e, store, name, ret, found);
+  }
+  if (found)
+    return 1;
+  hash = X509_NAME_hash_ex(name, NULL, NULL, &ok);
+  if (!ok)
+    return 0;
+  if (!ix->have_canon)
+    index_canon(ix);
+  for (size_t i = 0; i < ix->n; i++) {
+    struct ca_entry *e = &ix->e[i];
+    if (!e->decoded && e->canon_hash == hash)
+      found |= add_match(ix, e, store, name, ret, found);
   }
   return found;
 }
