@@ -240,8 +240,7 @@ static int lookup_by_subject(X509_LOOKUP *lu, X509_LOOKUP_TYPE type, const X509_
   size_t der_len = 0;
   unsigned long hash;
   int ok = 0, found = 0;
-  if (!ix || !store || type != X509_LU_X509 || !name ||
-      !X509_NAME_get0_der(name, &der, &der_len))
+  if (!ix || !store || type != X509_LU_X509 || !name || !X509_NAME_get0_der(name, &der, &der_len))
     return 0;
   for (size_t i = 0; i < ix->n; i++) {
     struct ca_entry *e = &ix->e[i];
@@ -309,7 +308,8 @@ X509_STORE *cabundle_store(const char *path) {
 }
 
 size_t cabundle_count(X509_STORE *store, size_t *decoded) {
-  const struct ca_index *ix = store && ex_index >= 0 ? X509_STORE_get_ex_data(store, ex_index) : NULL;
+  const struct ca_index *ix =
+      store && ex_index >= 0 ? X509_STORE_get_ex_data(store, ex_index) : NULL;
   if (decoded)
     *decoded = ix ? ix->decoded : 0;
   return ix ? ix->n : 0;

@@ -13,8 +13,8 @@
 #include "netcheck/http.h"
 
 #include <curl/curl.h>
-#include <openssl/ssl.h>
 #include <errno.h>
+#include <openssl/ssl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -31,8 +31,8 @@ static EVP_PKEY *new_key(void) {
 static X509_NAME *name_cn(const char *cn, int type) {
   X509_NAME *n = X509_NAME_new();
   assert_non_null(n);
-  assert_int_equal(
-      X509_NAME_add_entry_by_txt(n, "CN", type, (const unsigned char *)cn, -1, -1, 0), 1);
+  assert_int_equal(X509_NAME_add_entry_by_txt(n, "CN", type, (const unsigned char *)cn, -1, -1, 0),
+                   1);
   return n;
 }
 
@@ -119,7 +119,7 @@ static void verifies_and_decodes_only_the_issuer(void **state) {
   assert_int_equal(decoded, 0);
   assert_int_equal(verify(store, leaf), 0);
   assert_int_equal(cabundle_count(store, &decoded), 3);
-  assert_int_equal(decoded, 1); /* the issuer alone */
+  assert_int_equal(decoded, 1);             /* the issuer alone */
   assert_int_equal(verify(store, leaf), 0); /* from the store, no second decode */
   assert_int_equal(cabundle_count(store, &decoded), 3);
   assert_int_equal(decoded, 1);
@@ -220,11 +220,10 @@ static void refuses_what_is_not_only_certificates(void **state) {
   refuses("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
   refuses("-----BEGIN CERTIFICATE-----\nnot*base64\n-----END CERTIFICATE-----\n");
   refuses("-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n"); /* no cert */
-  refuses("-----BEGIN CERTIFICATE-----\nMIIB\n"); /* no END */
+  refuses("-----BEGIN CERTIFICATE-----\nMIIB\n");                                /* no END */
   {
     char both[8192];
-    snprintf(both, sizeof both, "%s-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n",
-             good);
+    snprintf(both, sizeof both, "%s-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n", good);
     refuses(both);
   }
   assert_null(cabundle_store("/nonexistent/ca.pem"));
