@@ -213,20 +213,41 @@ fail:
 
 static int ex_index = -1;
 
-/* Decodes entry e and adds it to the store when its subject is name; 1 when it did. */
+/* The store's own copy of x (X509_STORE_add_cert keeps an equal certificate it already holds
+ * rather than x), or NULL. */
+static X509 *stored_copy(X509_STORE *store, X509 *x) {
+  X509_OBJECT *probe = X509_OBJECT_new();
+  X509 *in = NULL;
+  if (probe && X509_OBJECT_set1_X509(probe, x) && X509_STORE_lock(store)) {
+    X509_OBJECT *o = X509_OBJECT_retrieve_match(X509_STORE_get0_objects(store), probe);
+    in = o ? X509_OBJECT_get0_X509(o) : NULL;
+    X509_STORE_unlock(store);
+  }
+  X509_OBJECT_free(probe);
+  return in;
+}
+
+/* Decodes entry e and adds it to the store when its subject is name; 1 when it did. The first
+ * one found goes to ret as OpenSSL's own lookups return theirs: the store's object, without a
+ * reference of its own (X509_STORE_CTX_get_by_subject takes one for its caller). */
 static int add_match(struct ca_index *ix, struct ca_entry *e, X509_STORE *store,
                      const X509_NAME *name, X509_OBJECT *ret, int found) {
   const unsigned char *p = ix->der + e->off;
-  X509 *x = d2i_X509(NULL, &p, (long)e->len);
+  X509 *x = d2i_X509(NULL, &p, (long)e->len), *in;
   int added = 0;
   if (!x)
     return 0;
-  if (X509_NAME_cmp(X509_get_subject_name(x), name) == 0) {
+  if (X509_NAME_cmp(X509_get_subject_name(x), name) == 0 && X509_STORE_add_cert(store, x) &&
+      (in = stored_copy(store, x)) != NULL) {
     e->decoded = true;
     ix->decoded++;
-    (void)X509_STORE_add_cert(store, x); /* a duplicate is fine */
-    if (found || X509_OBJECT_set1_X509(ret, x))
-      added = 1;
+    added = 1;
+    if (!found) {
+      if (X509_OBJECT_set1_X509(ret, in))
+        X509_free(in); /* the store's reference is the one ret holds */
+      else
+        added = 0;
+    }
   }
   X509_free(x);
   return added;
