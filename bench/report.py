@@ -597,7 +597,7 @@ if slow_fam and nc_wall_h > 1.2 * solo_med[slow_fam]:
     why.append(
         f"**Healthy wall time.** The event loop overlaps the waiting, not the computing: netcheck uses "
         f"{ms(cpu_h)} ms of CPU in its {ms(nc_wall_h)} ms, all on one thread ({n_tls} TLS handshakes with "
-        f"certificate verification, 5 SigV4 signatures, the 1 MiB peer transfer, the report), while the "
+        f"certificate verification, 7 SigV4 signatures, the 1 MiB peer transfer, the report), while the "
         f"slowest family alone ({slow_fam}) needs {ms(med([r['cpu_ms'] for r in solo[slow_fam]]))} ms "
         "of CPU: together, every family's TLS work queues on the same thread, and each probe's next "
         "step waits its turn. "
