@@ -37,6 +37,7 @@ static void wipe(void *p, size_t n) {
 void creds_clear(struct aws_creds *c) {
   if (c)
     wipe(c, sizeof *c);
+  sigv4_forget(); /* the signing keys derived from credentials go with them */
 }
 
 __attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt,

@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <openssl/ssl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,12 +22,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "netcheck/cabundle.h"
 #include "netcheck/common.h"
 #include "netcheck/config.h"
 #include "netcheck/engine.h"
 #include "netcheck/probe.h"
 #include "netcheck/proxy.h"
 #include "netcheck/version.h"
+
+/* curl's read buffer per request (its minimum is 1 KiB, default 16 KiB) and send buffer (its
+ * minimum, 16 KiB; default 64 KiB). */
+#define NC_HTTP_READ_BUFFER 4096L
+#define NC_HTTP_SEND_BUFFER 16384L
 
 /* The backend's state for one run. */
 struct http_multi {
@@ -35,6 +42,7 @@ struct http_multi {
   CURLM *multi;
   int64_t curl_deadline; /* -1 = none */
   char ca_file[1024];    /* the CA bundle every TLS connection uses, "" = curl's default */
+  X509_STORE *ca_store;  /* ca_file, decoded on demand (cabundle.h); NULL = curl loads ca_file */
   struct http_xfer *xfers;
 };
 
@@ -133,24 +141,42 @@ static const char *const ca_bundles[] = {
     "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
 };
 
-/* One CA file for the whole run. With a file and no CA directory, libcurl
- * loads the file once and shares the store across transfers (its CA cache
- * needs CAPATH unset); otherwise every TLS connection parses the whole
- * bundle again, on the loop: milliseconds each with a system bundle. */
+/* One CA file for the whole run, read once into a store that every TLS
+ * connection shares (through CURLOPT_SSL_CTX_FUNCTION) and that decodes a
+ * certificate only when a chain needs its subject (cabundle.h): OpenSSL 3.0
+ * spends about a million instructions per certificate it decodes, and
+ * X509_STORE_load_file decodes a system bundle's 140 and more, on the loop.
+ * A file the index refuses (unreadable, empty, not only certificates) goes
+ * to libcurl as CURLOPT_CAINFO, as before, with libcurl's own errors; with a
+ * file and no CA directory libcurl then loads it once (its CA cache needs
+ * CAPATH unset). */
 static void choose_ca_file(struct http_multi *m) {
   if (m->cfg->ca_bundle[0]) {
     nc_strlcpy(m->ca_file, m->cfg->ca_bundle, sizeof m->ca_file);
-    return;
+  } else {
+    for (size_t i = 0; i < NC_ARRAY_LEN(ca_bundles); i++)
+      if (access(ca_bundles[i], R_OK) == 0) {
+        nc_strlcpy(m->ca_file, ca_bundles[i], sizeof m->ca_file);
+        break;
+      }
   }
-  for (size_t i = 0; i < NC_ARRAY_LEN(ca_bundles); i++)
-    if (access(ca_bundles[i], R_OK) == 0) {
-      nc_strlcpy(m->ca_file, ca_bundles[i], sizeof m->ca_file);
-      return;
-    }
+  if (m->ca_file[0])
+    m->ca_store = cabundle_store(m->ca_file);
+}
+
+/* Every TLS connection's context gets the run's store (libcurl then sets its
+ * verify flags on it and caches it for the next connections). */
+static CURLcode ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *userp) {
+  struct http_multi *m = userp;
+  (void)curl;
+  SSL_CTX_set1_cert_store(ssl_ctx, m->ca_store);
+  return CURLE_OK;
 }
 
 /* Everything curl shares across the run's transfers: the global init, the
- * CA file, the multi handle and its callbacks (a share handle would go here). */
+ * CA file, the multi handle and its callbacks. A share handle for TLS sessions would go
+ * here: measured, it resumed no session in a healthy run (no probe connects twice to one
+ * host one after the other; the S3 bucket check and the output write run at the same time). */
 static int http_setup_multi(struct http_multi *m) {
   static bool global_done;
   if (!global_done) {
@@ -225,6 +251,7 @@ static void http_fini(void *state) {
     curl_multi_cleanup(m->multi);
   while (m->xfers)
     xfer_free(m, m->xfers);
+  X509_STORE_free(m->ca_store);
   free(m);
 }
 
@@ -554,10 +581,10 @@ int http_request_owned(struct engine *e, struct probe *p, const struct http_req 
   curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L); /* S3 keys may hold "//" or "/../" */
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!rq->keep_alive) { /* fresh connections keep every probe's timings honest */
-    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
-  }
+  /* Fresh connections keep every probe's timings honest: only a probe's later request may use
+   * a connection kept by its first one. */
+  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, rq->reuse ? 0L : 1L);
+  curl_easy_setopt(h, CURLOPT_FORBID_REUSE, rq->keep_alive ? 0L : 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, nc_user_agent);
   {
     /* The connect phase (TCP, TLS) of a policy or informational probe has
@@ -581,11 +608,22 @@ int http_request_owned(struct engine *e, struct probe *p, const struct http_req 
     }
   }
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->body_cap * 4);
+  /* Small buffers: the answers are capped (a few KiB), the requests are headers and at most a
+   * small body. curl's defaults are 16 KiB to read and 64 KiB to send, each per request in
+   * flight; the send buffer is allocated for every HTTPS request (curl copies the request
+   * into it). */
+  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, NC_HTTP_READ_BUFFER);
+  curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, NC_HTTP_SEND_BUFFER);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-  if (m->ca_file[0]) {
+  if (m->ca_store) {
+    curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
+    curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+    curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+    curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, m);
+  } else if (m->ca_file[0]) {
     curl_easy_setopt(h, CURLOPT_CAINFO, m->ca_file);
     curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
   }

@@ -212,13 +212,49 @@ static int hmac_sha256(const void *key, size_t keylen, const void *msg, size_t m
   return 0;
 }
 
-/* kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service),
- * "aws4_request"), then the signature over the string to sign. */
-static int compute_signature(const char *secret, const char *date8, const char *region,
-                             const char *service, const char *sts, char out[65]) {
+/* Signing keys already derived: one per secret, date, region and service, so that a run's
+ * signatures for one service (the S3 checks: a dozen) derive it once. Wiped with the
+ * credentials (creds_clear calls sigv4_forget). */
+#define KEY_CACHE_N 4
+static struct key_cache {
+  bool used;
+  char secret[sizeof(((struct aws_creds *)0)->secret_access_key)];
+  char date8[9];
+  char region[64];
+  char service[32];
+  unsigned char key[SIGV4_SHA256_LEN];
+} key_cache[KEY_CACHE_N];
+static unsigned key_cache_next;
+
+void sigv4_forget(void) {
+  OPENSSL_cleanse(key_cache, sizeof key_cache);
+  key_cache_next = 0;
+}
+
+static bool key_cache_fits(const char *secret, const char *date8, const char *region,
+                           const char *service) {
+  return strlen(secret) < sizeof key_cache[0].secret && strlen(date8) < sizeof key_cache[0].date8 &&
+         strlen(region) < sizeof key_cache[0].region &&
+         strlen(service) < sizeof key_cache[0].service;
+}
+
+static struct key_cache *key_cache_find(const char *secret, const char *date8, const char *region,
+                                        const char *service) {
+  size_t slen = strlen(secret);
+  for (int i = 0; i < KEY_CACHE_N; i++) {
+    struct key_cache *k = &key_cache[i];
+    if (k->used && strlen(k->secret) == slen && CRYPTO_memcmp(k->secret, secret, slen) == 0 &&
+        !strcmp(k->date8, date8) && !strcmp(k->region, region) && !strcmp(k->service, service))
+      return k;
+  }
+  return NULL;
+}
+
+/* kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"). */
+static int derive_key(const char *secret, const char *date8, const char *region,
+                      const char *service, unsigned char key[SIGV4_SHA256_LEN]) {
   unsigned char kseed[4 + sizeof(((struct aws_creds *)0)->secret_access_key)];
-  unsigned char k1[SIGV4_SHA256_LEN], k2[SIGV4_SHA256_LEN];
-  unsigned char sig[SIGV4_SHA256_LEN];
+  unsigned char k1[SIGV4_SHA256_LEN];
   int rc = -1;
   size_t slen = strlen(secret);
 
@@ -228,17 +264,50 @@ static int compute_signature(const char *secret, const char *date8, const char *
   memcpy(kseed, "AWS4", 4);        /* NOLINT(bugprone-not-null-terminated-result) */
   memcpy(kseed + 4, secret, slen); /* NOLINT(bugprone-not-null-terminated-result) */
   if (hmac_sha256(kseed, 4 + slen, date8, strlen(date8), k1) ||
-      hmac_sha256(k1, sizeof k1, region, strlen(region), k2) ||
-      hmac_sha256(k2, sizeof k2, service, strlen(service), k1) ||
-      hmac_sha256(k1, sizeof k1, SIGV4_TERMINATOR, strlen(SIGV4_TERMINATOR), k2) ||
-      hmac_sha256(k2, sizeof k2, sts, strlen(sts), sig))
+      hmac_sha256(k1, sizeof k1, region, strlen(region), key) ||
+      hmac_sha256(key, SIGV4_SHA256_LEN, service, strlen(service), k1) ||
+      hmac_sha256(k1, sizeof k1, SIGV4_TERMINATOR, strlen(SIGV4_TERMINATOR), key))
     goto done;
-  hex_lower(sig, sizeof sig, out);
   rc = 0;
 done:
   OPENSSL_cleanse(kseed, sizeof kseed);
   OPENSSL_cleanse(k1, sizeof k1);
-  OPENSSL_cleanse(k2, sizeof k2);
+  if (rc)
+    OPENSSL_cleanse(key, SIGV4_SHA256_LEN);
+  return rc;
+}
+
+/* The signature over the string to sign, with the (cached) signing key. */
+static int compute_signature(const char *secret, const char *date8, const char *region,
+                             const char *service, const char *sts, char out[65]) {
+  unsigned char key[SIGV4_SHA256_LEN];
+  unsigned char sig[SIGV4_SHA256_LEN];
+  struct key_cache *k = key_cache_find(secret, date8, region, service);
+  int rc = -1;
+
+  if (k) {
+    memcpy(key, k->key, sizeof key);
+  } else {
+    if (derive_key(secret, date8, region, service, key))
+      goto done;
+    if (key_cache_fits(secret, date8, region, service)) {
+      k = &key_cache[key_cache_next++ % KEY_CACHE_N];
+      OPENSSL_cleanse(k, sizeof *k);
+      nc_strlcpy(k->secret, secret, sizeof k->secret);
+      nc_strlcpy(k->date8, date8, sizeof k->date8);
+      nc_strlcpy(k->region, region, sizeof k->region);
+      nc_strlcpy(k->service, service, sizeof k->service);
+      memcpy(k->key, key, sizeof k->key);
+      k->used = true;
+    }
+  }
+  if (hmac_sha256(key, sizeof key, sts, strlen(sts), sig))
+    goto done;
+  hex_lower(sig, sizeof sig, out);
+  rc = 0;
+done:
+  OPENSSL_cleanse(key, sizeof key);
+  OPENSSL_cleanse(sig, sizeof sig);
   return rc;
 }
 

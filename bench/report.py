@@ -646,18 +646,17 @@ w("|---|---|---|---|---|")
 for name, ok, value, limit, note in budgets:
     w(f"| {name} | **{'PASS' if ok else 'FAIL'}** | {value} | {limit} | {note} |")
 w("")
-ca_loads = callgrind_calls("healthy", r":X509_STORE_load_file \[")
 ctx_new = callgrind_calls("healthy", r":SSL_CTX_new \[")
-n_tls = ca_loads if ca_loads is not None else "15"
+n_tls = ctx_new if ctx_new is not None else "14"  # libcurl makes one SSL_CTX per TLS connection
 why = []
 if slow_fam and nc_wall_h > 1.2 * solo_med[slow_fam]:
     cpu_h = med([r["cpu_ms"] for r in healthy_nc])
-    ca_h = callgrind_incl("healthy", r":X509_STORE_load_file \[")
     ctx_h = callgrind_incl("healthy", r":SSL_CTX_new \[")
+    hs_h = callgrind_incl("healthy", r":SSL_connect \[")
     why.append(
         f"**Healthy wall time.** The event loop overlaps the waiting, not the computing: netcheck uses "
         f"{ms(cpu_h)} ms of CPU in its {ms(nc_wall_h)} ms, all on one thread ({n_tls} TLS handshakes with "
-        f"certificate verification, 5 SigV4 signatures, the 32 KiB peer transfer, the report), while the "
+        f"certificate verification, 7 SigV4 signatures, the 32 KiB peer transfer, the report), while the "
         f"slowest family alone ({slow_fam}) needs {ms(med([r['cpu_ms'] for r in solo[slow_fam]]))} ms "
         "of CPU: together, every family's TLS work queues on the same thread, and each probe's next "
         "step waits its turn. "
@@ -667,9 +666,9 @@ if slow_fam and nc_wall_h > 1.2 * solo_med[slow_fam]:
            (f"Without the peer family and with algo-2 idle the run takes "
             f"{ms(med([r['wall_ms'] for r in nopeer]))} ms. " if nopeer else ""))
         + "The test bed's servers (nginx's TLS, s3rver in node) also share the 2 cores here. "
-        "The CPU is where the budget can be won back: re-reading the CA bundle and a new `SSL_CTX` "
-        f"per connection are {f'{ca_h[1] + ctx_h[1]:.0f}%' if ca_h and ctx_h else 'a quarter'} of the "
-        "instructions (waste 1 below).")
+        "The CPU is OpenSSL's: the handshakes are "
+        f"{f'{hs_h[1]:.0f}%' if hs_h else 'most'} of the instructions and libcurl's new `SSL_CTX` per "
+        f"connection {f'{ctx_h[1]:.0f}%' if ctx_h else 'an eighth'} (waste 1 below).")
 bh_seq = runs("blackhole", "shell_seq")
 if bh_seq:
     r_med, _ = pair_ratios("blackhole", "shell_seq", "wall_ms")
@@ -689,9 +688,8 @@ nc_s = runs("healthy_sysca", "netcheck")
 if nc_s and max(r["maxrss_kb"] for r in nc_s) > 8 * MIB:
     why.append(
         "**healthy_sysca (an extra scenario, not one of the three the budgets name).** With a real "
-        f"image's CA bundle netcheck misses the memory budget and the 5 x ratio: {n_tls} parses of 140+ "
-        "certificates (waste 1). That is the usual configuration in production: no `--ca-bundle`, "
-        "the image's system bundle.")
+        "image's CA bundle netcheck misses the memory budget (waste 1). That is the usual "
+        "configuration in production: no `--ca-bundle`, the image's system bundle.")
 if why:
     w("### Why the misses")
     w("")
@@ -768,11 +766,18 @@ if total_h:
     total_s, _ = callgrind_top("healthy_sysca")
     for label, pat in [("engine_run (the event loop)", r"agent/engine\.c:engine_run \["),
                        ("curl_multi_socket_action (all of libcurl's work)", r":curl_multi_socket_action \["),
-                       ("X509_STORE_load_file (CA bundle read+parse)", r":X509_STORE_load_file \["),
-                       ("SSL_CTX_new (per connection)", r":SSL_CTX_new \["),
+                       ("cabundle_store (CA bundle read and indexed)", r"agent/cabundle\.c:cabundle_store \["),
+                       ("lookup_by_subject (CA certificates decoded on demand)",
+                        r"agent/cabundle\.c:lookup_by_subject \["),
+                       ("X509_STORE_load_file (libcurl's loader: 0 calls unless the index refused the file)",
+                        r":X509_STORE_load_file \["),
+                       ("SSL_CTX_new (libcurl: one per TLS connection)", r":SSL_CTX_new \["),
+                       ("SSL_connect (the handshakes)", r":SSL_connect \["),
+                       ("d2i_X509 (certificate decoding)", r":d2i_X509 \["),
+                       ("EVP_DigestVerify (signature verifications)", r":EVP_DigestVerify \["),
                        ("curl_global_init / OpenSSL init", r":OPENSSL_init_ssl \["),
                        ("_dl_relocate_object (dynamic linking)", r":_dl_relocate_object \["),
-                       ("sigv4_sign (5 signatures)", r"agent/sigv4\.c:sigv4_sign \["),
+                       ("sigv4_sign (7 signatures)", r"agent/sigv4\.c:sigv4_sign \["),
                        ("report_build", r"agent/report\.c:report_build \["),
                        ("program total", r"PROGRAM TOTALS")]:
         if pat == r"PROGRAM TOTALS":
@@ -796,9 +801,7 @@ if opens:
                   for k, v in sorted(opens.items(), key=lambda kv: -kv[1])[:6])
       + f"; {dns_queries} DNS queries sent for 14 names (A and AAAA each: 28 would do).")
     w("")
-ca_h = callgrind_incl("healthy", r":X509_STORE_load_file \[")
 ctx_h = callgrind_incl("healthy", r":SSL_CTX_new \[")
-ca_s = callgrind_incl("healthy_sysca", r":X509_STORE_load_file \[")
 nc_h = runs("healthy", "netcheck")
 nc_s = runs("healthy_sysca", "netcheck")
 sysca_line = ""
@@ -806,8 +809,7 @@ if nc_h and nc_s:
     sysca_line = (f" Measured: with the system bundle netcheck takes "
                   f"{ms(med([r['wall_ms'] for r in nc_s]))} ms instead of {ms(med([r['wall_ms'] for r in nc_h]))} ms, "
                   f"{ms(med([r['cpu_ms'] for r in nc_s]))} ms CPU instead of {ms(med([r['cpu_ms'] for r in nc_h]))}, "
-                  f"{mib(med([r['maxrss_kb'] for r in nc_s]))} MiB instead of {mib(med([r['maxrss_kb'] for r in nc_h]))}"
-                  + (f", and the load is {ca_s[1]:.0f}% of all instructions" if ca_s else "") + ".")
+                  f"{mib(med([r['maxrss_kb'] for r in nc_s]))} MiB instead of {mib(med([r['maxrss_kb'] for r in nc_h]))}.")
 profile_fail = ""
 pj = os.path.join(OUT, "callgrind-report-healthy_sysca.json")
 if os.path.exists(pj):
@@ -824,21 +826,20 @@ if os.path.exists(sj):
     if s3t and rpt:
         slow_line = (f" (last slow_s3 run: s3 probes {', '.join(ms(v) for v in s3t)} ms, one GET of a "
                      f"repository on the same front {ms(min(rpt))}-{ms(max(rpt))} ms)")
-w(f"""1. **The CA bundle is read and parsed again for every TLS connection** (agent/http.c,
-   `http_start`: `CURLOPT_CAINFO` on each easy handle, with `CURLOPT_FRESH_CONNECT` and
-   `CURLOPT_FORBID_REUSE`): {ca_loads if ca_loads is not None else '?'} calls of `X509_STORE_load_file`
-   and {ctx_new if ctx_new is not None else '?'} of `SSL_CTX_new` in one run
-   ({f'{ca_h[1]:.1f}% and {ctx_h[1]:.1f}%' if ca_h and ctx_h else '?'} of all instructions with the
-   one-certificate test CA). With a real image's bundle (scenario healthy_sysca: Debian's 140+
-   certificates) it dominates everything.{sysca_line} Because it runs on the single event-loop
-   thread, every other probe stalls while a bundle is parsed: the report's dns/connect/tls timings
-   of healthy_sysca are inflated by the stall{profile_fail}.
-   libcurl's own CA cache (7.87+, per multi handle) does not apply: its condition includes "no
-   CApath" (lib/vtls/openssl.c, `cache_criteria_met`), and both Debian's libcurl and the static
-   build (`--with-ca-path=/etc/ssl/certs`) have a default CApath. Fix: in `http_start` set
-   `CURLOPT_CAPATH` to NULL when a bundle file is used (the cache then shares one store across the
-   multi handle), or build one `X509_STORE` in `http_init` and attach it through
-   `CURLOPT_SSL_CTX_FUNCTION` with `SSL_CTX_set1_cert_store`.
+lu_h = callgrind_incl("healthy", r"agent/cabundle\.c:cabundle_store \[")
+lu_s = callgrind_incl("healthy_sysca", r"agent/cabundle\.c:cabundle_store \[")
+w(f"""1. **TLS: libcurl builds an `SSL_CTX` for every connection** (lib/vtls/openssl.c,
+   `ossl_connect_step1`; no option shares one): {ctx_new if ctx_new is not None else '?'} calls of
+   `SSL_CTX_new` in one run, {f'{ctx_h[1]:.1f}%' if ctx_h else '?'} of all instructions (OpenSSL 3.0
+   fetches every cipher, digest and group again for each). Only a patched libcurl or a newer OpenSSL
+   would make it cheaper. The CA bundle is read once per run into a store that every connection
+   shares and that decodes a certificate only when a chain asks for its subject (agent/cabundle.c:
+   OpenSSL 3.0 spends about a million instructions decoding each certificate):
+   {f'{lu_h[0]:,}' if lu_h else '?'} instructions for the test CA,
+   {f'{lu_s[0]:,}' if lu_s else '?'} for Debian's 140+ certificates.{sysca_line}
+   {'In' + profile_fail[len(', and in'):] + '.' if profile_fail else "In healthy_sysca's callgrind run every probe passed."}
+   The rest of each handshake is the key exchange, the certificate's decoding and two signature
+   verifications per connection (the test bed's certificates are ECDSA P-256).
 2. **Every name is resolved twice**: the dns probe queries A and AAAA per nameserver
    (probes/dns.c, `dns_start`), then each HTTP probe resolves its host again through
    `resolve_start` (agent/resolve.c, `ares_getaddrinfo`) before pinning it with `CURLOPT_RESOLVE`:
@@ -851,18 +852,13 @@ w(f"""1. **The CA bundle is read and parsed again for every TLS connection** (ag
    /etc/hosts and {opens.get('/etc/resolv.conf', 0)} of /etc/resolv.conf in one run. Cheap each, but
    syscalls on the loop thread for nothing. Fix: read both once in `engine_new` and keep the parsed
    form in `struct engine` (the env probe parses resolv.conf too).
-4. **S3 HEAD and ListObjectsV2 use two fresh connections to the same host** (probes/s3.c, with the
-   `FORBID_REUSE` of agent/http.c): the List pays a second TCP + TLS handshake. In slow_s3 this makes
-   the s3 probes the slowest of the run{slow_line}, and blackbox_exporter (one unsigned HEAD per
-   bucket) finishes before netcheck there.
-   Fix: let the second request of a probe reuse the first one's connection (the handshake is timed
-   on the first).
-5. Smaller: each SigV4 signature derives the signing key again (4 HMACs; agent/sigv4.c,
-   `sigv4_sign`, 5 signatures a run; under 1% of the instructions) - cacheable per
-   date/region/service.
+4. Done: a probe's later requests (S3 ListObjectsV2 after the HEAD, the output write's) reuse its
+   first request's connection, and every probe's first request opens its own, so its connect and TLS
+   times are its own{slow_line}. A libcurl share handle for TLS sessions was measured and left out:
+   no probe connects to a host after another one's handshake there, so it resumed no session.
+5. Done: the SigV4 signing key is derived once per secret, date, region and service (agent/sigv4.c).
 """)
-w("The budgets and this list are what the benchmark measures today; the fixes are not applied here "
-  "(bench/ only).")
+w("The budgets and this list are what the benchmark measures today.")
 w("")
 with open(RESULTS, "w") as f:
     f.write("\n".join(L))

@@ -447,6 +447,7 @@ static int s3_start_list(struct probe *p, struct s3_state *st) {
   rq.method = "GET";
   rq.url = st->list_url;
   rq.keep_alive = true; /* the HEAD's connection: one TLS handshake per bucket */
+  rq.reuse = true;
   rq.pin_ip = s3_probed_address(st);
   rq.body_cap = S3_BODY_CAP;
   rq.timeout_ms = s3_request_timeout_ms(p);

@@ -528,6 +528,7 @@ static int w_send(struct probe *p, struct w_state *st, const char *method, const
   rq.method = method;
   rq.url = url;
   rq.keep_alive = true;
+  rq.reuse = st->phase != W_PUT; /* the PutObject's own connection is timed */
   rq.body_cap = W_BODY_CAP;
   rq.timeout_ms = s3_request_timeout_ms(p);
   rq.sensitive = true; /* the token travels in a header */

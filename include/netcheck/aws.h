@@ -49,7 +49,7 @@ int creds_from_env(struct aws_creds *c, char *err, size_t errlen);
 int creds_parse_container_json(const char *buf, size_t len, struct aws_creds *c, char *err,
                                size_t errlen);
 
-/* Wipes secrets (explicit_bzero-like). */
+/* Wipes secrets (explicit_bzero-like), and the signing keys derived from them (sigv4_forget). */
 void creds_clear(struct aws_creds *c);
 
 /* ---- SigV4 ---- */
@@ -104,6 +104,9 @@ struct sigv4_signed {
  * or an OpenSSL failure). Free with sigv4_signed_free, also after -1. */
 int sigv4_sign(const struct sigv4_request *rq, const struct aws_creds *c, struct sigv4_signed *out);
 void sigv4_signed_free(struct sigv4_signed *out);
+/* Wipes the signing keys sigv4_sign keeps (one per secret, date, region and service, so that
+ * the requests to one service derive theirs once); creds_clear calls it. */
+void sigv4_forget(void);
 
 /* The header lines that carry a signature, as every signed request here
  * sends them: "X-Amz-Date: ...", "X-Amz-Content-SHA256: ..." when

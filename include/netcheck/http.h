@@ -35,8 +35,11 @@ struct http_req {
   bool connect_only; /* TCP + TLS handshake, no request */
   bool sensitive;    /* the body holds secrets: wiped before it is freed */
   bool private_path; /* the URL's path is a capability (credentials URI): logs show the host */
-  bool keep_alive;   /* reuse a kept connection to the same host and address, and keep
-                        this one for the next request (S3 HEAD, then ListObjectsV2) */
+  bool keep_alive;   /* keep this connection for the probe's next request (S3 HEAD, then
+                        ListObjectsV2) */
+  bool reuse;        /* a probe's later request: may go over a connection kept for it (to the
+                        same host and port); without it the request opens its own, so that
+                        its connect and TLS phases are its own (never another probe's) */
   bool no_proxy;     /* never through a proxy (the credentials endpoint) */
 };
 

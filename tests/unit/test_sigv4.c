@@ -577,6 +577,34 @@ static void test_sigv4_non_s3_does_not_add_content_sha256(void **state) {
   sigv4_signed_free(&out);
 }
 
+/* The signing keys kept across signatures: one per secret (and date, region, service), gone
+ * with creds_clear; a kept key signs exactly as a fresh one. */
+static void test_sigv4_kept_signing_key_is_per_secret(void **state) {
+  static const struct sigv4_header host[] = {{"Host", "bucket.s3.us-east-1.amazonaws.com"}};
+  struct aws_creds a, b;
+  struct sigv4_signed s1, s2, s3, s4;
+  (void)state;
+  suite_creds(&a, NULL);
+  suite_creds(&b, NULL);
+  b.secret_access_key[0] = b.secret_access_key[0] == 'x' ? 'y' : 'x';
+  struct sigv4_request rq = make_request(host, 1, true);
+  rq.path = "/";
+  sigv4_forget();
+  assert_int_equal(sigv4_sign(&rq, &a, &s1), 0); /* derived, then kept */
+  assert_int_equal(sigv4_sign(&rq, &b, &s2), 0); /* another secret: another key */
+  assert_int_equal(sigv4_sign(&rq, &a, &s3), 0); /* the kept key */
+  assert_string_equal(s1.signature, s3.signature);
+  assert_string_not_equal(s1.signature, s2.signature);
+  creds_clear(&b); /* forgets the kept keys */
+  assert_int_equal(sigv4_sign(&rq, &a, &s4), 0);
+  assert_string_equal(s1.signature, s4.signature);
+  sigv4_signed_free(&s1);
+  sigv4_signed_free(&s2);
+  sigv4_signed_free(&s3);
+  sigv4_signed_free(&s4);
+  creds_clear(&a);
+}
+
 static void test_sigv4_s3_path_is_not_normalised(void **state) {
   (void)state;
   expect_canonical_line("/a//b/../c", NULL, true, CREQ_LINE_URI, "/a//b/../c");
@@ -1198,6 +1226,7 @@ int main(void) {
       cmocka_unit_test(test_sigv4_uri_encode_fails_when_out_is_too_small),
       cmocka_unit_test(test_sigv4_s3_signs_content_sha256_of_empty_payload),
       cmocka_unit_test(test_sigv4_non_s3_does_not_add_content_sha256),
+      cmocka_unit_test(test_sigv4_kept_signing_key_is_per_secret),
       cmocka_unit_test(test_sigv4_s3_path_is_not_normalised),
       cmocka_unit_test(test_sigv4_s3_path_is_encoded_once),
       cmocka_unit_test(test_sigv4_non_s3_path_is_normalised_and_encoded_twice),
