@@ -363,7 +363,7 @@ static bool dns_try_hosts(struct probe *p) {
   memset(&found, 0, sizeof found);
   if (resolve_hosts_file(p->eng, &buf, &len))
     return false; /* missing (fine) or unreadable (the engine warned once) */
-  dns_hosts_lookup(buf, len, p->target, &found);
+  resolve_hosts_lookup(buf, len, p->target, &found);
   if (found.n == 0)
     return false;
   dns_details_addrs(p, &found);
