@@ -171,7 +171,8 @@ if os.path.exists(sf):
         m = re.search(r"connect\((\d+), \{sa_family=AF_INET, sin_port=htons\((\d+)\)", line)
         if m:
             dns_fds[m.group(1)] = m.group(2) == "53"
-        m = re.search(r'sendto\((\d+), "(.*?)"', line)
+        # c-ares sends through netcheck's socket functions: sendmsg (agent/resolve.c, chan_sendv)
+        m = re.search(r'(?:sendto|sendmsg)\((\d+), ', line)
         if m and dns_fds.get(m.group(1)):
             dns_queries += 1
 
@@ -780,18 +781,19 @@ w(f"""1. **The CA bundle is read and parsed again for every TLS connection** (ag
    `CURLOPT_CAPATH` to NULL when a bundle file is used (the cache then shares one store across the
    multi handle), or build one `X509_STORE` in `http_init` and attach it through
    `CURLOPT_SSL_CTX_FUNCTION` with `SSL_CTX_set1_cert_store`.
-2. **Every name is resolved twice**: the dns probe queries A and AAAA per nameserver
-   (probes/dns.c, `dns_start`), then each HTTP probe resolves its host again through
-   `resolve_start` (agent/resolve.c, `ares_getaddrinfo`) before pinning it with `CURLOPT_RESOLVE`:
-   {dns_queries} queries where 28 would do, against docs/design.md's "every name is resolved once". Fix: an
-   engine-level table keyed by name, filled by the first resolution and waited on by the others.
-3. **/etc/hosts and /etc/resolv.conf are read and parsed per probe**: `dns_try_hosts`
-   (probes/dns.c) reads /etc/hosts for each of the 14 dns probes, `engine_nameservers` ->
-   `resolve_conf_load` (agent/resolve.c) reads resolv.conf for each, and c-ares 1.18's
-   `ares_getaddrinfo` (lookups "fb") reads /etc/hosts again per lookup: {opens.get('/etc/hosts', 0)} opens of
-   /etc/hosts and {opens.get('/etc/resolv.conf', 0)} of /etc/resolv.conf in one run. Cheap each, but
-   syscalls on the loop thread for nothing. Fix: read both once in `engine_new` and keep the parsed
-   form in `struct engine` (the env probe parses resolv.conf too).
+2. **Every name was resolved twice** (fixed): the dns probe queries A and AAAA per nameserver
+   (probes/dns.c, `dns_start`), and each HTTP probe resolved its host again. Now a raw query
+   (nameserver, name, type) is asked once per run and shared (agent/resolve.c, `struct dns_q`):
+   with one nameserver, `resolve_name` joins the dns probe's A and AAAA queries and builds its
+   addresses from their answers, and only an unclean answer goes to the application channel.
+   {dns_queries} queries in this run (2 per name the dns family probes; before: 54).
+3. **/etc/hosts and /etc/resolv.conf were read per probe** (fixed for netcheck's own reads):
+   {opens.get('/etc/hosts', 0)} open(s) of /etc/hosts (the dns probe and `resolve_name` look names up in the
+   copy read once) and {opens.get('/etc/resolv.conf', 0)} of /etc/resolv.conf in one run: one is
+   netcheck's, each of the others is a c-ares channel's `ares_init`, and libcurl (static build:
+   c-ares resolver) makes a channel for every easy handle although netcheck pins every address
+   with `CURLOPT_RESOLVE`. Fix: fewer easy handles (connection reuse), or a libcurl built with
+   the threaded resolver (it resolves only a proxy's name).
 4. **S3 HEAD and ListObjectsV2 use two fresh connections to the same host** (probes/s3.c, with the
    `FORBID_REUSE` of agent/http.c): the List pays a second TCP + TLS handshake. In slow_s3 this makes
    the s3 probes the slowest of the run{slow_line}, and blackbox_exporter (one unsigned HEAD per

@@ -284,7 +284,7 @@ for sc in $SCENARIOS; do
     # What one run opens and sends (files read per run, DNS queries), for the waste analysis.
     nc_peer_start "$NC_STATIC"
     ip netns exec "$(vpc_ns algo-1)" env -i "${ENV1[@]}" strace -f --seccomp-bpf -s 80 \
-      -e trace=open,openat,connect,sendto -o "$OUT/strace-files.txt" "$NC_STATIC" "${flags[@]}" \
+      -e trace=open,openat,connect,sendto,sendmsg -o "$OUT/strace-files.txt" "$NC_STATIC" "${flags[@]}" \
       >/dev/null 2>&1 || true
     nc_peer_wait
     for ((i = 0; i < 3; i++)); do
