@@ -118,8 +118,8 @@ struct dns_req {
   /* Raw queries the request waits for: resolve_query's one, or resolve_name's A and AAAA. */
   struct dns_q *q[2];
   int nq;
-  bool ready;  /* its queries were answered before it asked: handled on the next timer turn */
-  bool cached; /* so: the answer was shared, not waited for (address source "cached") */
+  bool cached; /* its queries were answered before it asked: answered at once (resolve_name's
+                  address source "cached") */
   struct dns_req *next;
 };
 
@@ -594,12 +594,9 @@ static int64_t resolve_next_deadline(void *state, int64_t now) {
     if (best < 0 || d < best)
       best = d;
   }
-  for (const struct dns_req *r = rs->reqs; r; r = r->next) {
-    if (r->ready)
-      return now;
+  for (const struct dns_req *r = rs->reqs; r; r = r->next)
     if (!r->done && !r->cancelled && (best < 0 || r->deadline_ms < best))
       best = r->deadline_ms;
-  }
   return best;
 }
 
@@ -616,7 +613,6 @@ static void req_free(struct resolver *rs, struct dns_req *r) {
 }
 
 static void req_timeout(struct dns_req *r);
-static void req_answered(struct dns_req *r);
 
 static void resolve_on_timer(void *state, int64_t now) {
   struct resolver *rs = state;
@@ -626,16 +622,6 @@ static void resolve_on_timer(void *state, int64_t now) {
     next = r->next;
     if (r->done)
       req_free(rs, r);
-  }
-  /* Requests whose queries were answered before they asked. The callbacks may start
-   * requests: rescan afterwards. */
-  for (r = rs->reqs; r; r = next) {
-    next = r->next;
-    if (!r->ready)
-      continue;
-    r->ready = false;
-    req_answered(r);
-    next = rs->reqs;
   }
   /* Request deadlines: each request's own budget inside its probe's. The
    * callbacks may finish probes and start requests: rescan afterwards. */
@@ -728,6 +714,7 @@ static struct dns_req *req_new(struct resolver *rs, struct probe *p, enum dns_re
 /* ---- shared raw queries ---- */
 
 static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, int alen);
+static void req_answered(struct dns_req *r);
 
 /* The run's query (server, name, type), created (not yet asked) when there is none. */
 static struct dns_q *q_get(struct resolver *rs, const char *server, const char *name, int type) {
@@ -805,7 +792,7 @@ static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, i
   /* Every request waiting for it. Callbacks may start requests (added at the head) or
    * finish probes (requests muted, freed only on the timer turn): the list stays valid. */
   for (struct dns_req *r = rs->reqs; r; r = r->next) {
-    if (r->done || r->ready || (r->q[0] != q && r->q[1] != q))
+    if (r->done || (r->q[0] != q && r->q[1] != q))
       continue;
     if (status == ARES_ECONNREFUSED && !r->cancelled)
       probe_note_errno(r->p, sock_errno); /* out of descriptors, not a dead nameserver */
@@ -964,7 +951,7 @@ static void deliver_resolve(struct dns_req *r, int status, const struct nc_addrs
   r->cb.resolve(r->p, status, addrs, r->arg);
 }
 
-/* r's queries are answered (or r's /etc/hosts answer is ready): deliver, or for
+/* r's queries are answered (or r has its /etc/hosts answer): deliver, or for
  * resolve_name without a clean answer, ask the application channel. */
 static void req_answered(struct dns_req *r) {
   struct nc_addrs addrs;
@@ -1031,7 +1018,7 @@ int resolve_name_owned(struct engine *e, struct probe *p, const char *name, int 
   /* /etc/hosts first, as read once for the run (and as the dns probe reads it). */
   if (!resolve_hosts_file(e, &hosts, &hosts_len) &&
       resolve_hosts_lookup(hosts, hosts_len, name, &r->addrs) > 0) {
-    r->ready = true;
+    req_answered(r); /* at once, as c-ares answered from the file */
     return 0;
   }
   if (shareable(rs, name, server)) {
@@ -1042,7 +1029,7 @@ int resolve_name_owned(struct engine *e, struct probe *p, const char *name, int 
       r->nq = 2;
       r->cached = a->done && aaaa->done;
       if (r->cached) {
-        r->ready = true;
+        req_answered(r); /* at once: the probe waits 0 ms for DNS */
         return 0;
       }
       /* Either answer may come inside q_ask; req_answered waits for both. */
@@ -1084,7 +1071,7 @@ int resolve_query(struct engine *e, struct probe *p, const char *server, const c
   r->nq = 1;
   if (q->done) {
     r->cached = true;
-    r->ready = true;
+    req_answered(r);
     return 0;
   }
   if (q_ask(q) == 0)

@@ -50,7 +50,8 @@ extern const struct engine_backend resolve_backend;
 int resolve_name(struct engine *e, struct probe *p, const char *name, int timeout_ms, resolve_cb cb,
                  void *arg);
 /* The same, and arg belongs to the request from before the lookup starts
- * (c-ares may answer from /etc/hosts inside this call): arg_free(arg) runs
+ * (cb may run inside this call: an /etc/hosts answer, or DNS answers the
+ * run already has): arg_free(arg) runs
  * when the request is freed if cb never ran; once cb runs, arg is the
  * caller's again. On -1 arg stays the caller's. */
 int resolve_name_owned(struct engine *e, struct probe *p, const char *name, int timeout_ms,
@@ -59,8 +60,9 @@ int resolve_name_owned(struct engine *e, struct probe *p, const char *name, int 
 /* One query (type: ns_t_a / ns_t_aaaa) for name against server ("IP" or
  * "IP:PORT"; NULL = the configured servers), tries bounded by timeout_ms.
  * Asked once per run: a request for a query already asked (by resolve_name
- * or an earlier request) shares it; latency_ms is the server's, from the
- * query's sending to its answer. */
+ * or an earlier request) shares it, and gets an answer already in inside
+ * this call; latency_ms is the server's, from the query's sending to its
+ * answer. */
 int resolve_query(struct engine *e, struct probe *p, const char *server, const char *name, int type,
                   int timeout_ms, dns_query_cb cb, void *arg);
 
