@@ -36,8 +36,8 @@
  *   -> HELLO(job hash, own host name)
  *   <- HELLO_ACK(job hash, listener's host name)   proves "netcheck of this job"
  *   -> PING(t) <- PONG(t), three rounds, one at a time    round-trip time
- *   -> BULK x 16 (4096 bytes each, 64 KiB; the last one flagged LAST)
- *   <- BULK_ACK(65536)                                     path MTU: large segments pass
+ *   -> BULK x 8 (4096 bytes each, 32 KiB; the last one flagged LAST)
+ *   <- BULK_ACK(32768)                                     path MTU: large segments pass
  *   both sides close.
  * The client's HELLO_ACK wait and each PING round are bounded (3 s). A bulk
  * of which the listener's TCP acknowledged nothing within min(5 s, what is
@@ -59,7 +59,7 @@
  *   - at most 4 x hosts connections at once (cap 1024); more are closed at
  *     once.
  * A listener counts host X as "confirmed inbound" when X's session reached
- * BULK_ACK with the full 64 KiB: X reaches us with small and large packets.
+ * BULK_ACK with the full 32 KiB: X reaches us with small and large packets.
  * A session of X that ends (idle limit, X closes or resets it, the peer
  * phase ends) after X's PINGs and before its last BULK frame, with no BULK
  * byte received, is X's bulk stalling on the way to us: the inbound half of

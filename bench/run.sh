@@ -22,10 +22,14 @@
 # Then, with netcheck's default flags, the time from its start to the workload's exec in the
 # healthy VPC and in the SageMaker guide's minimal VPC (no NAT, no interface endpoint).
 #
+# Last, the peer mesh of tests/vpc/scale.sh: BENCH_SCALE_RUNS runs (default 3, 0 for none) of
+# BENCH_SCALE_HOSTS hosts (default 100), every host confirming all others.
+#
 # Environment: BENCH_RUNS (default 7), BENCH_SCENARIOS (default all four), BENCH_WORKLOAD (the
 # time-to-workload scenarios, default "healthy minimal_vpc blackhole"; "" for none), BENCH_OUT (raw data,
 # default build/bench), BENCH_RESULTS (default bench/RESULTS.md), BENCH_PROFILE_SYSCA=0 to skip
-# the second callgrind profile. Needs root; traffic stays inside the test bed's namespaces and
+# the second callgrind profile, BENCH_BEFORE=PATH an older netcheck-static measured beside this
+# one in the healthy VPC (CPU per run, alternating). Needs root; traffic stays inside the test bed's namespaces and
 # their loopbacks; everything is torn down on exit, Ctrl-C or TERM.
 # shellcheck disable=SC2016 # dpkg-query formats and jq programs in single quotes
 set -euo pipefail
@@ -35,6 +39,9 @@ cd "$ROOT"
 RUNS=${BENCH_RUNS:-7}
 SCENARIOS=${BENCH_SCENARIOS:-healthy blackhole slow_s3 healthy_sysca}
 WORKLOAD_SCENARIOS=${BENCH_WORKLOAD-healthy minimal_vpc blackhole} # time to workload, default flags
+SCALE_HOSTS=${BENCH_SCALE_HOSTS:-100} # the peer mesh (tests/vpc/scale.sh)
+SCALE_RUNS=${BENCH_SCALE_RUNS:-3}
+BEFORE=${BENCH_BEFORE:-} # an older netcheck-static to measure beside this one (CPU per run)
 OUT=${BENCH_OUT:-$ROOT/build/bench}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/RESULTS.md}
 T=3 # the per-check timeout every tool gets (netcheck --timeout, curl -m, dig +time, ...)
@@ -57,6 +64,8 @@ log() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 [[ $(id -u) -eq 0 ]] || die "needs root (network namespaces)"
+[[ -z $BEFORE || -x $BEFORE ]] || die "BENCH_BEFORE: no executable at $BEFORE"
+[[ -z $BEFORE ]] || BEFORE=$(realpath "$BEFORE")
 for f in "$NC_STATIC" "$NC_DYN" "$PY" "$AWS" "$BB" /usr/bin/time; do
   [[ -x $f ]] || die "missing $f (make netcheck static; bench/install-deps.sh)"
 done
@@ -67,7 +76,7 @@ done
 mkdir -p "$OUT"
 RAW=$OUT/results.jsonl
 : >"$RAW"
-rm -f "$OUT"/*.json "$OUT"/*.txt "$OUT"/callgrind.*
+rm -f "$OUT"/*.json "$OUT"/*.txt "$OUT"/callgrind.* "$OUT"/scale-*.log
 BENCH_T0=$(date +%s)
 # Other runs of the test bed (other engineers, CI) on the same machine share its 2 cores: noted.
 foreign_ns() { ip netns list 2>/dev/null | awk -v p="$VPC_PREFIX" '$1 ~ /^nc[0-9]/ && index($1, p) != 1' | wc -l; }
@@ -182,15 +191,16 @@ report_fields() {
     echo '{"ok": 0, "total": 0, "codes": ["no report"]}'
 }
 
-# tool_netcheck [NETCHECK-ARGS...]: one measured run (static binary); peer on algo-2 unless skipped
+# tool_netcheck [NETCHECK-ARGS...]: one measured run (static binary, or NC_BIN); peer on algo-2
+# unless skipped
 tool_netcheck() {
   local flags ea m peer=1
   [[ " $* " == *" --skip peer "* ]] && peer=0
   mapfile -t flags < <(nc_flags algo-1)
   mapfile -t ea < <(envargs "${ENV1[@]}")
   rm -f "$RUNDIR/algo-1.json"
-  ((peer)) && nc_peer_start "$NC_STATIC" "$@"
-  m=$(ip netns exec "$(vpc_ns algo-1)" "$PY" bench/measure.py "${ea[@]}" -- "$NC_STATIC" "${flags[@]}" "$@")
+  ((peer)) && nc_peer_start "${NC_BIN:-$NC_STATIC}" "$@"
+  m=$(ip netns exec "$(vpc_ns algo-1)" "$PY" bench/measure.py "${ea[@]}" -- "${NC_BIN:-$NC_STATIC}" "${flags[@]}" "$@")
   ((peer)) && nc_peer_wait
   jq -c --argjson r "$(report_fields)" '. + $r' <<<"$m"
 }
@@ -272,6 +282,19 @@ for sc in $SCENARIOS; do
       # Everything but the peer family, algo-2 idle: the full run without the other host's load.
       record "$sc" "$i" 0 "nopeer" "$(tool_netcheck --skip peer)"
     done
+    # Before and after: an older netcheck-static (BENCH_BEFORE, both hosts) and this one, the
+    # same check set, alternating run by run, for the CPU per run of the two side by side.
+    if [[ -n $BEFORE ]]; then
+      for ((i = 0; i < RUNS; i++)); do
+        if ((i % 2)); then
+          record "$sc" "$i" 0 before "$(NC_BIN=$BEFORE tool_netcheck)"
+          record "$sc" "$i" 1 after "$(tool_netcheck)"
+        else
+          record "$sc" "$i" 0 after "$(tool_netcheck)"
+          record "$sc" "$i" 1 before "$(NC_BIN=$BEFORE tool_netcheck)"
+        fi
+      done
+    fi
     # Time from execve to the first network syscall, static netcheck (and the others for scale).
     for ((i = 0; i < RUNS; i++)); do
       mapfile -t flags < <(nc_flags algo-1)
@@ -347,6 +370,19 @@ for sc in $WORKLOAD_SCENARIOS; do
   log "$sc (time to workload): $(($(date +%s) - t0)) s"
 done
 
+# ---- the peer mesh at scale (tests/vpc/scale.sh): every host confirms all peers ----
+# SCALE_RUNS runs of SCALE_HOSTS hosts with ./netcheck-static, each in its own VPC (scale.sh
+# brings it up and tears it down); report.py takes the median of the runs.
+if ((SCALE_RUNS > 0)); then
+  for ((i = 0; i < SCALE_RUNS; i++)); do
+    t0=$(date +%s)
+    rm -rf "$OUT/scale-$i"
+    NETCHECK=$NC_STATIC SCALE_OUT=$OUT/scale-$i tests/vpc/scale.sh "$SCALE_HOSTS" >"$OUT/scale-$i.log" 2>&1 ||
+      die "tests/vpc/scale.sh $SCALE_HOSTS failed (run $i): see $OUT/scale-$i.log"
+    log "mesh of $SCALE_HOSTS hosts, run $i: $(($(date +%s) - t0)) s"
+  done
+fi
+
 # ---- sizes and the machine ----
 closure() { # the installed dependency closure (Depends, Pre-Depends) of a package, one a line
   apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
@@ -385,11 +421,13 @@ size_json() { # size_json LABEL PACKAGE [BINARY]
     --arg commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- agent probes include 2>/dev/null || echo '+local changes')" \
     --argjson secs "$(($(date +%s) - BENCH_T0))" \
     --arg load0 "$LOAD0" --arg load1 "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    --arg before "$([[ -n $BEFORE ]] && printf '%s, %s' "$("$BEFORE" --version 2>&1 | head -n 1)" "$(git -C "$(dirname "$BEFORE")" rev-parse --short HEAD 2>/dev/null || echo "$BEFORE")")" \
     --argjson foreign0 "$FOREIGN0" --argjson foreign1 "$(foreign_ns)" \
     '{nproc: $nproc, cpu: $cpu, kernel: $kernel, memory: $mem, os: $os, netcheck: $nc, aws: $aws,
       curl: $curl, dig: $dig, blackbox: $bb, valgrind: $valgrind, strace: $strace, date: $date,
       runs: $runs, timeout_s: $t, commit: $commit, bench_seconds: $secs,
-      load_start: $load0, load_end: $load1, foreign_ns_start: $foreign0, foreign_ns_end: $foreign1}'
+      load_start: $load0, load_end: $load1, foreign_ns_start: $foreign0, foreign_ns_end: $foreign1,
+      before: $before}'
 } >"$OUT/machine.json"
 
 # ---- netcheck merge at 100 hosts (files only, no network) ----

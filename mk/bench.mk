@@ -1,10 +1,12 @@
 # Benchmarks (bench/README.md): netcheck against what people run instead (the shell way with dig,
 # curl, nc and the AWS CLI, one after another and in parallel; Prometheus blackbox_exporter) on the
 # emulated VPC of tests/vpc, and netcheck's footprint budgets. Never part of `make test`.
-#   make bench                      about 7 minutes; writes bench/RESULTS.md, raw data in build/bench/
+#   make bench                      about 12 minutes; writes bench/RESULTS.md, raw data in build/bench/
 #   make bench BENCH_RUNS=5         fewer runs per scenario (at least 5 for medians)
 #   make bench BENCH_SCENARIOS="healthy blackhole"
 #   make bench BENCH_WORKLOAD=""     without the time-to-workload runs (default: healthy minimal_vpc)
+#   make bench BENCH_SCALE_RUNS=0    without the 100-host peer mesh (tests/vpc/scale.sh, 3 runs)
+#   make bench BENCH_BEFORE=PATH     an older netcheck-static measured beside this one (CPU per run)
 #   make bench-merge                `netcheck merge` of 100 reports alone (seconds; no root needed)
 # A missed budget is printed (FAIL) and written to RESULTS.md; it does not fail the target.
 # Needs root (network namespaces).

@@ -3,7 +3,7 @@
  * ("peer:HOST"), plus one listener on --peer-port shared by all of them.
  *
  * Each probe resolves its host (retrying: names may appear late), connects,
- * speaks the protocol of agent/peerproto.c (HELLO, 3 PINGs, a 64 KiB BULK) and
+ * speaks the protocol of agent/peerproto.c (HELLO, 3 PINGs, a 32 KiB BULK) and
  * retries until it succeeds or --peer-wait passes. The listener answers the
  * other hosts' sessions and credits each finished one to the probe of that
  * host ("X reaches us"). A probe finishes when both directions are confirmed

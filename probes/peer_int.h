@@ -50,10 +50,10 @@
 #define PEER_CONN_OUT 512 /* HELLO_ACK plus a few PONGs; an honest client reads */
 
 /* The bulk stream: PEERPROTO_BULK_BYTES in frames of 4096 bytes, written
- * from prebuilt 16-frame chunks (the last chunk ends with the LAST frame;
- * at 64 KiB there is one). */
+ * from prebuilt 8-frame chunks (the last chunk ends with the LAST frame;
+ * at 32 KiB there is one). */
 #define PEER_FRAME (PEERPROTO_HDR + PEERPROTO_MAX_PAYLOAD)
-#define PEER_CHUNK_FRAMES 16
+#define PEER_CHUNK_FRAMES 8
 #define PEER_CHUNK (PEER_CHUNK_FRAMES * PEER_FRAME)
 #define PEER_BULK_FRAMES (PEERPROTO_BULK_BYTES / PEERPROTO_MAX_PAYLOAD)
 #define PEER_STREAM ((size_t)PEER_BULK_FRAMES * PEER_FRAME)

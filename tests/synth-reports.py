@@ -66,11 +66,11 @@ def peer_probe(a, k, args):
     if out in ("ok", "stalled"):
         d.update({"remote_host": peer, "rtt_ms": 0.412, "rtt_min_ms": 0.301, "rtt_max_ms": 0.655})
     if out == "ok":
-        d.update({"bulk_bytes": 65536, "bulk_mbps": 912.4})
+        d.update({"bulk_bytes": 32768, "bulk_mbps": 912.4})
     if out == "ok" and inn == "ok":
         return probe(f"peer:{peer}", "peer", peer, details=d, t=timings(38.5),
                      message=f"{me} and {peer} reach each other on port {PORT} (rtt 0.41 ms, "
-                             "64 KiB at 912 Mbit/s)")
+                             "32 KiB at 912 Mbit/s)")
     if out == "refused":
         return probe(f"peer:{peer}", "peer", peer, "fail", "connect_refused", "PEER_REFUSED",
                      f"{peer} is up but nothing listens on port {PORT} (connection refused, 30 "
@@ -81,7 +81,7 @@ def peer_probe(a, k, args):
                      "another --peer-port for every host.", d, timings(15001))
     if out == "stalled":
         return probe(f"peer:{peer}", "peer", peer, "fail", "bulk_stalled", "PEER_PMTU_BLACKHOLE",
-                     f"{me} reaches {peer} on port {PORT} with small packets, but the 64 KiB "
+                     f"{me} reaches {peer} on port {PORT} with small packets, but the 32 KiB "
                      "transfer stalled (83984 bytes written, 0 acknowledged): large packets "
                      "vanish (path-MTU black hole)",
                      "Allow ICMP 'fragmentation needed' (type 3, code 4) in the job's security "

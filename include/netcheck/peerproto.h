@@ -20,12 +20,14 @@
 #define PEERPROTO_MAX_FRAME (PEERPROTO_HDR + PEERPROTO_MAX_PAYLOAD)
 #define PEERPROTO_HELLO_MAX (PEERPROTO_HDR + PEERPROTO_HELLO_FIXED + PEERPROTO_NAME_MAX)
 #define PEERPROTO_U64_FRAME (PEERPROTO_HDR + 8) /* PING, PONG, BULK_ACK */
-/* Payload bytes a client sends: enough full-size segments, with DF set, for a
- * path-MTU black hole to show (45 at MTU 1500, 7 at the VPC's 9001), and
- * nothing more: the mesh sends it over every pair of hosts (bench/RESULTS.md,
- * tests/vpc/SCALE.md). PEERPROTO_BULK_TEXT says it in the messages. */
-#define PEERPROTO_BULK_BYTES (64u * 1024u)
-#define PEERPROTO_BULK_TEXT "64 KiB"
+/* Payload bytes a client sends: a few full-size segments, with DF set, for a
+ * path-MTU black hole to show (3 at the VPC's MTU of 9001, 22 at 1500; one
+ * 4 KiB frame, 2 full-size segments at 1500, already shows it), and nothing
+ * more: the mesh sends it over every pair of hosts (tests/vpc/SCALE.md). At
+ * 9001 it fits TCP's initial window (10 segments): one flight.
+ * PEERPROTO_BULK_TEXT says it in the messages. */
+#define PEERPROTO_BULK_BYTES (32u * 1024u)
+#define PEERPROTO_BULK_TEXT "32 KiB"
 /* Most a listener accepts: 4 MiB, as when a client sent 1 MiB, so that such
  * a client of an older netcheck in the same job is still confirmed. */
 #define PEERPROTO_BULK_CAP (4u * 1024u * 1024u)

@@ -734,7 +734,7 @@ static void test_peer_whose_bulk_to_us_never_arrives_is_an_inbound_black_hole(vo
   assert_string_equal(r.outcome, "inbound_bulk_stalled");
   assert_string_equal(r.outbound, "ok");
   assert_string_equal(r.inbound, "hello_only");
-  assert_non_null(strstr(r.inbound_error, "stalled after the handshake and 3 PING(s): 0 of 65536 "
+  assert_non_null(strstr(r.inbound_error, "stalled after the handshake and 3 PING(s): 0 of 32768 "
                                           "bytes arrived, then " PEER " closed the connection"));
 }
 
@@ -746,7 +746,7 @@ static void test_peer_whose_bulk_to_us_stops_midway_is_incomplete(void **state) 
   assert_int_equal(r.code, NC_TIMEOUT_BUDGET);
   assert_string_equal(r.outcome, "inbound_bulk_incomplete");
   assert_string_equal(r.inbound, "partial");
-  assert_non_null(strstr(r.inbound_error, "8192 of 65536 bytes arrived"));
+  assert_non_null(strstr(r.inbound_error, "8192 of 32768 bytes arrived"));
 }
 
 /* details.resolved_from names where the address came from, also after the
