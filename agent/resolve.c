@@ -8,6 +8,14 @@
  * resolver: /etc/hosts, then the nameservers. Diagnostics channels
  * (resolve_query) are raw: one per nameserver, responses returned as
  * they came (NOCHECKRESP) so SERVFAIL and REFUSED are seen, not retried.
+ *
+ * Every name is asked once per run: a raw query (server, name, type) is one
+ * struct dns_q, shared by every request that asks it and kept with its answer
+ * for the run. The dns probe asks each nameserver; resolve_name, with a single
+ * nameserver and a name the resolver would ask as it is, joins the same A and
+ * AAAA queries and builds the addresses from their answers. Anything but a
+ * clean answer (an error, a timeout, no address) makes resolve_name ask the
+ * application channel as before, so the workload's view of a fault is kept.
  */
 #include "netcheck/resolve.h"
 
@@ -41,6 +49,7 @@ struct resolver {
   const struct nc_config *cfg;
   struct dns_chan *chans;
   struct dns_req *reqs;
+  struct dns_q *qs; /* every raw query of the run, with its answer */
   /* Files every lookup consults, read once per run. */
   struct resolv_conf resolv;
   int resolv_state; /* 0 not read, 1 read, -1 unreadable */
@@ -66,6 +75,23 @@ struct dns_chan {
 
 enum dns_req_kind { REQ_RESOLVE, REQ_QUERY };
 
+/* One raw query of the run (server, name, type), shared by the requests that ask it. */
+struct dns_q {
+  char name[256];
+  char server[64]; /* "" = the configured servers */
+  int type;
+  struct resolver *rs;
+  struct dns_chan *chan;    /* the channel it was asked on */
+  struct dns_chan *private; /* the private channel of the retry, NULL before */
+  int64_t sent_ms;
+  bool done;
+  int status;
+  unsigned char *abuf; /* the answer as it came, NULL when none */
+  int alen;
+  double latency_ms;
+  struct dns_q *next;
+};
+
 /* One lookup in flight. Freed on the timer turn after c-ares is done with
  * it (or with the backend); `cancelled` suppresses the callback once it ran
  * or its probe finished. */
@@ -89,6 +115,11 @@ struct dns_req {
   int q_type;
   struct dns_chan *q_private; /* the private channel of the retry, NULL before */
   struct dns_chan *q_chan;    /* the shared channel the request was asked on */
+  /* Raw queries the request waits for: resolve_query's one, or resolve_name's A and AAAA. */
+  struct dns_q *q[2];
+  int nq;
+  bool cached; /* its queries were answered before it asked: answered at once (resolve_name's
+                  address source "cached") */
   struct dns_req *next;
 };
 
@@ -197,6 +228,84 @@ int resolve_hosts_file(struct engine *e, const char **buf, size_t *len) {
   *buf = rs->hosts_buf;
   *len = rs->hosts_len;
   return 0;
+}
+
+/* ---- /etc/hosts ---- */
+
+#define HOSTS_TOKEN_MAX 256
+
+static void hosts_add(struct nc_addrs *out, const char *tok) {
+  unsigned char bytes[16];
+  int family;
+  if (inet_pton(AF_INET, tok, bytes) == 1)
+    family = AF_INET;
+  else if (inet_pton(AF_INET6, tok, bytes) == 1)
+    family = AF_INET6;
+  else
+    return;
+  for (int i = 0; i < out->n; i++)
+    if (out->a[i].family == family && !memcmp(out->a[i].bytes, bytes, family == AF_INET ? 4 : 16))
+      return;
+  if (out->n >= NC_MAX_ADDRS)
+    return;
+  {
+    struct nc_addr *a = &out->a[out->n++];
+    memset(a, 0, sizeof *a);
+    a->family = family;
+    memcpy(a->bytes, bytes, family == AF_INET ? 4 : 16);
+    if (!inet_ntop(family, bytes, a->text, sizeof a->text))
+      a->text[0] = '\0';
+  }
+  nc_strlcpy(out->source, "hosts", sizeof out->source);
+}
+
+/* Compares a hosts-file token with name, ignoring case and a trailing dot on
+ * either side. */
+static bool hosts_name_eq(const char *tok, size_t tlen, const char *name) {
+  size_t nlen = strlen(name);
+  if (tlen && tok[tlen - 1] == '.')
+    tlen--;
+  if (nlen && name[nlen - 1] == '.')
+    nlen--;
+  return tlen == nlen && tlen > 0 && !strncasecmp(tok, name, tlen);
+}
+
+int resolve_hosts_lookup(const char *buf, size_t len, const char *name, struct nc_addrs *out) {
+  size_t i = 0;
+  while (i < len) {
+    size_t end = i, stop;
+    char addr[64] = "";
+    bool first = true, match = false;
+    while (end < len && buf[end] != '\n' && buf[end] != '\0')
+      end++;
+    stop = i;
+    while (stop < end && buf[stop] != '#')
+      stop++;
+    /* Tokens of [i, stop): the address, then its names. */
+    for (size_t t = i; t < stop;) {
+      size_t s = t;
+      while (s < stop && (buf[s] == ' ' || buf[s] == '\t' || buf[s] == '\r'))
+        s++;
+      t = s;
+      while (t < stop && buf[t] != ' ' && buf[t] != '\t' && buf[t] != '\r')
+        t++;
+      if (t == s)
+        break;
+      if (first) {
+        if (t - s >= sizeof addr)
+          break; /* not an address */
+        memcpy(addr, buf + s, t - s);
+        addr[t - s] = '\0';
+        first = false;
+      } else if (t - s < HOSTS_TOKEN_MAX && hosts_name_eq(buf + s, t - s, name)) {
+        match = true;
+      }
+    }
+    if (match)
+      hosts_add(out, addr);
+    i = end + 1;
+  }
+  return out->n;
 }
 
 /* ---- address classes ---- */
@@ -568,6 +677,12 @@ static void resolve_fini(void *state) {
   }
   while (rs->reqs)
     req_free(rs, rs->reqs);
+  while (rs->qs) {
+    struct dns_q *q = rs->qs;
+    rs->qs = q->next;
+    free(q->abuf);
+    free(q);
+  }
   free(rs);
 }
 
@@ -580,6 +695,110 @@ const struct engine_backend resolve_backend = {
     .cancel = resolve_cancel,
     .fini = resolve_fini,
 };
+
+static struct dns_req *req_new(struct resolver *rs, struct probe *p, enum dns_req_kind kind,
+                               int timeout_ms) {
+  struct dns_req *r = calloc(1, sizeof *r);
+  if (!r)
+    return NULL;
+  r->kind = kind;
+  r->rs = rs;
+  r->p = p;
+  r->started_ms = nc_now_ms();
+  r->deadline_ms = r->started_ms + probe_request_ms(p, timeout_ms);
+  r->next = rs->reqs;
+  rs->reqs = r;
+  return r;
+}
+
+/* ---- shared raw queries ---- */
+
+static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, int alen);
+static void req_answered(struct dns_req *r);
+
+/* The run's query (server, name, type), created (not yet asked) when there is none. */
+static struct dns_q *q_get(struct resolver *rs, const char *server, const char *name, int type) {
+  struct dns_q *q;
+  server = server ? server : "";
+  for (q = rs->qs; q; q = q->next)
+    if (q->type == type && !strcmp(q->server, server) && !strcasecmp(q->name, name))
+      return q;
+  if (strlen(name) >= sizeof q->name || strlen(server) >= sizeof q->server)
+    return NULL;
+  q = calloc(1, sizeof *q);
+  if (!q)
+    return NULL;
+  q->rs = rs;
+  q->type = type;
+  nc_strlcpy(q->name, name, sizeof q->name);
+  nc_strlcpy(q->server, server, sizeof q->server);
+  q->next = rs->qs;
+  rs->qs = q;
+  return q;
+}
+
+/* Asks q on the server's raw channel unless it was asked already. -1 when no channel. The
+ * answer may come inside this call (c-ares fails a query at once when it cannot send it). */
+static int q_ask(struct dns_q *q) {
+  if (q->chan)
+    return 0;
+  q->chan = get_chan(q->rs, q->server[0] ? q->server : NULL, true);
+  if (!q->chan)
+    return -1;
+  q->sent_ms = nc_now_ms();
+  ares_query(q->chan->ch, q->name, ns_c_in, q->type, on_query, q);
+  return 0;
+}
+
+/* Whether a request still waiting for q has 100 ms left for a retry. */
+static bool q_wanted(const struct dns_q *q) {
+  int64_t now = nc_now_ms();
+  for (const struct dns_req *r = q->rs->reqs; r; r = r->next)
+    if (!r->cancelled && !r->done && (r->q[0] == q || r->q[1] == q) && r->deadline_ms - now >= 100)
+      return true;
+  return false;
+}
+
+static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, int alen) {
+  struct dns_q *q = arg;
+  struct resolver *rs = q->rs;
+  const struct dns_chan *c = q->private ? q->private : q->chan;
+  int sock_errno = c ? c->sock_errno : 0;
+  (void)timeouts;
+  if (q->private && --q->private->inflight == 0)
+    q->private->idle = true; /* destroyed by resolve_on_timer, outside c-ares */
+  if (status == ARES_EDESTRUCTION) {
+    q->done = true;
+    q->status = ARES_ETIMEOUT; /* never answered */
+    return;
+  }
+  /* A query that failed with ECONNREFUSED on a shared channel may only have shared the fate
+   * of another name's broken TCP answer: ask once more on a private channel. */
+  if (status == ARES_ECONNREFUSED && !q->private && q_wanted(q)) {
+    q->private = private_chan(rs, q->server, true, q->name);
+    if (q->private) {
+      q->private->inflight++;
+      ares_query(q->private->ch, q->name, ns_c_in, q->type, on_query, q);
+      return;
+    }
+  }
+  q->done = true;
+  q->status = status;
+  q->latency_ms = (double)(nc_now_ms() - q->sent_ms);
+  if (abuf && alen > 0 && (q->abuf = malloc((size_t)alen)) != NULL) {
+    memcpy(q->abuf, abuf, (size_t)alen);
+    q->alen = alen;
+  }
+  /* Every request waiting for it. Callbacks may start requests (added at the head) or
+   * finish probes (requests muted, freed only on the timer turn): the list stays valid. */
+  for (struct dns_req *r = rs->reqs; r; r = r->next) {
+    if (r->done || (r->q[0] != q && r->q[1] != q))
+      continue;
+    if (status == ARES_ECONNREFUSED && !r->cancelled)
+      probe_note_errno(r->p, sock_errno); /* out of descriptors, not a dead nameserver */
+    req_answered(r);
+  }
+}
 
 /* ---- resolve_name ---- */
 
@@ -655,56 +874,178 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
   r->done = true;
 }
 
-static bool in_hosts_file(struct dns_chan *c, const char *name) {
-  struct hostent *h = NULL;
-  if (ares_gethostbyname_file(c->ch, name, AF_INET, &h) == ARES_SUCCESS) {
-    ares_free_hostent(h);
-    return true;
+/* The addresses of q's answer (CNAMEs followed), added to out without duplicates. */
+static void addrs_from_answer(const struct dns_q *q, struct nc_addrs *out) {
+  struct ares_addrttl v4[NC_MAX_ADDRS];
+  struct ares_addr6ttl v6[NC_MAX_ADDRS];
+  int n = NC_MAX_ADDRS;
+  if (!q->abuf)
+    return;
+  if (q->type == ns_t_a ? ares_parse_a_reply(q->abuf, q->alen, NULL, v4, &n)
+                        : ares_parse_aaaa_reply(q->abuf, q->alen, NULL, v6, &n))
+    return;
+  for (int i = 0; i < n && out->n < NC_MAX_ADDRS; i++) {
+    struct nc_addr *a = &out->a[out->n];
+    int dup = 0;
+    a->family = q->type == ns_t_a ? AF_INET : AF_INET6;
+    if (q->type == ns_t_a)
+      memcpy(a->bytes, &v4[i].ipaddr, 4);
+    else
+      memcpy(a->bytes, &v6[i].ip6addr, 16);
+    inet_ntop(a->family, a->bytes, a->text, sizeof a->text);
+    for (int k = 0; k < out->n; k++)
+      if (!strcmp(out->a[k].text, a->text))
+        dup = 1;
+    if (!dup)
+      out->n++;
   }
-  if (ares_gethostbyname_file(c->ch, name, AF_INET6, &h) == ARES_SUCCESS) {
-    ares_free_hostent(h);
-    return true;
-  }
-  return false;
 }
 
-static struct dns_req *req_new(struct resolver *rs, struct probe *p, enum dns_req_kind kind,
-                               int timeout_ms) {
-  struct dns_req *r = calloc(1, sizeof *r);
-  if (!r)
-    return NULL;
-  r->kind = kind;
-  r->rs = rs;
-  r->p = p;
-  r->started_ms = nc_now_ms();
-  r->deadline_ms = r->started_ms + probe_request_ms(p, timeout_ms);
-  r->next = rs->reqs;
-  rs->reqs = r;
-  return r;
+/* Whether resolve_name may use the raw A and AAAA answers of server for name: what the
+ * application channel would ask first, and the only thing it would ask on success. That is
+ * one nameserver (with more, a failing first one makes c-ares move on), a name it asks as it
+ * is (no search list: as many dots as ndots, or a final dot), and no IP literal. */
+static bool shareable(struct resolver *rs, const char *name, char server[64]) {
+  char ns[NC_MAX_SERVERS][64];
+  unsigned char lit[16];
+  int dots = 0, ndots = 1;
+  size_t len = strlen(name);
+  if (nameservers(rs, ns, NC_MAX_SERVERS) != 1 || !len || getenv("RES_OPTIONS") ||
+      inet_pton(AF_INET, name, lit) == 1 || inet_pton(AF_INET6, name, lit) == 1)
+    return false;
+  if (rs->resolv_state == 0)
+    rs->resolv_state = resolve_conf_load(&rs->resolv) ? -1 : 1;
+  for (int i = 0; rs->resolv_state > 0 && i < rs->resolv.n_options; i++)
+    if (!strncmp(rs->resolv.options[i], "ndots:", 6))
+      ndots = (int)strtol(rs->resolv.options[i] + 6, NULL, 10);
+  for (size_t i = 0; i < len; i++)
+    dots += name[i] == '.';
+  if (name[len - 1] != '.' && dots < ndots)
+    return false;
+  nc_strlcpy(server, ns[0], 64);
+  return true;
+}
+
+/* The application channel's lookup (/etc/hosts, then the nameservers, search list and
+ * failover as configured), answered in on_addrinfo. 0 or -1. */
+static int app_lookup(struct dns_req *r) {
+  struct dns_chan *c = get_chan(r->rs, NULL, false);
+  struct ares_addrinfo_hints hints;
+  if (!c)
+    return -1;
+  r->q_chan = c;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_flags = ARES_AI_NOSORT;
+  ares_getaddrinfo(c->ch, r->q_name, NULL, &hints, on_addrinfo, r);
+  return 0;
+}
+
+static void deliver_resolve(struct dns_req *r, int status, const struct nc_addrs *addrs) {
+  r->cancelled = true;
+  r->delivered = true;
+  r->done = true;
+  if (addrs != &r->addrs)
+    nc_strlcpy(r->addrs.source, addrs->source, sizeof r->addrs.source);
+  log_resolved(r, status, addrs);
+  r->cb.resolve(r->p, status, addrs, r->arg);
+}
+
+/* r's queries are answered (or r has its /etc/hosts answer): deliver, or for
+ * resolve_name without a clean answer, ask the application channel. */
+static void req_answered(struct dns_req *r) {
+  struct nc_addrs addrs;
+  int status = ARES_SUCCESS;
+  for (int k = 0; k < r->nq; k++)
+    if (!r->q[k]->done)
+      return; /* the other one is still on its way */
+  if (r->cancelled) {
+    r->done = true;
+    return;
+  }
+  if (r->kind == REQ_QUERY) {
+    const struct dns_q *q = r->q[0];
+    r->cancelled = true;
+    r->delivered = true;
+    r->done = true;
+    NC_INFO("%s: query %s %s%s%s: %s, %d bytes in %.0f ms%s", r->p ? r->p->id : "-",
+            q->type == ns_t_aaaa ? "AAAA" : "A", q->name, q->server[0] ? " @" : "", q->server,
+            q->status == ARES_SUCCESS ? "answered" : ares_strerror(q->status), q->alen,
+            q->latency_ms, r->cached ? " (answered before, for another probe)" : "");
+    r->cb.query(r->p, q->status, q->abuf, q->alen, q->latency_ms, r->arg);
+    return;
+  }
+  if (r->nq == 0) { /* /etc/hosts */
+    deliver_resolve(r, ARES_SUCCESS, &r->addrs);
+    return;
+  }
+  memset(&addrs, 0, sizeof addrs);
+  for (int k = 0; k < r->nq; k++) {
+    int st = r->q[k]->status;
+    if (st != ARES_SUCCESS && st != ARES_ENODATA && status == ARES_SUCCESS)
+      status = st;
+    addrs_from_answer(r->q[k], &addrs);
+  }
+  r->q[0] = r->q[1] = NULL;
+  r->nq = 0;
+  if (status == ARES_SUCCESS && addrs.n > 0) {
+    nc_strlcpy(addrs.source, r->cached ? "cached" : "dns", sizeof addrs.source);
+    deliver_resolve(r, ARES_SUCCESS, &addrs);
+    return;
+  }
+  /* An error, a timeout or no address: what the workload's resolver does about it (other
+   * servers, the search list) is the application channel's to find. */
+  if (app_lookup(r) == 0)
+    return;
+  nc_strlcpy(addrs.source, "dns", sizeof addrs.source);
+  deliver_resolve(r, status == ARES_SUCCESS ? ARES_ENODATA : status, &addrs);
 }
 
 int resolve_name_owned(struct engine *e, struct probe *p, const char *name, int timeout_ms,
                        resolve_cb cb, void *arg, void (*arg_free)(void *)) {
   struct resolver *rs = engine_backend_state(e, &resolve_backend);
-  struct dns_chan *c = rs ? get_chan(rs, NULL, false) : NULL;
-  struct ares_addrinfo_hints hints;
   struct dns_req *r;
-  if (!c)
-    return -1;
-  r = req_new(rs, p, REQ_RESOLVE, timeout_ms);
-  if (!r)
+  const char *hosts;
+  size_t hosts_len;
+  char server[64];
+  if (!rs || !(r = req_new(rs, p, REQ_RESOLVE, timeout_ms)))
     return -1;
   r->cb.resolve = cb;
   r->arg = arg;
   r->arg_free = arg_free;
-  nc_strlcpy(r->addrs.source, in_hosts_file(c, name) ? "hosts" : "dns", sizeof r->addrs.source);
   nc_strlcpy(r->q_name, name, sizeof r->q_name);
-  r->q_chan = c;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_flags = ARES_AI_NOSORT;
-  ares_getaddrinfo(c->ch, name, NULL, &hints, on_addrinfo, r);
-  return 0;
+  nc_strlcpy(r->addrs.source, "dns", sizeof r->addrs.source);
+  /* /etc/hosts first, as read once for the run (and as the dns probe reads it). */
+  if (!resolve_hosts_file(e, &hosts, &hosts_len) &&
+      resolve_hosts_lookup(hosts, hosts_len, name, &r->addrs) > 0) {
+    req_answered(r); /* at once, as c-ares answered from the file */
+    return 0;
+  }
+  if (shareable(rs, name, server)) {
+    struct dns_q *a = q_get(rs, server, name, ns_t_a), *aaaa = q_get(rs, server, name, ns_t_aaaa);
+    if (a && aaaa) {
+      r->q[0] = a;
+      r->q[1] = aaaa;
+      r->nq = 2;
+      r->cached = a->done && aaaa->done;
+      if (r->cached) {
+        req_answered(r); /* at once: the probe waits 0 ms for DNS */
+        return 0;
+      }
+      /* Either answer may come inside q_ask; req_answered waits for both. */
+      if (q_ask(a) == 0 && (r->done || r->nq == 0 || q_ask(aaaa) == 0))
+        return 0;
+      if (r->done || r->nq == 0)
+        return 0; /* answered, or handed to the application channel, meanwhile */
+      r->q[0] = r->q[1] = NULL;
+      r->nq = 0;
+    }
+  }
+  if (app_lookup(r) == 0)
+    return 0;
+  r->delivered = true; /* -1: arg stays the caller's */
+  req_free(rs, r);
+  return -1;
 }
 
 int resolve_name(struct engine *e, struct probe *p, const char *name, int timeout_ms, resolve_cb cb,
@@ -714,45 +1055,30 @@ int resolve_name(struct engine *e, struct probe *p, const char *name, int timeou
 
 /* ---- resolve_query ---- */
 
-static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, int alen) {
-  struct dns_req *r = arg;
-  (void)timeouts;
-  note_chan_failure(r, status);
-  private_done(r);
-  if (retry_alone(r, status)) {
-    ares_query(r->q_private->ch, r->q_name, ns_c_in, r->q_type, on_query, r);
-    return;
-  }
-  if (!r->cancelled && status != ARES_EDESTRUCTION) {
-    r->cancelled = true;
-    r->delivered = true;
-    NC_INFO("%s: query %s %s%s%s: %s, %d bytes in %lld ms", r->p ? r->p->id : "-",
-            r->q_type == ns_t_aaaa ? "AAAA" : "A", r->q_name, r->q_server[0] ? " @" : "",
-            r->q_server, status == ARES_SUCCESS ? "answered" : ares_strerror(status),
-            abuf ? alen : 0, (long long)(nc_now_ms() - r->started_ms));
-    r->cb.query(r->p, status, abuf, alen, (double)(nc_now_ms() - r->started_ms), r->arg);
-  }
-  r->done = true;
-}
-
 int resolve_query(struct engine *e, struct probe *p, const char *server, const char *name, int type,
                   int timeout_ms, dns_query_cb cb, void *arg) {
   struct resolver *rs = engine_backend_state(e, &resolve_backend);
-  struct dns_chan *c = rs ? get_chan(rs, server, true) : NULL;
+  struct dns_q *q = rs ? q_get(rs, server, name, type) : NULL;
   struct dns_req *r;
-  if (!c)
-    return -1;
-  r = req_new(rs, p, REQ_QUERY, timeout_ms);
-  if (!r)
+  if (!q || !(r = req_new(rs, p, REQ_QUERY, timeout_ms)))
     return -1;
   r->cb.query = cb;
   r->arg = arg;
   nc_strlcpy(r->q_name, name, sizeof r->q_name);
   nc_strlcpy(r->q_server, server ? server : "", sizeof r->q_server);
   r->q_type = type;
-  r->q_chan = c;
-  ares_query(c->ch, name, ns_c_in, type, on_query, r);
-  return 0;
+  r->q[0] = q;
+  r->nq = 1;
+  if (q->done) {
+    r->cached = true;
+    req_answered(r);
+    return 0;
+  }
+  if (q_ask(q) == 0)
+    return 0;
+  r->delivered = true;
+  req_free(rs, r);
+  return -1;
 }
 
 /* A request outlived its own deadline: report a timeout now. The c-ares

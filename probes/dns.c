@@ -226,9 +226,9 @@ static void dns_environment(const struct plan *pl, cJSON *env) {
 struct dns_state {
   int64_t started_ms;
   int n_servers;
-  int pending;  /* queries not answered yet */
-  bool issuing; /* start() is still sending: do not judge yet */
-  struct dns_server_result servers[NC_MAX_SERVERS];
+  int pending;                        /* queries not answered yet */
+  bool issuing;                       /* start() is still sending: do not judge yet */
+  struct dns_server_result servers[]; /* n_servers of them (2.3 KB each) */
 };
 
 static void dns_details_addr(cJSON *arr, const struct nc_addr *a) {
@@ -363,7 +363,7 @@ static bool dns_try_hosts(struct probe *p) {
   memset(&found, 0, sizeof found);
   if (resolve_hosts_file(p->eng, &buf, &len))
     return false; /* missing (fine) or unreadable (the engine warned once) */
-  dns_hosts_lookup(buf, len, p->target, &found);
+  resolve_hosts_lookup(buf, len, p->target, &found);
   if (found.n == 0)
     return false;
   dns_details_addrs(p, &found);
@@ -379,16 +379,21 @@ static bool dns_try_hosts(struct probe *p) {
 }
 
 static int dns_start(struct probe *p) {
-  struct dns_state *st = calloc(1, sizeof *st);
+  struct dns_state *st;
   char servers[NC_MAX_SERVERS][64];
+  int64_t started_ms = nc_now_ms();
   int n, sent = 0;
-  if (!st)
-    return -1;
-  p->priv = st;
-  st->started_ms = nc_now_ms();
   if (dns_try_hosts(p))
     return 0;
   n = resolve_nameservers(p->eng, servers, NC_MAX_SERVERS);
+  if (n > NC_MAX_SERVERS)
+    n = NC_MAX_SERVERS;
+  /* Sized to the servers asked, not NC_MAX_SERVERS (18 KB) of them. */
+  st = calloc(1, sizeof *st + (size_t)(n > 0 ? n : 0) * sizeof st->servers[0]);
+  if (!st)
+    return -1;
+  p->priv = st;
+  st->started_ms = started_ms;
   if (n <= 0) {
     char msg[sizeof p->message];
     struct dns_eval ev;
@@ -402,8 +407,6 @@ static int dns_start(struct probe *p) {
     probe_finish(p, dns_verdict(p, false, ev.code), ev.code, "no_resolver", "%s", msg);
     return 0;
   }
-  if (n > NC_MAX_SERVERS)
-    n = NC_MAX_SERVERS;
   st->n_servers = n;
   st->issuing = true;
   for (int i = 0; i < n; i++) {

@@ -26,7 +26,6 @@
 #define DNS_RCODE_NXDOMAIN 3
 #define DNS_RCODE_NOTIMP 4
 #define DNS_RCODE_REFUSED 5
-#define DNS_HOSTS_TOKEN_MAX 256
 
 /* ---- answers ---- */
 
@@ -112,75 +111,6 @@ void dns_parse_answer(int ares_status, const unsigned char *abuf, int alen,
     out->result = DNS_RES_ERROR;
     break;
   }
-}
-
-/* ---- /etc/hosts ---- */
-
-static void dns_hosts_add(struct nc_addrs *out, const char *tok) {
-  unsigned char bytes[16];
-  int family;
-  if (inet_pton(AF_INET, tok, bytes) == 1)
-    family = AF_INET;
-  else if (inet_pton(AF_INET6, tok, bytes) == 1)
-    family = AF_INET6;
-  else
-    return;
-  for (int i = 0; i < out->n; i++)
-    if (out->a[i].family == family && !memcmp(out->a[i].bytes, bytes, family == AF_INET ? 4 : 16))
-      return;
-  if (out->n >= NC_MAX_ADDRS)
-    return;
-  dns_set_addr(&out->a[out->n++], family, bytes);
-  nc_strlcpy(out->source, "hosts", sizeof out->source);
-}
-
-/* Compares a hosts-file token with name, ignoring case and a trailing dot on
- * either side. */
-static bool dns_name_eq(const char *tok, size_t tlen, const char *name) {
-  size_t nlen = strlen(name);
-  if (tlen && tok[tlen - 1] == '.')
-    tlen--;
-  if (nlen && name[nlen - 1] == '.')
-    nlen--;
-  return tlen == nlen && tlen > 0 && !strncasecmp(tok, name, tlen);
-}
-
-int dns_hosts_lookup(const char *buf, size_t len, const char *name, struct nc_addrs *out) {
-  size_t i = 0;
-  while (i < len) {
-    size_t end = i, stop;
-    char addr[64] = "";
-    bool first = true, match = false;
-    while (end < len && buf[end] != '\n' && buf[end] != '\0')
-      end++;
-    stop = i;
-    while (stop < end && buf[stop] != '#')
-      stop++;
-    /* Tokens of [i, stop): the address, then its names. */
-    for (size_t t = i; t < stop;) {
-      size_t s = t;
-      while (s < stop && (buf[s] == ' ' || buf[s] == '\t' || buf[s] == '\r'))
-        s++;
-      t = s;
-      while (t < stop && buf[t] != ' ' && buf[t] != '\t' && buf[t] != '\r')
-        t++;
-      if (t == s)
-        break;
-      if (first) {
-        if (t - s >= sizeof addr)
-          break; /* not an address */
-        memcpy(addr, buf + s, t - s);
-        addr[t - s] = '\0';
-        first = false;
-      } else if (t - s < DNS_HOSTS_TOKEN_MAX && dns_name_eq(buf + s, t - s, name)) {
-        match = true;
-      }
-    }
-    if (match)
-      dns_hosts_add(out, addr);
-    i = end + 1;
-  }
-  return out->n;
 }
 
 /* ---- judging ---- */

@@ -58,7 +58,8 @@
 #define PEER_BULK_FRAMES (PEERPROTO_BULK_BYTES / PEERPROTO_MAX_PAYLOAD)
 #define PEER_STREAM ((size_t)PEER_BULK_FRAMES * PEER_FRAME)
 #define PEER_CHUNKS (PEER_BULK_FRAMES / PEER_CHUNK_FRAMES)
-_Static_assert(PEER_CHUNKS >= 1 && PEER_BULK_FRAMES % PEER_CHUNK_FRAMES == 0, "bulk in whole chunks");
+_Static_assert(PEER_CHUNKS >= 1 && PEER_BULK_FRAMES % PEER_CHUNK_FRAMES == 0,
+               "bulk in whole chunks");
 
 /* Outbound results, in the order of how far an attempt got: the report
  * keeps the furthest one (the latest among equals). */
@@ -104,7 +105,7 @@ struct peer_state {
   int64_t phase_ms, phase_deadline, retry_at;
 
   bool resolved;
-  char resolved_from[8]; /* "literal", "hosts" or "dns" (a copy: the resolver's is gone) */
+  char resolved_from[8]; /* "literal", "hosts", "dns", "cached" (a copy: the resolver's is gone) */
   struct nc_addrs addrs;
   int addr_next, attempts;
   char addr[46];

@@ -52,7 +52,10 @@ static void peer_build_chunks(struct peer_fam *pf) {
     return;
   for (int i = 0; i < PEER_CHUNK_FRAMES; i++) {
     uint8_t last = i == PEER_CHUNK_FRAMES - 1 ? PEERPROTO_FLAG_LAST : 0;
-    peerproto_encode_bulk(pf->chunk_mid + i * PEER_FRAME, PEER_FRAME, PEERPROTO_MAX_PAYLOAD, 0);
+    /* With one chunk (the 32 KiB bulk) only the last one is sent: chunk_mid is never
+     * written, so its pages (zero since the calloc) need not become resident. */
+    if (PEER_CHUNKS > 1)
+      peerproto_encode_bulk(pf->chunk_mid + i * PEER_FRAME, PEER_FRAME, PEERPROTO_MAX_PAYLOAD, 0);
     peerproto_encode_bulk(pf->chunk_end + i * PEER_FRAME, PEER_FRAME, PEERPROTO_MAX_PAYLOAD, last);
   }
   pf->chunks_built = true;

@@ -151,6 +151,13 @@ readonly CARES_OPTS=(
     --disable-shared --enable-static --disable-tests --disable-debug
     --disable-warnings --disable-werror --disable-dependency-tracking
 )
+# c-ares 1.18 embeds two hash tables of list heads in every channel
+# (ares_private.h: 2048 buckets by query id, 1024 by timeout second: 72 KiB,
+# all written by ares_init), and libcurl makes a channel for every easy
+# handle, one per request in flight: about 1 MiB of a healthy run's peak RSS
+# for tables that never hold more than a few dozen queries. Sized down here
+# (a bucket count changes nothing but the hashing; lookups stay correct).
+readonly CARES_QID_TABLE_SIZE=64 CARES_TIMEOUT_TABLE_SIZE=32
 
 readonly CURL_OPTS=(
     --disable-shared --enable-static --disable-dependency-tracking
@@ -194,6 +201,7 @@ recipe_hash() {
         echo "recipe-v4"
         echo "$OPT_CFLAGS"
         printf '%s\n' "${OPENSSL_OPTS[@]}" "${CARES_OPTS[@]}" "${CURL_OPTS[@]}"
+        echo "cares-tables $CARES_QID_TABLE_SIZE $CARES_TIMEOUT_TABLE_SIZE"
         echo "$CJSON_CFLAGS" "$SKIP_PATCHES_curl" "$OPENSSL_VPREFIX" "$LICENSE_FILES"
     } | sha256sum | cut -c1-8
 }
@@ -403,6 +411,12 @@ build_cares() {
     CURRENT_LOG="$LOGDIR/c-ares.log" # set here: the subshell cannot set it for on_exit
     (
         cd "$src"
+        sed -i -e "s/^#define ARES_QID_TABLE_SIZE 2048\$/#define ARES_QID_TABLE_SIZE $CARES_QID_TABLE_SIZE/" \
+            -e "s/^#define ARES_TIMEOUT_TABLE_SIZE 1024\$/#define ARES_TIMEOUT_TABLE_SIZE $CARES_TIMEOUT_TABLE_SIZE/" \
+            src/lib/ares_private.h
+        grep -q "^#define ARES_QID_TABLE_SIZE $CARES_QID_TABLE_SIZE\$" src/lib/ares_private.h &&
+            grep -q "^#define ARES_TIMEOUT_TABLE_SIZE $CARES_TIMEOUT_TABLE_SIZE\$" src/lib/ares_private.h ||
+            die "c-ares: ares_private.h has no table sizes to set (another c-ares version?)"
         autotools_env
         run_logged "$LOGDIR/c-ares.log" ./configure --prefix="$PREFIX" \
             --libdir="$PREFIX/lib" "${CARES_OPTS[@]}"

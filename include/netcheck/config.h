@@ -185,10 +185,11 @@ bool config_skips(const struct nc_config *cfg, const char *key);
 void config_problem(struct nc_config *cfg, const char *file, const char *field, const char *fmt,
                     ...) __attribute__((format(printf, 4, 5)));
 
-/* Fills cfg with defaults, then discovery (the SageMaker config directory,
- * the job's Environment map, the process environment), then the --config
- * file, then flags. argv is the whole command line: options (never
- * abbreviated), then "--" and the workload (cfg->command); with --help or
+/* cfg must be all zero (calloc it: the pages of the fixed-size tables a job does not
+ * fill are then never touched). Fills cfg with defaults, then discovery (the SageMaker config
+ * directory, the job's Environment map, the process environment), then the --config file, then
+ * flags. argv is the whole command line: options (never abbreviated), then "--" and the workload
+ * (cfg->command); with --help or
  * --version nothing but the flags is read.
  * Returns 0, or NC_EXIT_USAGE after writing one line to err for a problem
  * of the command line or the --config file (err names the flag or file).

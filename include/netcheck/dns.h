@@ -85,12 +85,6 @@ int dns_plan_names(const struct plan *pl, const struct nc_config *cfg, struct dn
  * rest of out is overwritten. abuf may be NULL. */
 void dns_parse_answer(int ares_status, const unsigned char *abuf, int alen, struct dns_answer *out);
 
-/* Adds to out (up to NC_MAX_ADDRS, without duplicates) every address that the
- * hosts-file text buf gives name (case-insensitive, trailing dot ignored).
- * buf need not be NUL-terminated. Returns out->n; sets out->source to "hosts"
- * when it found one. */
-int dns_hosts_lookup(const char *buf, size_t len, const char *name, struct nc_addrs *out);
-
 /* The diagnosis code of a result (NC_OK for an answer or pending). */
 enum nc_code dns_result_code(enum dns_result r);
 

@@ -7,7 +7,9 @@
  * resolve_query(): one raw query against one nameserver, for the dns
  * probe's diagnostics (rcode, answers, latency).
  * Callbacks run on the loop; none runs after its probe finished.
- * resolv.conf and /etc/hosts are read once per run and kept here.
+ * resolv.conf and /etc/hosts are read once per run and kept here, and so is
+ * every raw query with its answer: a name is asked once per run
+ * (docs/design.md, "DNS").
  */
 #ifndef NETCHECK_RESOLVE_H
 #define NETCHECK_RESOLVE_H
@@ -31,7 +33,7 @@ struct nc_addr {
 struct nc_addrs {
   int n;
   struct nc_addr a[NC_MAX_ADDRS];
-  char source[8]; /* "hosts" or "dns" */
+  char source[8]; /* "hosts", "dns", or "cached": DNS answers another probe's lookup got */
 };
 
 /* status is an ARES_* status code (ARES_SUCCESS = 0). */
@@ -42,24 +44,37 @@ typedef void (*dns_query_cb)(struct probe *p, int status, const unsigned char *a
 /* The engine backend: the channels, the requests in flight, the files read. */
 extern const struct engine_backend resolve_backend;
 
-/* Resolves name to IPv4 and IPv6 addresses within timeout_ms. 0 or -1. */
+/* Resolves name to IPv4 and IPv6 addresses within timeout_ms, reusing the
+ * run's raw answers where the workload's resolver would get the same ones
+ * (docs/design.md, "DNS"). 0 or -1. */
 int resolve_name(struct engine *e, struct probe *p, const char *name, int timeout_ms, resolve_cb cb,
                  void *arg);
 /* The same, and arg belongs to the request from before the lookup starts
- * (c-ares may answer from /etc/hosts inside this call): arg_free(arg) runs
+ * (cb may run inside this call: an /etc/hosts answer, or DNS answers the
+ * run already has): arg_free(arg) runs
  * when the request is freed if cb never ran; once cb runs, arg is the
  * caller's again. On -1 arg stays the caller's. */
 int resolve_name_owned(struct engine *e, struct probe *p, const char *name, int timeout_ms,
                        resolve_cb cb, void *arg, void (*arg_free)(void *));
 
 /* One query (type: ns_t_a / ns_t_aaaa) for name against server ("IP" or
- * "IP:PORT"; NULL = the configured servers), tries bounded by timeout_ms. */
+ * "IP:PORT"; NULL = the configured servers), tries bounded by timeout_ms.
+ * Asked once per run: a request for a query already asked (by resolve_name
+ * or an earlier request) shares it, and gets an answer already in inside
+ * this call; latency_ms is the server's, from the query's sending to its
+ * answer. */
 int resolve_query(struct engine *e, struct probe *p, const char *server, const char *name, int type,
                   int timeout_ms, dns_query_cb cb, void *arg);
 
 /* /etc/hosts as read once per run: 0 with buf/len set, or -1 with errno
  * when it is missing or unreadable (warned once). */
 int resolve_hosts_file(struct engine *e, const char **buf, size_t *len);
+
+/* Adds to out (up to NC_MAX_ADDRS, without duplicates) every address that the
+ * hosts-file text buf gives name (case-insensitive, trailing dot ignored).
+ * buf need not be NUL-terminated. Returns out->n; sets out->source to "hosts"
+ * when it found one. */
+int resolve_hosts_lookup(const char *buf, size_t len, const char *name, struct nc_addrs *out);
 
 /* The nameservers in use (from --dns-server or resolv.conf), as "IP:PORT". */
 int resolve_nameservers(struct engine *e, char out[][64], int max);

@@ -76,6 +76,7 @@ static inline void fuzz_config_defaults(struct nc_config *cfg) {
   char arg0[] = "netcheck";
   char *argv[] = {arg0, NULL};
   setenv("NETCHECK_SM_CONFIG_DIR", "/", 1);
+  memset(cfg, 0, sizeof *cfg); /* config_load wants it zeroed */
   if (config_load(cfg, 1, argv, err, sizeof err) != 0) {
     fprintf(stderr, "fuzz: config_load: %s\n", err);
     abort();

@@ -1,5 +1,5 @@
 /*
- * fuzz_hosts.c - dns_hosts_lookup() on arbitrary hosts-file text (the
+ * fuzz_hosts.c - resolve_hosts_lookup() on arbitrary hosts-file text (the
  * container's /etc/hosts, which SageMaker writes), for a fixed name and for
  * a name taken from the input.
  *
@@ -34,11 +34,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t file_len = size - (size_t)(file - (const char *)data);
 
   memset(&out, 0, sizeof out);
-  check_addrs(&out, dns_hosts_lookup(file, file_len, "algo-2", &out));
+  check_addrs(&out, resolve_hosts_lookup(file, file_len, "algo-2", &out));
 
   char *name = fuzz_cstr(data, name_len);
   memset(&out, 0, sizeof out);
-  check_addrs(&out, dns_hosts_lookup(file, file_len, name, &out));
+  check_addrs(&out, resolve_hosts_lookup(file, file_len, name, &out));
   free(name);
   return 0;
 }

@@ -19,6 +19,7 @@ static char err[1024];
 
 static int load(int argc, char **argv) {
   memset(err, 0, sizeof err);
+  memset(&cfg, 0, sizeof cfg); /* config_load wants it zeroed */
   return config_load(&cfg, argc, argv, err, sizeof err);
 }
 

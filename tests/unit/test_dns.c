@@ -215,7 +215,7 @@ static void test_status_without_response_is_classified(void **state) {
   assert_int_equal(parse(DNS_TYPE_A, ARES_ETIMEOUT, NULL).rcode, -1);
 }
 
-/* ---- dns_hosts_lookup ---- */
+/* ---- resolve_hosts_lookup ---- */
 
 static const char hosts_file[] = "# static names\n"
                                  "127.0.0.1\tlocalhost\n"
@@ -231,7 +231,7 @@ static void test_hosts_file_gives_every_address_once(void **state) {
   (void)state;
   memset(&a, 0, sizeof a);
   assert_int_equal(
-      dns_hosts_lookup(hosts_file, strlen(hosts_file), "s3.us-east-1.amazonaws.com", &a), 2);
+      resolve_hosts_lookup(hosts_file, strlen(hosts_file), "s3.us-east-1.amazonaws.com", &a), 2);
   assert_string_equal(a.a[0].text, "198.18.0.10");
   assert_string_equal(a.a[1].text, "2001:db8::10");
   assert_int_equal(a.a[1].family, AF_INET6);
@@ -242,10 +242,10 @@ static void test_hosts_file_ignores_comments_and_substrings(void **state) {
   struct nc_addrs a;
   (void)state;
   memset(&a, 0, sizeof a);
-  assert_int_equal(dns_hosts_lookup(hosts_file, strlen(hosts_file), "us-east-1.amazonaws.com", &a),
-                   0);
-  assert_int_equal(dns_hosts_lookup(hosts_file, strlen(hosts_file), "endpoint", &a), 0);
-  assert_int_equal(dns_hosts_lookup(hosts_file, strlen(hosts_file), "static", &a), 0);
+  assert_int_equal(
+      resolve_hosts_lookup(hosts_file, strlen(hosts_file), "us-east-1.amazonaws.com", &a), 0);
+  assert_int_equal(resolve_hosts_lookup(hosts_file, strlen(hosts_file), "endpoint", &a), 0);
+  assert_int_equal(resolve_hosts_lookup(hosts_file, strlen(hosts_file), "static", &a), 0);
   assert_string_equal(a.source, "");
 }
 
@@ -253,7 +253,7 @@ static void test_hosts_file_last_line_needs_no_newline(void **state) {
   struct nc_addrs a;
   (void)state;
   memset(&a, 0, sizeof a);
-  assert_int_equal(dns_hosts_lookup(hosts_file, strlen(hosts_file), "ALGO-1.", &a), 1);
+  assert_int_equal(resolve_hosts_lookup(hosts_file, strlen(hosts_file), "ALGO-1.", &a), 1);
   assert_string_equal(a.a[0].text, "198.18.0.11");
 }
 
@@ -263,7 +263,7 @@ static void test_hosts_file_is_read_within_its_length(void **state) {
   (void)state;
   memset(&a, 0, sizeof a);
   /* Not NUL-terminated where the length stops. */
-  assert_int_equal(dns_hosts_lookup(buf, strlen("198.18.0.12 peer-2"), "peer-2", &a), 1);
+  assert_int_equal(resolve_hosts_lookup(buf, strlen("198.18.0.12 peer-2"), "peer-2", &a), 1);
 }
 
 /* ---- dns_evaluate ---- */
