@@ -669,6 +669,32 @@ if slow_fam and nc_wall_h > 1.2 * solo_med[slow_fam]:
         "The CPU is OpenSSL's: the handshakes are "
         f"{f'{hs_h[1]:.0f}%' if hs_h else 'most'} of the instructions and libcurl's new `SSL_CTX` per "
         f"connection {f'{ctx_h[1]:.0f}%' if ctx_h else 'an eighth'} (waste 1 below).")
+_bef, _aft = runs("healthy", "before"), runs("healthy", "after")
+if _bef and _aft and med([r["cpu_ms"] for r in _aft]) > med([r["cpu_ms"] for r in _bef]) / 2:
+    ca_, cb_ = med([r["cpu_ms"] for r in _aft]), med([r["cpu_ms"] for r in _bef])
+    su_, sb_ = med([r["sys_ms"] for r in _aft]), med([r["sys_ms"] for r in _bef])
+    hs_h = callgrind_incl("healthy", r":SSL_connect \[")
+    ctx_h = callgrind_incl("healthy", r":SSL_CTX_new \[")
+    why.append(
+        f"**CPU per run, halved.** Not reached: {ms(ca_)} ms against {ms(cb_)} ms before issue 18 "
+        f"in the same runs ({ca_ / cb_:.2f} x; the kernel's part {ms(su_)} ms against {ms(sb_)}: "
+        "fewer files read, DNS queries, page faults and mappings). What was cut is waste: the CA "
+        "bundle read once and decoded on demand (with a system bundle most of the CPU: healthy_sysca "
+        "above), every name asked once, /etc/hosts read once, SigV4 keys derived once, smaller "
+        "libcurl buffers, a probe's later requests on its first connection. What is left is the TLS "
+        f"handshakes: {n_tls} of them, {f'{hs_h[1]:.0f}%' if hs_h else 'most'} of the instructions "
+        "(each: X25519, two ECDSA P-256 verifications with the test bed's certificates, the "
+        "certificate's decoding, and libcurl's new `SSL_CTX` per connection, "
+        f"{f'{ctx_h[1]:.0f}%' if ctx_h else 'an eighth'} by itself: OpenSSL 3.0 fetches every "
+        "algorithm again for each). The handshakes go to 13 different hosts (2 buckets, 5 "
+        "repositories, pypi.org, 5 AWS endpoints); the output bucket's two (its check and the "
+        "write) run at the same time: no TLS session can be resumed, and sharing a connection "
+        "between probes would lose a probe's own connect and TLS times. "
+        "What would meet it: a TLS library cheaper per handshake than OpenSSL 3.0 (3.2 and later "
+        "cache the fetched algorithms; Debian bookworm has 3.0), or a libcurl that keeps one "
+        "`SSL_CTX` for all connections (a patch to lib/vtls/openssl.c). A second thread would "
+        "spread the handshakes over 2 cores (wall time, not CPU) and the test bed's servers use "
+        "the other one.")
 bh_seq = runs("blackhole", "shell_seq")
 if bh_seq:
     r_med, _ = pair_ratios("blackhole", "shell_seq", "wall_ms")
