@@ -1139,6 +1139,20 @@ tb_log_lacks() {
   _tb_result $? "$1: netcheck's log never shows $3" "it does"
 }
 
+# tb_dns_asked_once HOST MIN: the VPC resolver's log shows HOST asking each (type, name) at most once
+# (PTR aside), and at least MIN names: netcheck asks every name once per run, the dns probe's
+# answers serve the probes that connect to it. Only for a host whose checks() dig nothing.
+tb_dns_asked_once() {
+  local ip log worst names
+  ip=$(vpc_host_ip "$1")
+  log=$VPC_RUN/log/dnsmasq-vpc.log
+  worst=$(grep -F " from $ip" "$log" 2>/dev/null | grep -o 'query\[[A-Z]*\] [^ ]*' | grep -v '^query\[PTR\]' |
+    sort | uniq -c | sort -rn | head -n 1)
+  names=$(grep -F " from $ip" "$log" 2>/dev/null | grep -o 'query\[A\] [^ ]*' | sort -u | wc -l)
+  [[ ${worst%% query*} =~ ^\ *1$ && $names -ge $2 ]]
+  _tb_result $? "$1: asked the VPC resolver each name once ($names names)" "most asked: ${worst:-nothing}"
+}
+
 # tb_s3_markers BUCKET COUNT: the S3 stand-in holds COUNT netcheck markers (.netcheck/ objects).
 tb_s3_markers() {
   local got

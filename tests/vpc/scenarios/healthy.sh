@@ -19,6 +19,8 @@ after() {
   tb_s3_writes '.method == "PUT" and .status == 200 and .sse == null and (.key | test("^reports/[.]netcheck/algo-[12]-"))' 2
   tb_s3_writes '.method == "DELETE" and .status == 204' 2
   tb_s3_markers nc-output-bucket 0
+  # Each name once: the dns probe's A and AAAA answers serve the probes that connect to it.
+  tb_dns_asked_once algo-2 13
 }
 # Every probe of both hosts: OK. This is the NAT shape: the AWS services are public endpoints
 # reached through the NAT gateway, S3 through the gateway endpoint.
