@@ -63,9 +63,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   BIO_free(bio);
 
   X509_NAME *none = X509_NAME_new();
-  if (none && X509_NAME_add_entry_by_txt(none, "CN", MBSTRING_ASC,
-                                         (const unsigned char *)"netcheck fuzz: no such CA", -1,
-                                         -1, 0))
+  if (none &&
+      X509_NAME_add_entry_by_txt(none, "CN", MBSTRING_ASC,
+                                 (const unsigned char *)"netcheck fuzz: no such CA", -1, -1, 0))
     lookup(store, none);
   X509_NAME_free(none);
 
