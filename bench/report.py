@@ -568,6 +568,15 @@ w(f"All together (the healthy row above): {ms(nc_wall_h)} ms, {ms(med([r['cpu_ms
   "dns family alone has a single name to resolve, since its names come from the other families. "
   "The peer family includes HELLO, RTT, a 32 KiB bulk transfer and the start barrier with algo-2.")
 w("")
+split = [r for r in rows if r["tool"] == "split" and r["run"] >= 0]
+if split:
+    w(f"A second event loop for the TLS work, approximated by two netcheck-static processes started "
+      f"together (creds, dns, s3, s3-write and peer | creds, dns, repo, egress and aws; a thread would share "
+      f"one start, one credentials fetch and one report): {ms(med([r['wall_ms'] for r in split]))} ms "
+      f"wall (the later of the two; medians {ms(med([r['wall_a_ms'] for r in split]))} and "
+      f"{ms(med([r['wall_b_ms'] for r in split]))} ms), {ms(med([r['cpu_ms'] for r in split]))} ms CPU "
+      f"in all, {min(r['ok'] for r in split)}/{split[0]['total']} probes OK in the worst run.")
+    w("")
 if workload:
     w("## Time to the workload (netcheck's default flags)")
     w("")
@@ -681,10 +690,25 @@ if slow_fam and nc_wall_h > 1.2 * solo_med[slow_fam]:
         + ". "
         + (f"Without the peer family and with algo-2 idle the run takes "
            f"{ms(med([r['wall_ms'] for r in nopeer]))} ms. " if nopeer else "")
-        + "What would meet it: netcheck's TLS work on a second thread (its CPU spread over both "
-        "cores, which the test bed's servers also need), or the signed S3 probes' TCP and TLS "
-        "handshakes started while the credentials are fetched (libcurl 7.88 cannot hand a "
-        "`CURLOPT_CONNECT_ONLY` connection to a later request).")
+        + (f"Measured, a second event loop (two processes, the families split; \"netcheck "
+           f"restricted to one family\" above): {ms(med([r['wall_ms'] for r in split]))} ms "
+           f"({med([r['wall_ms'] for r in split]) / solo_med[slow_fam]:.2f} x), against "
+           f"{ms(nc_wall_h)} ms with one loop"
+           + (": slower, as the 2 cores are shared with the test bed's servers and the second "
+              "process adds a start, a credentials fetch and a report; not a way to the goal here. "
+              if med([r['wall_ms'] for r in split]) >= nc_wall_h else
+              ": not worth a thread (locks around the engine, the report and libcurl's "
+              "callbacks) for the difference. "
+              if med([r['wall_ms'] for r in split]) > 0.85 * nc_wall_h else
+              ": the way to the goal, not taken here (a thread needs locks around the engine, the "
+              "report and libcurl's callbacks). ")
+           if split else "")
+        + ("What would meet it: " if split and med([r['wall_ms'] for r in split]) > 0.85 * nc_wall_h else
+           "What would meet it: netcheck's TLS work on a second thread (its CPU spread over both "
+           "cores, which the test bed's servers also need), or ")
+        + "the signed S3 probes' TCP and TLS handshakes started while the credentials are fetched "
+        "(libcurl 7.88 cannot hand a `CURLOPT_CONNECT_ONLY` connection to a later request), and "
+        "fewer instructions per handshake (\"CPU per run\" below).")
 _bef, _aft = runs("healthy", "before"), runs("healthy", "after")
 if _bef and _aft and med([r["cpu_ms"] for r in _aft]) > med([r["cpu_ms"] for r in _bef]) / 2:
     ca_, cb_ = med([r["cpu_ms"] for r in _aft]), med([r["cpu_ms"] for r in _bef])

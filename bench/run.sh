@@ -224,6 +224,36 @@ tool_workload() {
     '. + $r + {to_exec_ms: (if $stamp == null then null else (($stamp - .start_real_ns) / 1e6) end)}' <<<"$m"
 }
 
+# tool_split: the alternative of a second event loop for the TLS work, approximated with what
+# exists: the check set split in two netcheck-static processes started together on the 2 cores,
+# A = creds, dns, s3, s3-write, peer (the signed chain and the barrier; algo-2 its peer) and
+# B = creds, dns, repo, egress, aws (the other handshakes; each process's dns family asks the
+# names of its own probes, so together they run the whole check set and creds twice). Wall time = the later of the two (both
+# start within a fork of each other), CPU = both. A thread would share one credentials fetch and
+# one report; this costs a second process start, credentials fetch and report.
+tool_split() {
+  local flags bflags ea a b
+  mapfile -t flags < <(nc_flags algo-1)
+  # B's own report: its flags are A's with the --report value replaced
+  mapfile -t bflags < <(nc_flags algo-1 | sed "s|^$RUNDIR/algo-1.json\$|$RUNDIR/split-b.json|")
+  mapfile -t ea < <(envargs "${ENV1[@]}")
+  rm -f "$RUNDIR/algo-1.json" "$RUNDIR/split-b.json"
+  nc_peer_start "$NC_STATIC"
+  ip netns exec "$(vpc_ns algo-1)" "$PY" bench/measure.py "${ea[@]}" -- "$NC_STATIC" "${bflags[@]}" \
+    --skip s3 --skip s3-write --skip peer >"$RUNDIR/split-b.m" &
+  local bpid=$!
+  a=$(ip netns exec "$(vpc_ns algo-1)" "$PY" bench/measure.py "${ea[@]}" -- "$NC_STATIC" "${flags[@]}" \
+    --skip repo --skip egress --skip aws)
+  wait "$bpid" || true
+  nc_peer_wait
+  b=$(cat "$RUNDIR/split-b.m")
+  jq -nc --argjson a "$a" --argjson b "$b" \
+    --argjson ra "$(report_fields "$RUNDIR/algo-1.json")" --argjson rb "$(report_fields "$RUNDIR/split-b.json")" \
+    '{wall_ms: ([$a.wall_ms, $b.wall_ms] | max), cpu_ms: ($a.cpu_ms + $b.cpu_ms),
+      maxrss_kb: ([$a.maxrss_kb, $b.maxrss_kb] | max), wall_a_ms: $a.wall_ms, wall_b_ms: $b.wall_ms,
+      ok: ($ra.ok + $rb.ok), total: ($ra.total + $rb.total), codes: ($ra.codes + $rb.codes)}'
+}
+
 tool_shell() { # tool_shell seq|par [VAR=VALUE...]
   local mode=$1 m ea
   shift
@@ -281,6 +311,8 @@ for sc in $SCENARIOS; do
       done
       # Everything but the peer family, algo-2 idle: the full run without the other host's load.
       record "$sc" "$i" 0 "nopeer" "$(tool_netcheck --skip peer)"
+      # A second event loop, approximated by two processes (tool_split).
+      record "$sc" "$i" 0 "split" "$(tool_split)"
     done
     # Before and after: an older netcheck-static (BENCH_BEFORE, both hosts) and this one, the
     # same check set, alternating run by run, for the CPU per run of the two side by side.
