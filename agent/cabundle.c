@@ -324,6 +324,11 @@ X509_STORE *cabundle_store(const char *path) {
     return NULL;
   }
   X509_LOOKUP_set_method_data(lu, ix); /* the lookup owns it from here */
+  /* The verify flags libcurl 7.88 sets on the store it fills (partial chains: a bundle may hold
+   * an intermediate as the anchor; trusted certificates first). It sets them on this store
+   * too, after the SSL_CTX callback; a libcurl that fills its store before the callback would
+   * set them on the store this one replaces. */
+  X509_STORE_set_flags(store, X509_V_FLAG_TRUSTED_FIRST | X509_V_FLAG_PARTIAL_CHAIN);
   X509_STORE_set_ex_data(store, ex_index, ix);
   return store;
 }

@@ -164,8 +164,10 @@ static void choose_ca_file(struct http_multi *m) {
     m->ca_store = cabundle_store(m->ca_file);
 }
 
-/* Every TLS connection's context gets the run's store (libcurl then sets its
- * verify flags on it and caches it for the next connections). */
+/* Every TLS connection's context gets the run's store (libcurl 7.88 fills
+ * the context's store after this callback: it then sets its verify flags on
+ * ours, loads nothing, as CAINFO and CAPATH are unset, and caches it for the
+ * next connections). */
 static CURLcode ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *userp) {
   struct http_multi *m = userp;
   (void)curl;
@@ -586,6 +588,7 @@ int http_request_owned(struct engine *e, struct probe *p, const struct http_req 
   curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, rq->reuse ? 0L : 1L);
   curl_easy_setopt(h, CURLOPT_FORBID_REUSE, rq->keep_alive ? 0L : 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, nc_user_agent);
+  bool tls_proxy = false;
   {
     /* The connect phase (TCP, TLS) of a policy or informational probe has
      * its own budget (--connect-timeout): a black hole there never holds
@@ -603,6 +606,7 @@ int http_request_owned(struct engine *e, struct probe *p, const struct http_req 
     if (!rq->no_proxy && proxy_for_url(r->url, proxy, sizeof proxy)) {
       curl_easy_setopt(h, CURLOPT_PROXY, proxy);
       proxy_redact(proxy, r->resp.proxy, sizeof r->resp.proxy);
+      tls_proxy = strncasecmp(proxy, "https://", 8) == 0;
     } else {
       curl_easy_setopt(h, CURLOPT_PROXY, "");
     }
@@ -618,7 +622,11 @@ int http_request_owned(struct engine *e, struct probe *p, const struct http_req 
   curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-  if (m->ca_store) {
+  /* Not through a TLS proxy: libcurl 7.88 also gives the proxy's handshake this callback, then
+   * loads the proxy's CA settings (its built-in system bundle and directory) into the store
+   * it holds, ours, which every connection shares: the bundle would then trust more than the
+   * job's SDK does. There the bundle goes to libcurl as CURLOPT_CAINFO, loaded per connection. */
+  if (m->ca_store && !tls_proxy) {
     curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
     curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
     curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
