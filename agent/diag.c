@@ -1148,7 +1148,9 @@ static const struct diag_page diag_pages[NC_CODE_COUNT] = {
         "Once netcheck has run out of something in a run, a later failure "
         "without an answer from the network (a DNS timeout, no connection, "
         "a TLS setup error) is reported the same way: it may be netcheck's "
-        "own.",
+        "own. So is a failure of a probe that signs (S3, the output write, "
+        "STS) when the credentials could not be fetched for that reason: "
+        "what it got without them says nothing about the job's access.",
         LIST("The open-file limit of the container or of the entrypoint is "
              "very low (`ulimit -n` of a few dozen): netcheck opens a socket "
              "per check in flight, the DNS checks one or two per nameserver, "

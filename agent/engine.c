@@ -205,6 +205,19 @@ static bool creds_pending(const struct plan *pl) {
   return false;
 }
 
+/* A probe that needs credentials, started after a credentials probe that
+ * netcheck's own resources cut short (LOCAL_RESOURCE: no descriptor, no
+ * memory), runs without them, and what it sees then (an anonymous request's
+ * plain Access Denied, say) says nothing about the job's access: it carries
+ * that error, so that a failure of its own is LOCAL_RESOURCE too (probe.c);
+ * a pass stands. */
+static void inherit_creds_failure(const struct plan *pl, struct probe *p) {
+  for (const struct probe *c = pl->head; c && !p->local_errno; c = c->next)
+    if ((c->ops->flags & NC_PROBE_PROVIDES_CREDS) && c->state == NC_PROBE_DONE &&
+        c->code == NC_LOCAL_RESOURCE)
+      p->local_errno = c->local_errno ? c->local_errno : nc_resource_failure();
+}
+
 static void probe_begin(struct engine *e, struct probe *p, int64_t now, int64_t deadline) {
   p->state = NC_PROBE_RUNNING;
   p->started_ms = now;
@@ -234,6 +247,8 @@ static void start_ready(struct engine *e, struct plan *pl, int64_t global_deadli
       p->state = NC_PROBE_WAITING;
       continue;
     }
+    if (p->ops->flags & NC_PROBE_NEEDS_CREDS)
+      inherit_creds_failure(pl, p);
     probe_begin(e, p, now, (p->ops->flags & NC_PROBE_PEER_PHASE) ? peer_deadline : global_deadline);
   }
 }
