@@ -13,9 +13,10 @@
  * struct dns_q, shared by every request that asks it and kept with its answer
  * for the run. The dns probe asks each nameserver; resolve_name, with a single
  * nameserver and a name the resolver would ask as it is, joins the same A and
- * AAAA queries and builds the addresses from their answers. Anything but a
- * clean answer (an error, a timeout, no address) makes resolve_name ask the
- * application channel as before, so the workload's view of a fault is kept.
+ * AAAA queries and builds the addresses from their answers. Addresses of
+ * either family, or a timeout, are the answer; an error or no address makes
+ * resolve_name ask the application channel as before, so the workload's view
+ * of a fault is kept.
  */
 #include "netcheck/resolve.h"
 
@@ -988,13 +989,17 @@ static void req_answered(struct dns_req *r) {
   }
   r->q[0] = r->q[1] = NULL;
   r->nq = 0;
-  if (status == ARES_SUCCESS && addrs.n > 0) {
+  /* Addresses of either family are the answer, as getaddrinfo gives them when the other
+   * family failed (both waited for already). A timeout alone is too: the application
+   * channel would ask the one server the same question with the same limits and wait as
+   * long again (a resolver that drops AAAA would double every probe's DNS time). */
+  if (addrs.n > 0 || status == ARES_ETIMEOUT) {
     nc_strlcpy(addrs.source, r->cached ? "cached" : "dns", sizeof addrs.source);
-    deliver_resolve(r, ARES_SUCCESS, &addrs);
+    deliver_resolve(r, addrs.n > 0 ? ARES_SUCCESS : status, &addrs);
     return;
   }
-  /* An error, a timeout or no address: what the workload's resolver does about it (other
-   * servers, the search list) is the application channel's to find. */
+  /* An error or no address: what the workload's resolver does about it (the search list,
+   * its own retries of a refused or failed answer) is the application channel's to find. */
   if (app_lookup(r) == 0)
     return;
   nc_strlcpy(addrs.source, "dns", sizeof addrs.source);

@@ -14,6 +14,8 @@ Legitimate resolvers (tests/vpc/lib.sh: custom_dns_aws_only, dns_firewall):
   nxdomain    RCODE NXDOMAIN, no records (the name does not exist, or DNS Firewall's NXDOMAIN)
   nodata      NOERROR with no records (the name has no record of this type; DNS Firewall's
               default block response)
+  drop        no answer at all (a resolver or DNS appliance that drops a query type: the
+              client times out)
 
 Hostile modes (tests/vpc/hostile):
 
@@ -51,7 +53,7 @@ TYPE_NAMES = {1: "A", 28: "AAAA", 5: "CNAME", 2: "NS", 6: "SOA", 12: "PTR", 15: 
 TYPE_NUMBERS = {v: k for k, v in TYPE_NAMES.items()}
 RCODE_NOERROR, RCODE_NXDOMAIN, RCODE_REFUSED = 0, 3, 5
 NEGATIVE = {"refused": RCODE_REFUSED, "nxdomain": RCODE_NXDOMAIN, "nodata": RCODE_NOERROR}
-MODES = ("relay",) + tuple(NEGATIVE) + ("many", "ptrloop", "badptr", "count", "trunc", "garbage",
+MODES = ("relay", "drop") + tuple(NEGATIVE) + ("many", "ptrloop", "badptr", "count", "trunc", "garbage",
                                         "qloop", "tcp_short", "tcp_silent")
 
 
@@ -120,6 +122,8 @@ def rule_answer(mode, arg, q, parsed, transport, first):
     qid, qflags, _, qtype, question, udp = parsed
     if mode == "relay":
         return None
+    if mode == "drop":
+        return b""
     if mode in NEGATIVE:
         return negative(qid, qflags, question, NEGATIVE[mode])
     if mode == "many":
